@@ -1,0 +1,50 @@
+# Casework: `make run` starts the whole system; `make test` runs every check CI runs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test install messages lint typecheck check smoke-embedded pytest bench clean
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(DEV_STAMP)
+
+# Compiled catalogues are committed; this rebuilds them after editing a .po file.
+messages: install
+	cd casework && ../$(PY) ../manage.py compilemessages --settings=config.settings.test
+
+run: install
+	$(PY) bin/make-dev-env
+	$(PY) manage.py migrate --noinput
+	bin/dev-run
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy casework config
+
+check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+smoke-embedded: install
+	$(PY) bin/smoke-embedded
+
+pytest: install
+	$(VENV)/bin/pytest
+
+test: lint typecheck check smoke-embedded pytest
+
+bench: install
+	@echo "See docs/benchmarks.md for each benchmark's command."
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

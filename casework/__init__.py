@@ -1,0 +1,1 @@
+"""Casework: case management for families of servicemen and released prisoners of war."""

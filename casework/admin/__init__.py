@@ -1,0 +1,1 @@
+"""The caseworker side: the Django admin site, its dashboard and actions."""

@@ -1,0 +1,9 @@
+"""The single Django app holding the whole domain."""
+
+from django.apps import AppConfig
+
+
+class CaseworkConfig(AppConfig):
+    name = "casework"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Casework"

@@ -1,0 +1,31 @@
+"""Liveness checks behind /healthz: the database and the broker answer."""
+
+from __future__ import annotations
+
+import os
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+
+def database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # noqa: BLE001 - any failure means "not healthy"; the reason is not shown
+        return False
+
+
+def broker_answers() -> bool:
+    if settings.REDIS_URL:
+        try:
+            client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+            )
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+    folder = str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    return os.path.isdir(folder) and os.access(folder, os.W_OK)

@@ -1,0 +1,11 @@
+"""Operational records: when periodic work last ran (read by /healthz and the dashboard)."""
+
+from django.db import models
+
+
+class Heartbeat(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,31 @@
+"""Test settings: fixed throw-away keys, fast hashing, eager Celery unless a test runs a worker."""
+
+import os
+
+os.environ["CASEWORK_READ_DOTENV"] = "0"  # a developer's local .env must not change the tests
+
+# Throw-away keys for tests only; production reads real ones from the environment.
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+os.environ.setdefault(
+    "FIELD_ENCRYPTION_KEYS",
+    "tEsT0nLyKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,tEsT0nLyKeyBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=",
+)
+os.environ.setdefault(
+    "BLIND_INDEX_KEYS", "test-only-blind-index-key-one,test-only-blind-index-key-two"
+)
+# Tests run on the real services (README, Tests); CI and most machines have them on localhost.
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casework")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("ACCESS_CODE_KEY", "test-only-access-code-key-0123456789")
+
+from config.settings.base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
+CELERY_TASK_EAGER_PROPAGATES = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["testserver", "127.0.0.1"])  # noqa: F405

@@ -1,0 +1,91 @@
+"""The compose deployment parses and every command it runs points at something that exists."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+APP_SERVICES = ["migrate", "web", "worker", "beat"]
+
+
+def test_compose_has_every_service_and_one_beat():
+    assert set(COMPOSE["services"]) == {"proxy", "postgres", "redis", *APP_SERVICES}
+    assert "deploy" not in COMPOSE["services"]["beat"]  # never scaled: one beat only
+
+
+def test_app_commands_point_at_existing_modules_and_files():
+    for name in APP_SERVICES:
+        command = COMPOSE["services"][name]["command"]
+        program = command[0]
+        assert program in {"python", "gunicorn", "celery"}
+        assert shutil.which(program, path=str(Path(sys.executable).parent)) or program == "python"
+        if program == "python":
+            assert (ROOT / command[1]).is_file()
+            done = subprocess.run(
+                [sys.executable, command[1], "help", command[2]],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env={"DJANGO_SETTINGS_MODULE": "config.settings.test", "PATH": "/usr/bin:/bin"},
+            )
+            assert done.returncode == 0, done.stderr
+        if program == "gunicorn":
+            assert (ROOT / command[command.index("-c") + 1]).is_file()
+            assert importlib.util.find_spec(command[-1]) is not None
+        if program == "celery":
+            assert importlib.util.find_spec(command[command.index("-A") + 1] + ".celery")
+
+
+def test_secrets_are_files_and_every_secret_setting_uses_one():
+    app = COMPOSE["services"]["web"]
+    for key, value in app["environment"].items():
+        if key.endswith("_FILE"):
+            secret = value.rsplit("/", 1)[1]
+            assert secret in COMPOSE["secrets"]
+            assert COMPOSE["secrets"][secret]["file"] == f"./secrets/{secret}"
+    for name in (
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "BLIND_INDEX_KEYS",
+        "ACCESS_CODE_KEY",
+        "DATABASE_URL",
+    ):
+        assert f"{name}_FILE" in app["environment"]
+        assert name not in app["environment"]
+
+
+def test_postgres_never_logs_statement_values():
+    command = COMPOSE["services"]["postgres"]["command"]
+    assert "log_min_error_statement=panic" in command
+    assert "log_statement=none" in command
+
+
+def test_proxy_config_exists_logs_nothing_and_buffers_bodies():
+    volumes = COMPOSE["services"]["proxy"]["volumes"]
+    caddyfile = next(v.split(":")[0] for v in volumes if "Caddyfile" in v)
+    text = (ROOT / caddyfile).read_text()
+    directives = [line.split("#")[0].strip() for line in text.splitlines()]
+    assert "log" not in {d.split(" ")[0] for d in directives if d}
+    assert any(d.startswith("request_buffers") for d in directives)
+    assert "reverse_proxy web:8000 {" in directives
+
+
+def test_dockerfile_uses_the_agreed_base_and_no_access_log():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.splitlines()[1] == "FROM python:3.11-slim-bookworm"
+    gunicorn = (ROOT / "config" / "gunicorn.py").read_text()
+    assert "accesslog = None" in gunicorn
+
+
+def test_env_example_holds_no_secret():
+    example = (ROOT / ".env.production.example").read_text()
+    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEYS", "ACCESS_CODE_KEY"):
+        assert name not in example
