@@ -1,0 +1,260 @@
+"""Seed a realistic demo organisation: teams, staff, cases with invented names, timelines.
+
+Idempotent: it tops the demo up to `--cases` cases and never duplicates teams, staff or cases.
+`--once` does nothing when demo data exists (used by `make run`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections, transaction
+from django.utils import timezone
+
+from casework import demo
+from casework.models import Applicant, Case, Exchange, Serviceman, Team, TimelineEntry
+from casework.roles import Role
+from casework.selectors import given_name_groups
+from casework.services.audit import audit_record
+from casework.services.people import serviceman_reindex
+
+DEMO_TEAMS = ["Demo: North", "Demo: South", "Demo: Legal"]
+DEMO_STAFF = [  # username, role, team index (None: coordinator of all)
+    ("demo", Role.COORDINATOR, None),
+    ("demo.north", Role.CASEWORKER, 0),
+    ("demo.south", Role.CASEWORKER, 1),
+    ("demo.legal", Role.CASEWORKER, 2),
+]
+BATCH = 2000
+STATUSES = list(Case.Status.values)
+SOURCES = list(Case.Source.values)
+SERVICE_TYPES = list(Serviceman.ServiceType.values)
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    seed: int
+    size: int
+    team_ids: list[int]
+    staff_ids: list[int]
+    exchange_ids: list[int]
+    entries_per_case: int
+
+
+class Command(BaseCommand):
+    help = "Create or top up the demo organisation (invented names only)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--cases", type=int, default=300, help="total demo cases wanted")
+        parser.add_argument("--once", action="store_true", help="skip if demo data exists")
+        parser.add_argument("--timeline", type=int, default=3, help="entries per new case")
+        parser.add_argument("--seed", type=int, default=20250524)
+        parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        teams = [Team.objects.get_or_create(name=name)[0] for name in DEMO_TEAMS]
+        existing = Case.objects.filter(team__in=teams).count()
+        if options["once"] and existing:
+            self.stdout.write(f"Demo data present ({existing} cases); nothing to do.")
+            self._print_login(created=False)
+            return
+        self._staff(teams)
+        wanted = options["cases"] - existing
+        exchange_ids = [e.pk for e in self._exchanges()]
+        staff_ids = list(
+            User.objects.filter(username__in=[u for u, _, _ in DEMO_STAFF]).values_list(
+                "pk", flat=True
+            )
+        )
+        chunks = [
+            BatchSpec(
+                seed=options["seed"] + existing + start,  # a top-up continues, it does not repeat
+                size=min(BATCH, wanted - start),
+                team_ids=[t.pk for t in teams],
+                staff_ids=staff_ids,
+                exchange_ids=exchange_ids,
+                entries_per_case=options["timeline"],
+            )
+            for start in range(0, max(wanted, 0), BATCH)
+        ]
+        made = 0
+        results: Iterable[int]
+        jobs = max(1, min(options["jobs"], len(chunks)))
+        if jobs == 1 or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            results = map(seed_batch, chunks)
+        else:
+            # Encryption is CPU-bound Python: one process per core. Children open their own
+            # database connections, so the parent's must not be shared across the fork.
+            connections.close_all()
+            pool = multiprocessing.get_context("fork").Pool(jobs)
+            results = pool.imap_unordered(seed_batch, chunks)
+        for size in results:
+            made += size
+            if wanted > BATCH:
+                self.stdout.write(f"  {made}/{wanted} cases")
+        if made:
+            audit_record(actor=None, action="create", reference="seed_demo", detail={"cases": made})
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"Seeded {made} new demo cases ({existing + made} in all) in {seconds:.1f} s."
+        )
+        self._print_login(created=True)
+
+    def _exchanges(self) -> list[Exchange]:
+        wanted = [(date(2025, 3, 19), "175 for 175"), (date(2025, 5, 24), "1000 for 1000"),
+                  (date(2025, 6, 10), "seriously ill and under 25")]  # fmt: skip
+        return [
+            Exchange.objects.get_or_create(happened_on=day, defaults={"description": text})[0]
+            for day, text in wanted
+        ]
+
+    def _staff(self, teams: list[Team]) -> None:
+        for username, role, team_index in DEMO_STAFF:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                user.groups.add(Group.objects.get(name=role.value))
+                for team in teams if team_index is None else [teams[team_index]]:
+                    team.members.add(user)
+
+    def _print_login(self, *, created: bool) -> None:
+        """On a developer's machine, give the demo coordinator a password and a TOTP device."""
+        if not settings.DEBUG:
+            self.stdout.write("Demo staff have no password outside DEBUG; use create_caseworker.")
+            return
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        path = Path(settings.VAR_DIR) / "demo-login.txt"
+        if path.exists():
+            self.stdout.write(path.read_text(encoding="utf-8"))
+            return
+        user = User.objects.get(username="demo")
+        password = secrets.token_urlsafe(12)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+        text = (
+            "Demo coordinator login (local machine only):\n"
+            f"  username: demo\n  password: {password}\n"
+            f"  TOTP secret (base32): {_base32(device.bin_key)}\n"
+            f"  TOTP URI: {device.config_url}\n"
+        )
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o600)
+        self.stdout.write(text)
+
+
+@transaction.atomic
+def seed_batch(spec: BatchSpec) -> int:
+    """Create `spec.size` demo cases (servicemen, applicants, timelines) in one transaction."""
+    rng = random.Random(spec.seed)  # noqa: S311 - invented demo data, not security
+    teams = list(Team.objects.filter(pk__in=spec.team_ids))
+    staff = list(User.objects.filter(pk__in=spec.staff_ids))
+    exchanges = list(Exchange.objects.filter(pk__in=spec.exchange_ids))
+    size, entries_per_case = spec.size, spec.entries_per_case
+    men = []
+    groups = given_name_groups()
+    for _ in range(size):
+        captured = date(2024, 1, 1) + timedelta(days=rng.randrange(400))
+        released = captured + timedelta(days=rng.randrange(60, 500)) if rng.random() < 0.7 else None
+        man = Serviceman(
+            surname=demo.surname(rng),
+            given_name=rng.choice(demo.GIVEN),
+            patronymic=rng.choice(demo.GIVEN).rstrip("йь") + "ович",
+            birth_date=demo.birth_date(rng),
+            unit_number=demo.unit(rng),
+            rank=rng.choice(demo.RANKS),
+            service_type=rng.choice(SERVICE_TYPES),
+            status=Serviceman.Status.CAPTIVE
+            if released is None
+            else rng.choice(
+                [
+                    Serviceman.Status.REDEPLOYED,
+                    Serviceman.Status.HOSPITALISED,
+                    Serviceman.Status.RELEASED,
+                ]
+            ),  # fmt: skip
+            captured_on=captured,
+            released_on=released,
+            places=rng.choice(demo.PLACES),
+            health_summary=rng.choice(["", "осколочные ранения", "контузия", "ПТСР"]),
+            exchange=rng.choice(exchanges) if released else None,
+        )
+        serviceman_reindex(man, groups)
+        men.append(man)
+    Serviceman.objects.bulk_create(men, batch_size=BATCH)
+    applicants = Applicant.objects.bulk_create(
+        [
+            Applicant(
+                serviceman=man,
+                name=f"{rng.choice(demo.WOMEN)} {man.surname}а"[:200],
+                relationship=rng.choice(["mother", "wife", "sister"]),
+                phone=demo.phone(rng),
+                preferred_channel=rng.choice(["signal", "telegram", "phone", "none"]),
+                may_call=rng.random() < 0.4,
+                safe_hours=rng.choice(["", "после 20:00", "только выходные"]),
+                consent_given_at=timezone.now(),
+            )
+            for man in men
+        ],
+        batch_size=BATCH,
+    )
+    cases = []
+    now = timezone.now()
+    for man, applicant in zip(men, applicants, strict=True):
+        urgent = rng.random() < 0.08
+        team = rng.choice(teams)
+        cases.append(
+            Case(
+                serviceman=man,
+                applicant=applicant,
+                team=team,
+                assignee=rng.choice(staff) if rng.random() < 0.7 else None,
+                status=rng.choice(STATUSES),
+                priority=Case.Priority.URGENT if urgent else rng.choice([1, 2, 2, 3]),
+                suicide_risk=urgent and rng.random() < 0.5,
+                injured=bool(man.health_summary),
+                in_captivity=man.status == Serviceman.Status.CAPTIVE,
+                under_25=bool(man.birth_date and man.birth_date.year >= 2001),
+                source=rng.choice(SOURCES),
+                summary=demo.summary(rng),
+                created_at=now - timedelta(days=rng.randrange(0, 400), minutes=rng.randrange(1440)),
+            )
+        )
+    Case.objects.bulk_create(cases, batch_size=BATCH)
+    TimelineEntry.objects.bulk_create(
+        [
+            TimelineEntry(
+                case=case,
+                kind=rng.choice(["note", "call", "message_in"]),
+                text=rng.choice(demo.NOTES),
+            )  # fmt: skip
+            for case in cases
+            for _ in range(entries_per_case)
+        ],
+        batch_size=BATCH,
+    )
+    return size
+
+
+def _base32(key: bytes) -> str:
+    import base64
+
+    return base64.b32encode(key).decode("ascii").rstrip("=")

@@ -1,0 +1,164 @@
+"""Cases (one appeal each) and their timelines."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.crypto import EncryptedTextField
+from casework.models.people import Applicant, Serviceman, Team
+from casework.references import new_reference
+
+RISK_FLAGS = ("injured", "under_25", "suicide_risk", "in_captivity", "exchange_imminent")
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("new")
+        TRIAGE = "triage", _("in triage")
+        ACTIVE = "active", _("active")
+        WAITING = "waiting", _("waiting for an authority")
+        ON_HOLD = "on_hold", _("on hold")
+        CLOSED = "closed", _("closed")
+
+    class FamilyStatus(models.TextChoices):
+        RECEIVED = "received", _("We have received your message")
+        IN_PROGRESS = "in_progress", _("A caseworker is working on it")
+        WAITING_AUTHORITY = (
+            "waiting_authority",
+            _("We are waiting for an answer from the authorities"),
+        )
+        NEED_INFORMATION = "need_information", _("We need more information from you")
+        ANSWERED = "answered", _("An answer has arrived")
+        CLOSED = "closed", _("The case is closed")
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, _("low")
+        NORMAL = 2, _("normal")
+        HIGH = 3, _("high")
+        URGENT = 4, _("urgent")
+
+    class Source(models.TextChoices):
+        INTAKE = "intake", _("intake form")
+        PHONE = "phone", _("phone")
+        IMPORT = "import", _("import")
+        API = "api", _("API")
+
+    class Outcome(models.TextChoices):
+        DISCHARGED = "discharged", _("discharged")
+        LEAVE = "leave", _("leave granted")
+        VVK_REFERRAL = "vvk_referral", _("medical board referral obtained")
+        FOUND = "found", _("whereabouts found")
+        ADVICE = "advice", _("advice given")
+        NO_CONTACT = "no_contact", _("family stopped responding")
+        WITHDRAWN = "withdrawn", _("withdrawn by the family")
+        OTHER = "other", _("other")
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True, default=new_reference)
+    serviceman = models.ForeignKey(
+        Serviceman, on_delete=models.PROTECT, related_name="cases", verbose_name=_("serviceman")
+    )
+    applicant = models.ForeignKey(
+        Applicant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("applicant"),
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="cases", verbose_name=_("team")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
+    family_status = models.CharField(
+        _("status shown to the family"),
+        max_length=20,
+        choices=FamilyStatus.choices,
+        default=FamilyStatus.RECEIVED,
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    injured = models.BooleanField(_("injured"), default=False)
+    under_25 = models.BooleanField(_("under 25"), default=False)
+    suicide_risk = models.BooleanField(_("suicide risk"), default=False)
+    in_captivity = models.BooleanField(_("in captivity"), default=False)
+    exchange_imminent = models.BooleanField(_("exchange imminent"), default=False)
+    needs_attention = models.BooleanField(
+        _("needs attention"), default=False, help_text=_("New information from the family.")
+    )
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.INTAKE
+    )
+    summary = EncryptedTextField(_("what happened"), blank=True)
+    wishes = EncryptedTextField(_("what he and the family want"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=14, choices=Outcome.choices, blank=True)
+    # A default rather than auto_now_add, so imports and the demo can carry the real opening date.
+    created_at = models.DateTimeField(
+        _("opened"), default=timezone.now, editable=False, db_index=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    # Denormalised earliest open deadline (maintained by the deadline services) for sorting.
+    next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["team", "status"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def risk_flags(self) -> list[str]:
+        return [flag for flag in RISK_FLAGS if getattr(self, flag)]
+
+
+class TimelineEntry(models.Model):
+    class Kind(models.TextChoices):
+        NOTE = "note", _("note")
+        CALL = "call", _("call")
+        MESSAGE_IN = "message_in", _("message from the family")
+        MESSAGE_OUT = "message_out", _("message to the family")
+        STATUS = "status", _("status change")
+        DOCUMENT = "document", _("document")
+        UPLOAD = "upload", _("upload")
+        INTAKE = "intake", _("intake")
+        MERGE = "merge", _("merge")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NOTE)
+    text = EncryptedTextField(_("text"), blank=True)
+    visible_to_family = models.BooleanField(_("visible to the family"), default=False)
+    visible_until = models.DateTimeField(null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference}#{self.pk}" if self.case_id else f"entry#{self.pk}"

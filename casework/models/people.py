@@ -1,0 +1,192 @@
+"""People: teams, servicemen, the family members who write in, exchanges."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casework.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
+from casework.references import new_reference
+
+
+def serviceman_reference() -> str:
+    return new_reference("S")
+
+
+def applicant_reference() -> str:
+    return new_reference("A")
+
+
+class Jurisdiction(models.TextChoices):
+    RU = "RU", _("Russia")
+    UA = "UA", _("Ukraine")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
+    )
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name  # a team name is organisational, not personal
+
+
+class Exchange(models.Model):
+    """A prisoner exchange; recording one wakes the matching "in captivity" cases."""
+
+    happened_on = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exchange")
+        verbose_name_plural = _("exchanges")
+        ordering = ["-happened_on"]
+
+    def __str__(self) -> str:
+        return f"Exchange {self.happened_on.isoformat()}"
+
+
+class Serviceman(models.Model):
+    class ServiceType(models.TextChoices):
+        MOBILISED = "mobilised", _("mobilised")
+        CONTRACT = "contract", _("contract")
+        CONSCRIPT = "conscript", _("conscript")
+        VOLUNTEER = "volunteer", _("volunteer")
+        UNKNOWN = "unknown", _("unknown")
+
+    class Status(models.TextChoices):
+        SERVING = "serving", _("serving")
+        MISSING = "missing", _("missing")
+        CAPTIVE = "captive", _("in captivity")
+        RELEASED = "released", _("released")
+        REDEPLOYED = "redeployed", _("sent back to the front")
+        HOSPITALISED = "hospitalised", _("in hospital")
+        DISCHARGED = "discharged", _("discharged")
+        DECEASED = "deceased", _("deceased")
+        UNKNOWN = "unknown", _("unknown")
+
+    reference = models.CharField(max_length=12, unique=True, default=serviceman_reference)
+    surname = EncryptedCharField(_("surname"), max_length=100, blank=True)
+    given_name = EncryptedCharField(_("given name"), max_length=100, blank=True)
+    patronymic = EncryptedCharField(_("patronymic"), max_length=100, blank=True)
+    birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
+    unit_number = EncryptedCharField(_("unit"), max_length=100, blank=True)
+    rank = EncryptedCharField(_("rank"), max_length=100, blank=True)
+    service_type = models.CharField(
+        _("service type"), max_length=12, choices=ServiceType.choices, default=ServiceType.UNKNOWN
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.UNKNOWN
+    )
+    jurisdiction = models.CharField(
+        _("jurisdiction"), max_length=2, choices=Jurisdiction.choices, default=Jurisdiction.RU
+    )
+    captured_on = EncryptedDateField(_("captured on"), null=True, blank=True)
+    released_on = EncryptedDateField(_("released on"), null=True, blank=True)
+    places = EncryptedTextField(_("places"), blank=True)
+    current_location = EncryptedTextField(_("where he is now"), blank=True)
+    health_summary = EncryptedTextField(_("health"), blank=True)
+    exchange = models.ForeignKey(
+        Exchange, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("exchange")
+    )
+    # Keyed hashes (casework.crypto): lookups and grouping without plaintext. The key id sits
+    # beside them so a key rotation knows which rows still need re-indexing.
+    index_key_id = models.CharField(max_length=8, blank=True, editable=False)
+    surname_index = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    surname_initial_index = models.CharField(
+        max_length=16, blank=True, editable=False, db_index=True
+    )
+    surname_year_index = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    unit_index = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("serviceman")
+        verbose_name_plural = _("servicemen")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def short_name(self) -> str:
+        """Surname and initials, for lists where a full name is more than the task needs."""
+        initials = "".join(f"{part[0]}." for part in (self.given_name, self.patronymic) if part)
+        return f"{self.surname} {initials}".strip()
+
+
+class Applicant(models.Model):
+    """A family member who writes in, with how (and whether) it is safe to contact them."""
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", _("mother")
+        FATHER = "father", _("father")
+        WIFE = "wife", _("wife or partner")
+        SISTER = "sister", _("sister")
+        BROTHER = "brother", _("brother")
+        CHILD = "child", _("son or daughter")
+        OTHER = "other", _("other relative or friend")
+        SELF = "self", _("the serviceman himself")
+
+    class Channel(models.TextChoices):
+        SIGNAL = "signal", _("Signal")
+        TELEGRAM = "telegram", _("Telegram")
+        EMAIL = "email", _("email")
+        PHONE = "phone", _("phone call")
+        SMS = "sms", _("text message")
+        NONE = "none", _("do not contact me; I will check the status page")
+
+    reference = models.CharField(max_length=12, unique=True, default=applicant_reference)
+    serviceman = models.ForeignKey(
+        Serviceman, on_delete=models.CASCADE, related_name="applicants", null=True, blank=True
+    )
+    name = EncryptedCharField(_("name or how to address you"), max_length=200, blank=True)
+    relationship = models.CharField(
+        _("relationship"), max_length=10, choices=Relationship.choices, blank=True
+    )
+    phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
+    telegram = EncryptedCharField(_("Telegram"), max_length=100, blank=True)
+    signal = EncryptedCharField(_("Signal"), max_length=100, blank=True)
+    email = EncryptedCharField(_("email"), max_length=200, blank=True)
+    address = EncryptedTextField(_("postal address"), blank=True)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel.choices, blank=True
+    )
+    may_call = models.BooleanField(_("may we call?"), default=False)
+    safe_hours = EncryptedCharField(_("safe hours to contact"), max_length=200, blank=True)
+    consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    consent_collective = models.BooleanField(
+        _("agrees to be named in a collective complaint"), default=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class GivenNameEquivalent(models.Model):
+    """Spellings of one given name across Russian, Ukrainian and Latin (editable by staff)."""
+
+    group = models.CharField(_("group"), max_length=40, db_index=True)
+    spelling = models.CharField(_("spelling"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("given-name equivalent")
+        verbose_name_plural = _("given-name equivalents")
+        ordering = ["group", "spelling"]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.spelling}"  # a dictionary word, not a person

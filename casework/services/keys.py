@@ -1,0 +1,125 @@
+"""Key rotation: re-encrypt every encrypted column and re-index names under the newest keys.
+
+Batched and resumable (a row already under the newest key is skipped, so a re-run continues), and
+safe beside live traffic: each row is written only if its ciphertext is still what was read, so a
+concurrent edit is never overwritten (that edit is already under the newest key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import connection, models, transaction
+
+from casework.crypto import (
+    EncryptedMixin,
+    current_index_key_id,
+    decrypt,
+    encrypt,
+    encrypted_under_current_key,
+)
+from casework.models import Serviceman
+from casework.selectors import given_name_groups
+from casework.services.people import INDEX_FIELDS, serviceman_reindex
+
+
+@dataclass
+class RotationReport:
+    rotated: dict[str, int] = field(default_factory=dict)
+    skipped_concurrent: dict[str, int] = field(default_factory=dict)
+    reindexed: int = 0
+
+
+@dataclass(frozen=True)
+class RawRow:
+    pk: int
+    values: dict[str, str | None]  # column -> ciphertext as read
+
+
+def encrypted_models() -> list[tuple[type[models.Model], list[str]]]:
+    found = []
+    for model in apps.get_app_config("casework").get_models():
+        columns = [
+            str(f.column) for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)
+        ]
+        if columns:
+            found.append((model, columns))
+    return found
+
+
+def raw_batches(
+    model: type[models.Model], columns: list[str], batch_size: int
+) -> Iterator[list[RawRow]]:
+    """Rows in primary-key order, ciphertext as stored (not decrypted)."""
+    table, quote = model._meta.db_table, connection.ops.quote_name
+    select = ", ".join(quote(c) for c in columns)
+    last = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, {select} FROM {quote(table)} WHERE id > %s ORDER BY id LIMIT %s",  # noqa: S608 - names from model metadata
+                [last, batch_size],
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield [RawRow(pk=r[0], values=dict(zip(columns, r[1:], strict=True))) for r in rows]
+
+
+@transaction.atomic
+def rows_reencrypt(model: type[models.Model], rows: list[RawRow]) -> tuple[int, int]:
+    """Rewrite stale rows under the newest key; returns (rotated, skipped because edited)."""
+    table, quote = model._meta.db_table, connection.ops.quote_name
+    rotated = skipped = 0
+    with connection.cursor() as cursor:
+        for row in rows:
+            stale = {c: v for c, v in row.values.items() if not encrypted_under_current_key(v)}
+            if not stale:
+                continue
+            assignments = ", ".join(f"{quote(c)} = %s" for c in stale)
+            guards = " AND ".join(f"{quote(c)} = %s" for c in stale)
+            cursor.execute(
+                f"UPDATE {quote(table)} SET {assignments} WHERE id = %s AND {guards}",  # noqa: S608
+                [*(encrypt(decrypt(v)) for v in stale.values() if v), row.pk, *stale.values()],
+            )
+            if cursor.rowcount:
+                rotated += 1
+            else:
+                skipped += 1
+    return rotated, skipped
+
+
+def servicemen_reindex(batch_size: int) -> int:
+    """Recompute blind indexes of servicemen indexed under an older key."""
+    groups = given_name_groups()
+    done = 0
+    key = current_index_key_id()
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Serviceman.objects.select_for_update(skip_locked=True)
+                .exclude(index_key_id=key)
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return done
+            for serviceman in batch:
+                serviceman_reindex(serviceman, groups)
+            Serviceman.objects.bulk_update(batch, INDEX_FIELDS)
+            done += len(batch)
+
+
+def keys_rotate(*, batch_size: int = 500) -> RotationReport:
+    """Re-encrypt every stale encrypted value and re-index every stale name index."""
+    report = RotationReport()
+    for model, columns in encrypted_models():
+        name = model._meta.label
+        for rows in raw_batches(model, columns, batch_size):
+            rotated, skipped = rows_reencrypt(model, rows)
+            report.rotated[name] = report.rotated.get(name, 0) + rotated
+            report.skipped_concurrent[name] = report.skipped_concurrent.get(name, 0) + skipped
+    report.reindexed = servicemen_reindex(batch_size)
+    return report
