@@ -7,3 +7,6 @@ class CaseworkConfig(AppConfig):
     name = "casework"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Casework"
+
+    def ready(self) -> None:
+        from casework import receivers  # noqa: F401  (connects the sign-in audit receivers)

@@ -26,3 +26,39 @@ class MergeError(CaseworkError):
 
 class PermissionDeniedError(CaseworkError):
     code = "permission_denied"
+
+
+class TransitionError(CaseworkError):
+    """A filing cannot move from its current state to the one asked for."""
+
+    code = "invalid_transition"
+
+
+class RuleError(CaseworkError):
+    """The legal rules (data) do not allow this, or no rule applies."""
+
+    code = "rule"
+
+
+class RateLimitedError(CaseworkError):
+    """Too many requests from one client (a hashed address) in a window."""
+
+    code = "rate_limited"
+
+
+class AccessRefusedError(CaseworkError):
+    """A wrong reference or access code: which of the two is never said."""
+
+    code = "access_refused"
+
+
+class AccessLockedError(CaseworkError):
+    """Too many wrong codes from this client; the family's own device is not affected."""
+
+    code = "access_locked"
+
+
+class NotReadyError(CaseworkError):
+    """The thing exists but is not ready yet (e.g. an upload still being cleaned)."""
+
+    code = "not_ready"

@@ -18,6 +18,23 @@ def database_answers() -> bool:
         return False
 
 
+def sweep_is_recent() -> bool:
+    """True unless a deadline sweep has run before and the last one is too old."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from casework.services.reminders import last_sweep_at
+
+    try:
+        last = last_sweep_at()
+    except Exception:  # noqa: BLE001 - the database check reports this failure
+        return False
+    if last is None:
+        return True  # a fresh install before beat's first run
+    return timezone.now() - last < timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+
+
 def broker_answers() -> bool:
     if settings.REDIS_URL:
         try:

@@ -9,6 +9,8 @@ import re
 # something a family typed, so it never reaches a log line.
 _QUERY = re.compile(r"(\s/[^\s?]*)\?\S*")
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+# A live enrolment link in a log would let a log reader enrol in someone's place.
+_ENROL_TOKEN = re.compile(r"/enrol/[^/\s]+")
 
 
 class RedactFilter(logging.Filter):
@@ -19,6 +21,7 @@ class RedactFilter(logging.Filter):
                 setattr(record, attribute, None)
         message = record.getMessage()
         cleaned = _IPV4.sub("[addr]", _QUERY.sub(r"\1", message))
+        cleaned = _ENROL_TOKEN.sub("/enrol/[token]", cleaned)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

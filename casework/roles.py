@@ -1,8 +1,16 @@
-"""Staff roles, defined once; groups are created by a data migration and checked by selectors."""
+"""Staff roles, defined once: their Django permissions here, their reach in the selectors.
+
+- caseworker: cases of their teams and cases assigned to them;
+- coordinator: all cases, triage, assignment, legal rules and templates;
+- administrator: staff accounts, devices and settings (no case content by this role alone);
+- auditor: the audit log only, no case content.
+A data migration creates the groups from ROLE_PERMISSIONS (`sync_role_groups`).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 
@@ -12,6 +20,85 @@ AnyUser = User | AnonymousUser
 class Role(StrEnum):
     CASEWORKER = "Caseworker"
     COORDINATOR = "Coordinator"
+    ADMINISTRATOR = "Administrator"
+    AUDITOR = "Auditor"
+
+
+_CASE_READ_WRITE = {
+    "casework.case": ["view", "change"],
+    "casework.serviceman": ["view", "change"],
+    "casework.applicant": ["view", "change", "add"],
+    "casework.timelineentry": ["view", "add"],
+    "casework.filing": ["view", "add", "change"],
+    "casework.deadline": ["view"],
+    "casework.attachment": ["view"],
+    "casework.team": ["view"],
+    "casework.exchange": ["view"],
+    "casework.authorityoffice": ["view"],
+    "casework.responserule": ["view"],
+    "casework.escalationstep": ["view"],
+    "casework.jurisdictioncalendar": ["view"],
+    "casework.calendaroverride": ["view"],
+}
+ROLE_PERMISSIONS: dict[Role, dict[str, list[str]]] = {
+    Role.CASEWORKER: _CASE_READ_WRITE,
+    Role.COORDINATOR: {
+        **_CASE_READ_WRITE,
+        "casework.case": ["view", "change", "add"],
+        "casework.serviceman": ["view", "change", "add"],
+        "casework.applicant": ["view", "change", "add", "delete"],
+        "casework.timelineentry": ["view", "add", "change"],
+        "casework.deadline": ["view", "change"],
+        "casework.team": ["view", "change", "add"],
+        "casework.exchange": ["view", "change", "add"],
+        "casework.givennameequivalent": ["view", "change", "add", "delete"],
+        "casework.authorityoffice": ["view", "change", "add"],
+        "casework.responserule": ["view", "change", "add"],
+        "casework.escalationstep": ["view", "change", "add", "delete"],
+        "casework.jurisdictioncalendar": ["view", "change"],
+        "casework.calendaroverride": ["view", "change", "add", "delete"],
+        "casework.auditevent": ["view"],
+    },
+    Role.ADMINISTRATOR: {
+        "auth.user": ["view", "change", "add"],
+        "auth.group": ["view"],
+        "otp_totp.totpdevice": ["view", "delete"],
+        "otp_static.staticdevice": ["view", "delete"],
+        "casework.team": ["view", "change", "add"],
+        "casework.sitestate": ["view", "change"],
+        "casework.auditevent": ["view"],
+    },
+    Role.AUDITOR: {"casework.auditevent": ["view"]},
+}
+
+
+def sync_role_groups(apps: Any, *, in_migration: bool = True) -> None:
+    """Create each role's group and give it exactly the permissions listed above.
+
+    In a migration, permissions of models created earlier in the same run do not exist yet, so
+    they are made first (the historical app registry allows the `models_module` trick).
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs() if in_migration else []:
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, grants in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role.value)
+        wanted = []
+        for label, actions in grants.items():
+            app_label, model = label.split(".")
+            wanted += list(
+                permission_model.objects.filter(
+                    content_type__app_label=app_label,
+                    content_type__model=model,
+                    codename__in=[f"{action}_{model}" for action in actions],
+                )
+            )
+        group.permissions.set(wanted)
 
 
 def has_role(user: AnyUser, role: Role) -> bool:
@@ -27,3 +114,7 @@ def has_role(user: AnyUser, role: Role) -> bool:
 
 def is_coordinator(user: AnyUser) -> bool:
     return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.COORDINATOR)
+
+
+def is_administrator(user: AnyUser) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.ADMINISTRATOR)

@@ -22,7 +22,7 @@ from casework.models import (
     Team,
     TimelineEntry,
 )
-from casework.roles import AnyUser, Role, has_role, is_coordinator
+from casework.roles import AnyUser, Role, has_role, is_administrator, is_coordinator
 
 # --- Visibility -----------------------------------------------------------------------------
 
@@ -315,8 +315,8 @@ def case_duplicates_for_user(*, user: AnyUser, case: Case, limit: int = 20) -> C
 
 
 def audit_events_visible_to(user: AnyUser) -> QuerySet[AuditEvent]:
-    """The audit trail is for coordinators; everyone else sees none of it."""
-    if is_coordinator(user):
+    """The audit trail is for coordinators, administrators and auditors; nobody else."""
+    if is_coordinator(user) or is_administrator(user) or has_role(user, Role.AUDITOR):
         return AuditEvent.objects.all()
     return AuditEvent.objects.none()
 
@@ -324,3 +324,246 @@ def audit_events_visible_to(user: AnyUser) -> QuerySet[AuditEvent]:
 def assignable_users() -> QuerySet[User]:
     """Staff who can be given a case."""
     return User.objects.filter(is_active=True, is_staff=True).order_by("username")
+
+
+# --- Family portal reads: what a family sees, who hears of an intake, staff file access ---------
+
+from datetime import timedelta  # noqa: E402  (added with this section)
+from typing import cast  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.db.models import Exists, OuterRef  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from casework.models import Attachment  # noqa: E402
+
+# A merged case points at its survivor; a chain longer than this is a data error, not a route.
+_MERGE_HOPS = 5
+
+
+def case_for_family(*, pk: int) -> Case | None:
+    """The case a family's code opened, following merges to the case that is worked on now."""
+    case = Case.objects.filter(pk=pk).first()
+    for _hop in range(_MERGE_HOPS):
+        if case is None or case.merged_into_id is None:
+            break
+        case = Case.objects.filter(pk=case.merged_into_id).first()
+    return case
+
+
+def family_messages(*, case: Case) -> QuerySet[TimelineEntry]:
+    """Entries a caseworker marked visible to the family that have not yet expired.
+
+    Without its own end date an entry expires FAMILY_MESSAGE_DAYS after it was written, so an
+    entry marked visible in the admin does not stay on the family's page for ever.
+    """
+    now = timezone.now()
+    return (
+        TimelineEntry.objects.filter(case=case, visible_to_family=True)
+        .filter(
+            Q(visible_until__gt=now)
+            | Q(
+                visible_until__isnull=True,
+                created_at__gt=now - timedelta(days=settings.FAMILY_MESSAGE_DAYS),
+            )
+        )
+        .only("pk", "kind", "text", "created_at", "visible_until")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def notice_recipients_for_team(*, team: Team) -> list[User]:
+    """Active coordinators with an email who belong to `team`, or every such coordinator."""
+    coordinators = list(
+        User.objects.filter(is_active=True, groups__name=Role.COORDINATOR.value)
+        .exclude(email="")
+        .annotate(
+            in_team=Exists(Team.members.through.objects.filter(team=team, user=OuterRef("pk")))
+        )
+        .order_by("pk")
+        .distinct()
+    )
+    in_team = [user for user in coordinators if user.in_team]
+    return cast(list[User], in_team or coordinators)
+
+
+def attachment_get_for_user(*, user: AnyUser, public_id: str) -> Attachment:
+    """The attachment if its case is visible to this user; otherwise NotFoundError."""
+    attachment = (
+        Attachment.objects.filter(public_id=public_id, case__in=cases_visible_to(user).values("pk"))
+        .select_related("case")
+        .first()
+    )
+    if attachment is None:
+        raise NotFoundError("No such file.")
+    return attachment
+
+
+# --- Filings, deadlines and the admin dashboard -------------------------------------------------
+
+from datetime import datetime  # noqa: E402  (added with this section)
+
+from django.db.models import Count, Subquery  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
+
+from casework.models import Deadline, Filing  # noqa: E402
+
+# Filings whose authority has not answered yet and whose clock is still running.
+AWAITING_RESPONSE = (Filing.Status.SENT, Filing.Status.REGISTERED, Filing.Status.EXTENDED)
+DUE_SOON = timedelta(days=7)
+
+
+def filings_visible_to(user: AnyUser) -> QuerySet[Filing]:
+    """Filings of the cases this user may see."""
+    return Filing.objects.filter(case_visibility_q(user, "case"))
+
+
+def deadlines_visible_to(user: AnyUser) -> QuerySet[Deadline]:
+    """Deadlines of the cases this user may see."""
+    return Deadline.objects.filter(case_visibility_q(user, "case"))
+
+
+def filing_get_for_user(*, user: AnyUser, pk: int | str) -> Filing:
+    """The filing if its case is visible to this user; otherwise NotFoundError."""
+    filing = filings_visible_to(user).filter(pk=pk).select_related("case", "office", "rule").first()
+    if filing is None:
+        raise NotFoundError("No such filing.")
+    return filing
+
+
+def overdue_deadlines_q(now: datetime) -> Q:
+    """Clocks that ran out and still need someone: open past due (the sweep has not run yet), or
+    a missed response clock whose filing is still overdue (neither answered nor escalated)."""
+    return Q(state=Deadline.State.OPEN, due_at__lt=now) | Q(
+        state=Deadline.State.MISSED,
+        kind__in=[Deadline.Kind.RESPONSE_DUE, Deadline.Kind.RAPORT_48H],
+        filing__status=Filing.Status.OVERDUE,
+    )
+
+
+def due_soon_deadlines_q(now: datetime) -> Q:
+    return Q(state=Deadline.State.OPEN, due_at__gte=now, due_at__lt=now + DUE_SOON)
+
+
+def overdue_cases_q(now: datetime) -> Q:
+    """Cases with a clock that ran out (see `overdue_deadlines_q`), for the case list filter."""
+    return Q(next_deadline__lt=now) | Q(
+        pk__in=Filing.objects.filter(status=Filing.Status.OVERDUE).values("case_id")
+    )
+
+
+@dataclass(frozen=True)
+class DashboardCounts:
+    overdue: int = 0
+    due_soon: int = 0
+    new_intakes: int = 0
+    awaiting_response: int = 0
+
+
+@dataclass(frozen=True)
+class TeamDashboardRow:
+    team_id: int
+    team_name: str
+    counts: DashboardCounts
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    mine: DashboardCounts  # overdue and due soon: where I am responsible; the rest: all I see
+    teams: tuple[TeamDashboardRow, ...]  # coordinators only: the same counts per case team
+
+
+def dashboard_for_user(*, user: AnyUser, now: datetime | None = None) -> Dashboard:
+    """The admin index counts, in a fixed number of queries whatever the data size.
+
+    Every count is one aggregate over an indexed subset (open or missed clocks, new cases,
+    filings waiting for an answer); per-team figures are one GROUP BY each, never a loop.
+    """
+    now = now or timezone.now()
+    overdue, due_soon = overdue_deadlines_q(now), due_soon_deadlines_q(now)
+    # The rows either count can see: open clocks due within the week, missed ones still overdue.
+    relevant = Q(state=Deadline.State.OPEN, due_at__lt=now + DUE_SOON) | Q(
+        state=Deadline.State.MISSED, filing__status=Filing.Status.OVERDUE
+    )
+    if not is_coordinator(user):
+        mine = (
+            deadlines_visible_to(user)
+            .filter(relevant, responsible=user.pk)
+            .aggregate(overdue=Count("pk", filter=overdue), due_soon=Count("pk", filter=due_soon))
+        )
+        return Dashboard(
+            mine=DashboardCounts(
+                overdue=mine["overdue"],
+                due_soon=mine["due_soon"],
+                new_intakes=cases_visible_to(user).filter(status=Case.Status.NEW).count(),
+                awaiting_response=filings_visible_to(user)
+                .filter(status__in=AWAITING_RESPONSE)
+                .count(),
+            ),
+            teams=(),
+        )
+    # A coordinator sees everything: their own clocks are counted in the same per-team pass.
+    own = Q(responsible=user.pk)
+    deadline_rows = {
+        team: counts
+        for team, *counts in Deadline.objects.filter(relevant)
+        .values("case__team")
+        .annotate(
+            overdue=Count("pk", filter=overdue),
+            due_soon=Count("pk", filter=due_soon),
+            own_overdue=Count("pk", filter=overdue & own),
+            own_due_soon=Count("pk", filter=due_soon & own),
+        )
+        .order_by()
+        .values_list("case__team", "overdue", "due_soon", "own_overdue", "own_due_soon")
+    }
+    awaiting_by_team = dict(
+        Filing.objects.filter(status__in=AWAITING_RESPONSE)
+        .values("case__team")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("case__team", "n")
+    )
+    # Every team, even a quiet one, with its new intakes counted on the (team, status) index.
+    new_intakes = (
+        Case.objects.filter(team=OuterRef("pk"), status=Case.Status.NEW)
+        .order_by()
+        .values("team")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    team_rows = (
+        Team.objects.order_by("name")
+        .annotate(new_intakes=Coalesce(Subquery(new_intakes), 0))
+        .values_list("pk", "name", "new_intakes")
+    )
+    teams = tuple(
+        TeamDashboardRow(
+            team_id=pk,
+            team_name=name,
+            counts=DashboardCounts(
+                overdue=deadline_rows.get(pk, [0, 0])[0],
+                due_soon=deadline_rows.get(pk, [0, 0])[1],
+                new_intakes=new,
+                awaiting_response=awaiting_by_team.get(pk, 0),
+            ),
+        )
+        for pk, name, new in team_rows
+    )
+    return Dashboard(
+        mine=DashboardCounts(
+            overdue=sum(counts[2] for counts in deadline_rows.values()),
+            due_soon=sum(counts[3] for counts in deadline_rows.values()),
+            new_intakes=sum(row.counts.new_intakes for row in teams),
+            awaiting_response=sum(awaiting_by_team.values()),
+        ),
+        teams=teams,
+    )
+
+
+def case_get_by_reference_for_user(*, user: AnyUser, reference: str) -> Case:
+    """Like `case_get_for_user`, by the case reference (what the API and families use)."""
+    case = cases_visible_to(user).filter(reference=reference).first()
+    if case is None:
+        raise NotFoundError("No such case.")
+    return case

@@ -8,3 +8,66 @@ def heartbeat(*, name: str = "beat") -> None:
     from casework.services.system import heartbeat_record  # local: services may queue tasks
 
     heartbeat_record(name=name)
+
+
+@shared_task(name="casework.tasks.sweep_deadlines")
+def sweep_deadlines() -> None:
+    from casework.services.reminders import deadlines_sweep
+
+    deadlines_sweep()
+
+
+@shared_task(
+    name="casework.tasks.send_reminder_digest",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_reminder_digest(*, user_id: int) -> None:
+    from django.contrib.auth.models import User
+
+    from casework.services.reminders import reminder_digest_send
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return  # gone since the sweep; its rows stay pending and harmless
+    reminder_digest_send(user=user)  # sent rows are never picked again, so retries are safe
+
+
+# --- Family portal: cleaning uploads, sending notices, the sweep that re-queues both ---------
+
+
+@shared_task(
+    name="casework.tasks.clean_attachment",
+    autoretry_for=(Exception,),  # transient (disk, poppler); bad files are marked failed instead
+    retry_backoff=True,
+    max_retries=4,
+    acks_late=True,
+)
+def clean_attachment(*, attachment_id: int) -> None:
+    from casework.services.attachments import attachment_clean
+
+    attachment_clean(attachment_id=attachment_id)  # no-op unless still pending
+
+
+@shared_task(name="casework.tasks.send_notifications", bind=True, acks_late=True, max_retries=5)
+def send_notifications(self, *, notification_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+    from casework.services.notifications import NotificationDeliveryError, notifications_send
+
+    try:
+        notifications_send(notification_ids=notification_ids)  # skips any not still pending
+    except NotificationDeliveryError as exc:
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+@shared_task(name="casework.tasks.sweep_portal")
+def sweep_portal() -> None:
+    from casework.services import ratelimit
+    from casework.services.attachments import attachments_requeue_stale
+    from casework.services.intake import intake_receipts_expire
+    from casework.services.notifications import notifications_requeue_stale
+
+    notifications_requeue_stale()
+    attachments_requeue_stale()
+    intake_receipts_expire()
+    ratelimit.purge_expired()

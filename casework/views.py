@@ -1,10 +1,20 @@
-"""Views that belong to neither the portal nor the admin."""
+"""Views that belong to neither the portal nor the admin site's own pages.
 
-from django.http import HttpRequest, HttpResponse
+`attachment_download` is staff-only and mounted under /admin/; it lives here until the admin
+package takes it over.
+"""
+
+from uuid import UUID
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_otp.decorators import otp_required
 
+from casework.exceptions import NotFoundError, NotReadyError
 from casework.health import broker_answers, database_answers
+from casework.selectors import attachment_get_for_user
+from casework.services.attachments import attachment_download
 
 
 @never_cache
@@ -17,3 +27,27 @@ def healthz(request: HttpRequest) -> HttpResponse:
         status=200 if healthy else 503,
         content_type="text/plain",
     )
+
+
+@never_cache
+@require_GET
+@otp_required  # signed in with a verified second factor, else to the admin sign-in
+def attachment_download_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The cleaned copy of an upload, or the original with ?version=original; both audited."""
+    if not request.user.is_staff:
+        raise Http404
+    try:
+        attachment = attachment_get_for_user(user=request.user, public_id=str(public_id))
+        file = attachment_download(
+            attachment=attachment,
+            actor=request.user,  # type: ignore[arg-type]  # otp_required: a signed-in User
+            original=request.GET.get("version") == "original",
+        )
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except NotReadyError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(file.data, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response["Content-Length"] = str(len(file.data))
+    return response

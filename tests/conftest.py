@@ -35,17 +35,53 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture
-def test_database_url(transactional_db: None) -> str:
-    """DATABASE_URL of pytest's test database, for servers and workers started as processes."""
+def test_database_url(django_db_serialized_rollback: None, transactional_db: None) -> str:
+    """DATABASE_URL of pytest's test database, for servers and workers started as processes.
+
+    Their data must be committed, so these tests are transactional; the serialized rollback puts
+    back the rows data migrations made (groups, rules), which a flush would otherwise erase.
+    """
     from django.db import connection
 
     database = connection.settings_dict
     return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
 
 
+class SmtpInbox:
+    """Messages received by a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
 @pytest.fixture
-def celery_worker(test_database_url: str) -> Iterator[str]:
-    """A real Celery worker on Redis, on a queue of its own, using the test database."""
+def smtp_server() -> Iterator[SmtpInbox]:
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    with socket.socket() as probe:  # aiosmtpd's start-up self-check cannot use port 0
+        probe.bind(("127.0.0.1", 0))
+        inbox.port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def celery_worker(test_database_url: str, smtp_server: SmtpInbox) -> Iterator[str]:
+    """A real Celery worker on Redis, on a queue of its own, using the test database.
+
+    Tasks sent without a queue (e.g. from `transaction.on_commit`) go to this queue too, and
+    the worker's email goes to the real SMTP server of `smtp_server`.
+    """
     from config.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
@@ -54,6 +90,10 @@ def celery_worker(test_database_url: str) -> Iterator[str]:
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=test_database_url,
         CELERY_TASK_ALWAYS_EAGER="false",
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+        TEST_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_server.port),
     )
     worker = subprocess.Popen(
         [
@@ -74,12 +114,12 @@ def celery_worker(test_database_url: str) -> Iterator[str]:
         cwd=ROOT,
         env=env,
     )
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
+    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
+    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
     try:
         yield queue
     finally:
-        app.conf.task_always_eager = eager
+        app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
         worker.terminate()
         worker.wait(timeout=30)
 
@@ -92,3 +132,37 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  
             return True
         time.sleep(interval)
     return False
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request: pytest.FixtureRequest) -> None:
+    """Rows data migrations create (groups, legal rules, given names), present in every test.
+
+    A transactional test ends by flushing every table, which erases them for the tests after it
+    (and, with --reuse-db, for the next run); this puts them back when they are missing.
+    """
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db"} & set(request.fixturenames)
+    ):
+        return
+    request.getfixturevalue("_django_db_helper")
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    if Group.objects.filter(name="Auditor").exists():
+        return
+    from casework.models import GivenNameEquivalent
+    from casework.roles import sync_role_groups
+    from casework.rules.seed import seed_legal_data
+
+    # The flush re-creates permissions (post_migrate), so only the rows need putting back.
+    names = importlib.import_module("casework.migrations.0003_roles_and_given_names").GIVEN_NAMES
+    GivenNameEquivalent.objects.bulk_create(
+        GivenNameEquivalent(group=group, spelling=spelling)
+        for group, spellings in names.items()
+        for spelling in spellings
+    )
+    sync_role_groups(apps, in_migration=False)
+    seed_legal_data(apps)

@@ -86,3 +86,14 @@ class TimelineEntryFactory(factory.django.DjangoModelFactory):
 
     case = factory.SubFactory(CaseFactory)
     text = "Позвонила мать, сын в госпитале."
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A confirmed authenticator-app device (the admin's second factor)."""
+
+    class Meta:
+        model = "otp_totp.TOTPDevice"
+
+    user = factory.SubFactory(UserFactory)
+    name = "Authenticator app"
+    confirmed = True

@@ -41,7 +41,7 @@ def personal_values() -> set[str]:
     return {v for v in values if v}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_dump_of_seeded_and_edited_database_has_no_plaintext():
     call_command("seed_demo", cases=30, jobs=1)
     man = Serviceman.objects.order_by("pk").first()

@@ -1,1 +1,9 @@
-"""The caseworker side: the Django admin site, its dashboard and actions."""
+"""The caseworker side: the Django admin site, its dashboard and actions.
+
+Importing this package (Django's admin autodiscovery does) registers every model on `site`.
+"""
+
+from casework.admin import accounts, audit, cases, filings, legal, people  # noqa: F401
+from casework.admin.site import site
+
+__all__ = ["site"]

@@ -2,6 +2,8 @@
 
 from casework.models.audit import AuditEvent
 from casework.models.cases import RISK_FLAGS, Case, TimelineEntry
+from casework.models.documents import Attachment, IntakeSubmission, Notification, RateCounter
+from casework.models.filings import Deadline, Filing
 from casework.models.people import (
     Applicant,
     Exchange,
@@ -10,18 +12,46 @@ from casework.models.people import (
     Serviceman,
     Team,
 )
+from casework.models.rules import (
+    AuthorityOffice,
+    CalendarOverride,
+    EscalationStep,
+    FilingKind,
+    JurisdictionCalendar,
+    OfficeKind,
+    ResponseRule,
+    Verification,
+)
+from casework.models.staff import SiteState, StaffInvitation, StaffSession
 from casework.models.system import Heartbeat
 
 __all__ = [
     "RISK_FLAGS",
     "Applicant",
+    "Attachment",
     "AuditEvent",
+    "AuthorityOffice",
+    "CalendarOverride",
     "Case",
+    "Deadline",
+    "EscalationStep",
     "Exchange",
+    "Filing",
+    "FilingKind",
     "GivenNameEquivalent",
     "Heartbeat",
+    "IntakeSubmission",
     "Jurisdiction",
+    "JurisdictionCalendar",
+    "Notification",
+    "OfficeKind",
+    "RateCounter",
+    "ResponseRule",
     "Serviceman",
+    "SiteState",
+    "StaffInvitation",
+    "StaffSession",
     "Team",
     "TimelineEntry",
+    "Verification",
 ]

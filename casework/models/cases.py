@@ -111,6 +111,9 @@ class Case(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Family access: only a keyed hash of the 16-digit code (ACCESS_CODE_KEY) is stored.
+    access_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    access_code_issued_at = models.DateTimeField(null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )

@@ -28,6 +28,9 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
     )
+    receives_intake = models.BooleanField(
+        _("receives new intakes"), default=False, help_text=_("New family intakes land here.")
+    )
 
     class Meta:
         verbose_name = _("team")

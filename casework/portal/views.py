@@ -1,10 +1,352 @@
-"""Public family pages: thin views over the portal forms and the intake/status services."""
+"""Public family pages: thin views over the portal forms and the intake/status services.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+Every page that can show personal data is `never_cache` (Cache-Control: no-store) and every
+view that receives it hides its POST from error reports. The status session is the only cookie
+besides CSRF; it ends after STATUS_SESSION_IDLE_SECONDS without a request, or on "End session".
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import csrf
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casework.exceptions import AccessLockedError, AccessRefusedError, RateLimitedError
+from casework.models import Case
+from casework.portal.forms import (
+    CollectiveConsentForm,
+    IntakeForm,
+    ReceiptConfirmForm,
+    StatusAddForm,
+    StatusLoginForm,
+    form_stamp,
+)
+from casework.portal.upload_handlers import memory_uploads
+from casework.selectors import case_for_family, family_messages
+from casework.services import ratelimit
+from casework.services.access_codes import access_code_format, status_access_check
+from casework.services.family import family_collective_consent_set, family_information_add
+from casework.services.intake import (
+    Receipt,
+    intake_receipt_confirm,
+    intake_receipt_get,
+    intake_submit,
+)
+
+STATUS_SESSION_KEY = "casework.status"
+STATUS_NOTICE_KEY = "casework.status_notice"
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
+
+
+# --- Intake -----------------------------------------------------------------------------------
+
+
+@memory_uploads
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _blank_intake_page(request)
+    form = IntakeForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _intake_page(request, form)
+    if not ratelimit.allow("intake", ratelimit.client_hash(request)):
+        # A reload of a form already sent still gets its receipt; anything else waits.
+        receipt = intake_receipt_get(token=form.token)
+        if receipt is None:
+            form.add_error(
+                None,
+                _(
+                    "Many forms have been sent from your connection in the last hour. Please "
+                    "wait a while and press Send again."
+                ),
+            )
+            return _intake_page(request, form)
+    else:
+        # A reload or a double tap comes back with the first receipt (see intake_submit).
+        receipt = intake_submit(
+            token=form.token,
+            answers=form.answers(get_language()),
+            uploads=form.cleaned_data["uploads"],
+        )
+    return _receipt_page(request, receipt, ReceiptConfirmForm(initial={"token": receipt.token}))
+
+
+# The blank form is the same for every visitor but for two hidden values (the CSRF token and the
+# signed start stamp), and rendering its thirty widgets is most of a request's time: it is rendered
+# once per language and process, and the two values are put in per request.
+_CSRF_SLOT = "csrf-slot-0f1e2d3c4b5a"
+_STAMP_SLOT = "stamp-slot-5a4b3c2d1e0f"
+_blank_pages: dict[str, str] = {}
+
+
+def _blank_intake_page(request: HttpRequest) -> HttpResponse:
+    language = get_language()
+    page = _blank_pages.get(language)
+    if page is None:
+        page = _intake_page(
+            request, IntakeForm(initial={"started": _STAMP_SLOT}), csrf_token=_CSRF_SLOT
+        ).content.decode()
+        if not settings.DEBUG:  # templates may change under a developer's feet
+            _blank_pages[language] = page
+    html = page.replace(_CSRF_SLOT, get_token(request)).replace(_STAMP_SLOT, form_stamp())
+    return HttpResponse(html)
+
+
+def _intake_page(
+    request: HttpRequest,
+    form: IntakeForm,
+    *,
+    notice: str = "",
+    status: int = 200,
+    csrf_token: str | None = None,
+) -> HttpResponse:
+    if form.is_bound:
+        form.data = form.data_for_redisplay()
+    context = {
+        "form": form,
+        "notice": notice,
+        "files_sent": bool(request.FILES),
+        "retention_months": settings.RETENTION_MONTHS_AFTER_CLOSE,
+    }
+    if csrf_token is not None:
+        context["csrf_token"] = csrf_token  # above the context processor's, which it replaces
+    return render(request, "portal/intake.html", context, status=status)
+
+
+def _receipt_page(request: HttpRequest, receipt: Receipt, form: ReceiptConfirmForm) -> HttpResponse:
+    code = access_code_format(receipt.access_code) if receipt.access_code else ""
+    context = {"receipt": receipt, "access_code": code, "form": form}
+    return render(request, "portal/receipt.html", context)
+
+
+@sensitive_post_parameters()
+@never_cache
+@require_POST
+def intake_confirm(request: HttpRequest) -> HttpResponse:
+    form = ReceiptConfirmForm(request.POST)
+    token = str(request.POST.get("token", ""))[:64]
+    if not form.is_valid():
+        receipt = intake_receipt_get(token=token)
+        if receipt is None:
+            return redirect("portal:intake")
+        return _receipt_page(request, receipt, form)
+    confirmed = intake_receipt_confirm(token=form.cleaned_data["token"])
+    if confirmed is None:
+        return redirect("portal:intake")
+    return render(request, "portal/intake_done.html", {"receipt": confirmed})
+
+
+# --- Status -----------------------------------------------------------------------------------
+
+
+def _idle_minutes() -> int:
+    return max(1, settings.STATUS_SESSION_IDLE_SECONDS // 60)
+
+
+def _status_session_case(request: HttpRequest) -> tuple[Case | None, bool]:
+    """The case this browser's status session opened, and whether a session just ended."""
+    data = request.session.get(STATUS_SESSION_KEY)
+    if not isinstance(data, dict):
+        return None, False
+    now = time.time()
+    case = (
+        Case.objects.filter(pk=int(data.get("case") or 0))
+        .only("pk", "access_code_issued_at")
+        .first()
+    )
+    issued = case.access_code_issued_at.isoformat() if case and case.access_code_issued_at else None
+    # A reissued or revoked code ends every session opened with the old one.
+    if now - float(data.get("seen", 0)) > settings.STATUS_SESSION_IDLE_SECONDS or (
+        case is None or issued != data.get("issued")
+    ):
+        _status_session_end(request)
+        return None, True
+    data["seen"] = now
+    request.session[STATUS_SESSION_KEY] = data  # modified: the cookie's idle expiry restarts
+    return case_for_family(pk=case.pk), False
+
+
+def _status_session_start(request: HttpRequest, case: Case) -> None:
+    request.session.cycle_key()  # never reuse a session id that existed before the code
+    request.session[STATUS_SESSION_KEY] = {
+        "case": case.pk,
+        "issued": case.access_code_issued_at.isoformat() if case.access_code_issued_at else None,
+        "seen": time.time(),
+    }
+    request.session.set_expiry(settings.STATUS_SESSION_IDLE_SECONDS)
+
+
+def _status_session_end(request: HttpRequest) -> None:
+    request.session.pop(STATUS_SESSION_KEY, None)
+    request.session.pop(STATUS_NOTICE_KEY, None)
+    if not [key for key in request.session.keys() if key != "_session_expiry"]:
+        request.session.flush()  # nothing else in it (no staff sign-in): row and cookie go
+
+
+def _login_page(
+    request: HttpRequest, form: StatusLoginForm | None = None, notice: str = "", status: int = 200
+) -> HttpResponse:
+    context = {"form": form or StatusLoginForm(), "notice": notice, "idle_minutes": _idle_minutes()}
+    return render(request, "portal/status_login.html", context, status=status)
+
+
+def _status_page(
+    request: HttpRequest, case: Case, add_form: StatusAddForm | None = None
+) -> HttpResponse:
+    applicant = case.applicant
+    context = {
+        "case": case,
+        "family_messages": list(family_messages(case=case)[:50]),
+        "add_form": add_form or StatusAddForm(initial={"token": secrets.token_urlsafe(24)}),
+        "files_sent": bool(request.FILES),
+        "has_applicant": applicant is not None,
+        "consent_collective": bool(applicant and applicant.consent_collective),
+        "notice": request.session.pop(STATUS_NOTICE_KEY, ""),
+        "idle_minutes": _idle_minutes(),
+    }
+    return render(request, "portal/status.html", context)
+
+
+def _session_ended_notice() -> str:
+    return _("Your session has ended. To continue, enter the reference and the code again.")
+
+
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _status_login(request)
+    case, ended = _status_session_case(request)
+    if case is None:
+        return _login_page(request, notice=_session_ended_notice() if ended else "")
+    return _status_page(request, case)
+
+
+def _status_login(request: HttpRequest) -> HttpResponse:
+    form = StatusLoginForm(request.POST)
+    if not form.is_valid():
+        return _login_page(request, form)
+    try:
+        case = status_access_check(
+            reference=form.cleaned_data["reference"],
+            code=form.cleaned_data["code"],
+            client=ratelimit.client_hash(request),
+        )
+    except AccessRefusedError as exc:
+        left = exc.fields.get("attempts_left")
+        form.add_error(None, exc.message)
+        if left:
+            form.add_error(
+                None, _("Attempts left from this device: %(left)d") % {"left": int(left)}
+            )
+        return _login_page(request, form)
+    except (AccessLockedError, RateLimitedError) as exc:
+        form.add_error(None, exc.message)
+        return _login_page(request, form, status=429)
+    _status_session_start(request, case)
+    return HttpResponseRedirect(reverse("portal:status"), status=303)
+
+
+@memory_uploads
+@sensitive_post_parameters()
+@never_cache
+@require_POST
+def status_add(request: HttpRequest) -> HttpResponse:
+    case, ended = _status_session_case(request)
+    if case is None:
+        return _login_page(request, notice=_session_ended_notice() if ended else "")
+    form = StatusAddForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _status_page(request, case, form)
+    client = ratelimit.client_hash(request)
+    if not ratelimit.allow("status_add", client):
+        form.add_error(None, _("Many additions were sent in the last hour. Please wait a while."))
+        return _status_page(request, case, form)
+    # The form's one-time token: a double tap or a reload adds the information only once.
+    token = form.cleaned_data["token"]
+    if ratelimit.hit("status_add_token", token, window=86400) <= 1:
+        try:
+            family_information_add(
+                case=case, text=form.cleaned_data["text"], uploads=form.cleaned_data["uploads"]
+            )
+        except BaseException:
+            ratelimit.reset("status_add_token", token)  # not added: let the same form retry
+            raise
+    request.session[STATUS_NOTICE_KEY] = _("Thank you. We have received it.")
+    return HttpResponseRedirect(reverse("portal:status"), status=303)
+
+
+@never_cache
+@require_POST
+def status_consent(request: HttpRequest) -> HttpResponse:
+    case, ended = _status_session_case(request)
+    if case is None:
+        return _login_page(request, notice=_session_ended_notice() if ended else "")
+    form = CollectiveConsentForm(request.POST)
+    agrees = form.is_valid() and form.cleaned_data["agrees"]
+    family_collective_consent_set(case=case, agrees=agrees)
+    request.session[STATUS_NOTICE_KEY] = (
+        _("Thank you. Your agreement is recorded.")
+        if agrees
+        else _("Thank you. Your agreement is withdrawn.")
+    )
+    return HttpResponseRedirect(reverse("portal:status"), status=303)
+
+
+@never_cache
+@require_POST
+def status_end(request: HttpRequest) -> HttpResponse:
+    _status_session_end(request)
+    return _login_page(
+        request, notice=_("You have left the status page. The session in this browser is closed.")
+    )
+
+
+# --- CSRF failure: keep the family's input ----------------------------------------------------
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A failed CSRF check on a family page (the cookie died with the browser session) shows
+    the form again with everything typed, instead of a technical 403 that loses it all."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    if match is None or match.namespace != "portal":
+        return csrf.csrf_failure(request, reason)
+    notice = _(
+        "For your safety, the form has to be sent once more. Everything you typed is still "
+        "here: please check it and press Send again."
+    )
+    if match.url_name == "intake" and request.method == "POST":
+        initial: dict[str, Any] = {}
+        for name, field in IntakeForm.base_fields.items():
+            if name in ("uploads", "website"):
+                continue
+            multiple = getattr(field.widget, "allow_multiple_selected", False)
+            initial[name] = request.POST.getlist(name) if multiple else request.POST.get(name)
+        return _intake_page(request, IntakeForm(initial=initial), notice=notice, status=403)
+    message = _("The page was open for a long time. Please go back and try again.")
+    back = reverse("portal:status") if (match.url_name or "").startswith("status") else None
+    return render(
+        request, "portal/problem.html", {"message": message, "back_url": back}, status=403
+    )

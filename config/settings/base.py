@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 from config.settings.secrets import read_key_list, read_secret
 
@@ -39,10 +40,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "casework",
 ]
 
@@ -57,6 +62,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "casework.middleware.LockdownMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,11 +151,41 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "admin:login"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Casework")
+# Staff sessions end after 30 idle minutes and with the browser; the family status session
+# sets its own 15-minute expiry. Sessions hold ids only, never personal data.
+SESSION_COOKIE_AGE = 1800
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+STAFF_INVITATION_HOURS = env.int("STAFF_INVITATION_HOURS", default=72)
+# Sign-in lockout by username (never by address): failures allowed per window, in seconds.
+STAFF_LOGIN_FAILURES = 5
+STAFF_LOGIN_WINDOW_SECONDS = 900
+AUTHENTICATION_BACKENDS = ["casework.auth.LockoutModelBackend"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # The CSRF cookie lives only as long as the browser session (no persistent trace on a phone).
 CSRF_COOKIE_AGE = None
 CSRF_COOKIE_SAMESITE = "Strict"
+
+# --- Content Security Policy: our own host only, no inline script or style anywhere ----------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "ru"
@@ -182,6 +219,9 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="casework@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Staff emails link back here and are written in this language.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+STAFF_EMAIL_LANGUAGE = env.str("STAFF_EMAIL_LANGUAGE", default="ru")
 ADMINS: list[tuple[str, str]] = []  # error emails would carry request data; we never send them
 
 # --- Logging: no personal data, no client address, no query strings -------------------------
@@ -208,6 +248,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None  # a result backend would store arguments and tracebacks
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -219,9 +260,65 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Static schedule: beat sends ids-free ticks; the work and its state live in the database.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "casework.tasks.heartbeat", "schedule": 300.0},
+    "sweep-deadlines": {"task": "casework.tasks.sweep_deadlines", "schedule": 900.0},
 }
+# /healthz fails when the last deadline sweep is older than this (beat or worker has stopped).
+SWEEP_STALE_AFTER_SECONDS = env.int("SWEEP_STALE_AFTER_SECONDS", default=3600)
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["casework.api.permissions.IsVerifiedStaff"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "casework.api.errors.api_exception_handler",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Casework API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["casework.api.permissions.IsVerifiedStaff"],
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# --- Family portal: intake, status page, uploads, anti-spam, notices (issue 5) ---------------
+# (Staff emails use SITE_URL and STAFF_EMAIL_LANGUAGE from the email section above.)
+# Messages a caseworker shows to the family disappear from the status page after this many days.
+FAMILY_MESSAGE_DAYS = env.int("FAMILY_MESSAGE_DAYS", default=60)
+# A form sent sooner than this after it was shown is a bot's; the benchmark sets 0.
+INTAKE_MIN_SECONDS = env.int("INTAKE_MIN_SECONDS", default=4)
+# A relative may keep the form open for a long time; after this it is shown again, input kept.
+INTAKE_FORM_MAX_AGE_SECONDS = 3 * 86400
+# An access code never confirmed as written down is kept (encrypted) this long for a reload.
+INTAKE_RECEIPT_HOURS = 24
+STATUS_SESSION_IDLE_SECONDS = 900
+# What the consent text promises families; the retention purge must keep to it.
+RETENTION_MONTHS_AFTER_CLOSE = env.int("RETENTION_MONTHS_AFTER_CLOSE", default=12)
+# Rate limits per client (a keyed, daily-salted hash of the address): (events, window seconds).
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "intake": (env.int("INTAKE_RATE_LIMIT", default=20), 3600),
+    "status_attempt": (30, 600),  # every status sign-in attempt, right or wrong
+    "status_add": (30, 3600),  # additions from the status page
+}
+# Wrong access codes: a lock per (reference, client), a daily cap per client, and per reference
+# only a growing, bounded delay, so that a stranger can never lock a family out of its own case.
+STATUS_LOCK_FAILURES = 5
+STATUS_LOCK_SECONDS = 3600
+STATUS_CLIENT_FAILURES = 20
+STATUS_DELAY_FREE_FAILURES = 3
+STATUS_DELAY_MAX_SECONDS = 2.0
+# How many X-Forwarded-For hops to trust for the client address (only ever hashed): 0 in
+# development (REMOTE_ADDR), 1 behind the compose proxy (production.py).
+TRUSTED_PROXY_DEPTH = env.int("TRUSTED_PROXY_DEPTH", default=0)
+# "no-referrer" makes browsers send `Origin: null` with every form POST (Fetch standard), which
+# Django's CSRF check must refuse: no form on the site could be sent. "same-origin" still sends
+# nothing to any other host, and our own URLs never carry personal data.
+SECURE_REFERRER_POLICY = "same-origin"
+# A failed CSRF check on a family page shows the form again with everything typed, not a 403.
+CSRF_FAILURE_VIEW = "casework.portal.views.csrf_failure"
+# The database holds every pending notice and upload; this sweep re-queues the stale ones.
+CELERY_BEAT_SCHEDULE["portal-sweep"] = {"task": "casework.tasks.sweep_portal", "schedule": 300.0}

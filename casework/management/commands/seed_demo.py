@@ -1,7 +1,9 @@
 """Seed a realistic demo organisation: teams, staff, cases with invented names, timelines.
 
 Idempotent: it tops the demo up to `--cases` cases and never duplicates teams, staff or cases.
-`--once` does nothing when demo data exists (used by `make run`).
+`--once` does nothing when demo data exists (used by `make run`). `--filings-per-case N` gives
+each new case N filings to the seeded authority offices, each with its clock (a deadline), in
+every state from draft to escalated; `--timeline N` sets the timeline entries per new case.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -24,7 +28,19 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from casework import demo
-from casework.models import Applicant, Case, Exchange, Serviceman, Team, TimelineEntry
+from casework.models import (
+    Applicant,
+    AuthorityOffice,
+    Case,
+    Deadline,
+    Exchange,
+    Filing,
+    ResponseRule,
+    Serviceman,
+    Team,
+    TimelineEntry,
+    Verification,
+)
 from casework.roles import Role
 from casework.selectors import given_name_groups
 from casework.services.audit import audit_record
@@ -41,6 +57,19 @@ BATCH = 2000
 STATUSES = list(Case.Status.values)
 SOURCES = list(Case.Source.values)
 SERVICE_TYPES = list(Serviceman.ServiceType.values)
+# What the demo files, and with whom (the demo's men are in the RU jurisdiction): office kind,
+# filing kind, signer, and the rule code whose newest version computes its clock.
+FILING_PLANS = [
+    ("ru_mod", "complaint", "family", "ru-59fz-general"),
+    ("ru_prosecutor_garrison", "complaint", "family", "ru-prosecutor"),
+    ("ru_unit_commander", "vvk_request", "serviceman", "ru-raport"),
+    ("ru_higher_commander", "raport", "serviceman", "ru-raport"),
+    ("ru_health_authority", "records_request", "family", "ru-59fz-general"),
+]
+# Filing states and their weights: most are waiting or answered, some ran out of time.
+FILING_STATES = {"draft": 5, "sent": 25, "registered": 20, "extended": 5, "answered": 30,
+                 "overdue": 10, "escalated": 5}  # fmt: skip
+END_OF_DAY = clock_time(23, 59, 59)
 
 
 @dataclass(frozen=True)
@@ -51,6 +80,9 @@ class BatchSpec:
     staff_ids: list[int]
     exchange_ids: list[int]
     entries_per_case: int
+    filings_per_case: int = 0
+    # (office id, office time zone, filing kind, signer, rule id, rule unverified)
+    filing_plans: tuple[tuple[int, str, str, str, int, bool], ...] = ()
 
 
 class Command(BaseCommand):
@@ -60,6 +92,12 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=300, help="total demo cases wanted")
         parser.add_argument("--once", action="store_true", help="skip if demo data exists")
         parser.add_argument("--timeline", type=int, default=3, help="entries per new case")
+        parser.add_argument(
+            "--filings-per-case",
+            type=int,
+            default=0,
+            help="filings (each with its deadline) per new case",
+        )
         parser.add_argument("--seed", type=int, default=20250524)
         parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
 
@@ -79,6 +117,7 @@ class Command(BaseCommand):
                 "pk", flat=True
             )
         )
+        plans = _filing_plans() if options["filings_per_case"] > 0 else ()
         chunks = [
             BatchSpec(
                 seed=options["seed"] + existing + start,  # a top-up continues, it does not repeat
@@ -87,6 +126,8 @@ class Command(BaseCommand):
                 staff_ids=staff_ids,
                 exchange_ids=exchange_ids,
                 entries_per_case=options["timeline"],
+                filings_per_case=options["filings_per_case"] if plans else 0,
+                filing_plans=plans,
             )
             for start in range(0, max(wanted, 0), BATCH)
         ]
@@ -218,6 +259,8 @@ def seed_batch(spec: BatchSpec) -> int:
     )
     cases = []
     now = timezone.now()
+    today = timezone.localdate()
+    planned: list[list[tuple[Filing, Deadline]]] = []
     for man, applicant in zip(men, applicants, strict=True):
         urgent = rng.random() < 0.08
         team = rng.choice(teams)
@@ -238,7 +281,26 @@ def seed_batch(spec: BatchSpec) -> int:
                 created_at=now - timedelta(days=rng.randrange(0, 400), minutes=rng.randrange(1440)),
             )
         )
+        if spec.filings_per_case:
+            plan = _plan_filings(rng, spec, today, now)
+            planned.append(plan)
+            # The denormalised earliest open clock, as the deadline services keep it.
+            open_dues = [d.due_at for _, d in plan if d.state == Deadline.State.OPEN]
+            cases[-1].next_deadline = min(open_dues) if open_dues else None
     Case.objects.bulk_create(cases, batch_size=BATCH)
+    if planned:
+        filings, deadlines = [], []
+        for case, plan in zip(cases, planned, strict=True):
+            for filing, deadline in plan:
+                filing.case, filing.created_by_id = case, case.assignee_id
+                deadline.case, deadline.responsible_id = case, case.assignee_id
+                deadline.backup_team_id = case.team_id
+                filings.append(filing)
+                deadlines.append(deadline)
+        Filing.objects.bulk_create(filings, batch_size=BATCH)
+        for filing, deadline in zip(filings, deadlines, strict=True):
+            deadline.filing = filing
+        Deadline.objects.bulk_create(deadlines, batch_size=BATCH)
     TimelineEntry.objects.bulk_create(
         [
             TimelineEntry(
@@ -252,6 +314,73 @@ def seed_batch(spec: BatchSpec) -> int:
         batch_size=BATCH,
     )
     return size
+
+
+def _filing_plans() -> tuple[tuple[int, str, str, str, int, bool], ...]:
+    """FILING_PLANS resolved to the seeded offices and the newest rule versions."""
+    offices: dict[str, tuple[int, str]] = {}
+    active = AuthorityOffice.objects.filter(is_active=True).order_by("-pk")
+    for pk, kind, zone in active.values_list("pk", "kind", "time_zone"):
+        offices[kind] = (pk, zone)  # the lowest id of each kind wins (the seeded generic row)
+    rules = {
+        code: (pk, verification != Verification.VERIFIED)
+        for code, pk, verification in ResponseRule.objects.order_by("version").values_list(
+            "code", "pk", "verification"
+        )
+    }
+    return tuple(
+        (*offices[office_kind], filing_kind, signer, *rules[rule_code])
+        for office_kind, filing_kind, signer, rule_code in FILING_PLANS
+        if office_kind in offices and rule_code in rules
+    )
+
+
+def _plan_filings(
+    rng: random.Random, spec: BatchSpec, today: date, now: datetime
+) -> list[tuple[Filing, Deadline]]:
+    """`spec.filings_per_case` unsaved filings with their clocks, in plausible states."""
+    states, weights = list(FILING_STATES), list(FILING_STATES.values())
+    planned = []
+    for _ in range(spec.filings_per_case):
+        office_id, zone, kind, signer, rule_id, unverified = rng.choice(spec.filing_plans)
+        status = rng.choices(states, weights)[0]
+        filing = Filing(office_id=office_id, kind=kind, signer=signer, status=status,
+                        rule_id=rule_id, created_at=now)  # fmt: skip
+        deadline = Deadline(kind=Deadline.Kind.RESPONSE_DUE, rule_id=rule_id,
+                            unverified=unverified, basis="demo: registration+30d")  # fmt: skip
+        if status == "draft":
+            # A draft has no legal clock yet; the caseworker set a reminder to send it.
+            deadline.kind, deadline.rule_id, deadline.basis = Deadline.Kind.CUSTOM, None, "demo"
+            deadline.unverified = False
+            deadline.due_at = now + timedelta(days=rng.randrange(1, 10))
+            planned.append((filing, deadline))
+            continue
+        waiting = status in {"sent", "registered", "extended"}
+        days_ago = rng.randrange(0, 29) if waiting else rng.randrange(40, 400)
+        sent_on = today - timedelta(days=days_ago)
+        filing.sent_on, filing.received_on = sent_on, sent_on
+        filing.method = rng.choice(["registered_mail", "e_reception", "in_person"])
+        if filing.method == "registered_mail":
+            filing.tracking_number = f"RA{rng.randrange(10**8, 10**9)}RU"
+        if status != "sent":
+            filing.registered_on = sent_on + timedelta(days=rng.randrange(1, 4))
+            filing.registration_number = f"{rng.randrange(1, 9999)}/{rng.randrange(10, 99)}"
+        start = filing.registered_on or sent_on + timedelta(days=3)
+        extended = status == "extended"
+        filing.extensions = int(extended)
+        due_day = start + timedelta(days=60 if extended else 30)
+        filing.due_at = datetime.combine(due_day, END_OF_DAY, tzinfo=ZoneInfo(zone))
+        deadline.due_at = filing.due_at
+        if waiting:
+            deadline.state = Deadline.State.OPEN
+        elif status == "answered":
+            filing.answered_on = min(today, due_day - timedelta(days=rng.randrange(0, 20)))
+            filing.outcome = rng.choice(["granted", "refused", "formal"])
+            deadline.state, deadline.closed_at = Deadline.State.MET, now
+        else:  # overdue, or overdue and already escalated
+            deadline.state, deadline.closed_at = Deadline.State.MISSED, now
+        planned.append((filing, deadline))
+    return planned
 
 
 def _base32(key: bytes) -> str:

@@ -1,0 +1,250 @@
+"""Benchmark: the caseworker admin's case list and dashboard on a large database.
+
+Seeds (or reuses) a database of 100,000 cases with 300,000 filings, 300,000 deadlines and
+1,000,000 timeline entries, starts gunicorn with 2 workers on it, signs a coordinator and a
+caseworker in through the real login form with a TOTP code, and times the case list (50 rows,
+default filters) and the dashboard (the admin index). Target: p95 <= 80 ms for each.
+
+    createdb -h 127.0.0.1 -U postgres casework_bench_admin
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/casework_bench_admin \\
+        .venv/bin/python bench/admin_pages.py --requests 200
+
+Never point it at the test database: it writes demo data and resets the demo staff's logins.
+Keys for the encrypted fields are generated once into var/bench/admin_pages.env, so a second
+run reuses the seeded database (seeding is skipped when it already has the cases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.cookiejar
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+KEYS_FILE = ROOT / "var" / "bench" / "admin_pages.env"
+PASSWORD = secrets.token_urlsafe(16)
+USERS = {"coordinator": "demo", "caseworker": "demo.north"}  # seed_demo's staff
+PAGES = {"case list": "/admin/casework/case/", "dashboard": "/admin/"}
+
+
+def bench_env() -> dict[str, str]:
+    """The process environment plus this benchmark's own keys (made once, then reused)."""
+    if not KEYS_FILE.exists():
+        KEYS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        fernet = base64.urlsafe_b64encode(os.urandom(32)).decode()
+        KEYS_FILE.write_text(
+            f"SECRET_KEY=bench-{secrets.token_urlsafe(40)}\n"
+            f"FIELD_ENCRYPTION_KEYS={fernet}\n"
+            f"BLIND_INDEX_KEYS=bench-{secrets.token_urlsafe(32)}\n"
+            f"ACCESS_CODE_KEY=bench-{secrets.token_urlsafe(32)}\n",
+            encoding="utf-8",
+        )
+        KEYS_FILE.chmod(0o600)
+    env = dict(os.environ)
+    for line in KEYS_FILE.read_text(encoding="utf-8").splitlines():
+        name, _, value = line.partition("=")
+        env[name] = value
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.base",  # production minus TLS (plain HTTP here)
+        CASEWORK_READ_DOTENV="0",
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        LOG_LEVEL="WARNING",
+        STATIC_ROOT=str(ROOT / "var" / "bench" / "static"),  # collected as the image build does
+    )
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+    return env
+
+
+def check_database(url: str) -> None:
+    name = urllib.parse.urlparse(url).path.lstrip("/")
+    if not name or name.startswith("test") or name == "casework":
+        sys.exit(f"Refusing to use database {name!r}: give the benchmark a database of its own.")
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare_logins() -> dict[str, tuple[str, int, bytes]]:
+    """Give the demo coordinator and a demo caseworker a password and a fresh TOTP device."""
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    logins = {}
+    for role, username in USERS.items():
+        user = User.objects.get(username=username)
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+        TOTPDevice.objects.filter(user=user, name="bench").delete()
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+        logins[role] = (username, device.pk, bytes(device.bin_key))
+    return logins
+
+
+def totp(key: bytes, drift_steps: int = 0) -> str:
+    from django_otp.oath import TOTP
+
+    token = TOTP(key, step=30, t0=0, digits=6, drift=drift_steps)
+    return f"{token.token():06d}"
+
+
+class Session:
+    """A browser-like session: cookies kept, CSRF token taken from the form."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[int, str]:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.status, response.read().decode()
+
+    def post(self, path: str, data: dict[str, str]) -> tuple[int, str, str]:
+        body = urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(self.base + path, data=body, method="POST")
+        with self.opener.open(request, timeout=30) as response:
+            return response.status, response.geturl(), response.read().decode()
+
+    def login(self, username: str, device_pk: int, key: bytes) -> None:
+        _, page = self.get("/admin/login/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if csrf is None:
+            raise SystemExit("No CSRF token on the login page.")
+        data = {
+            "csrfmiddlewaretoken": csrf.group(1),
+            "username": username,
+            "password": PASSWORD,
+            "otp_device": f"otp_totp.totpdevice/{device_pk}",
+            "otp_token": totp(key),
+            "next": "/admin/",
+        }
+        status, url, _ = self.post("/admin/login/?next=/admin/", data)
+        if urllib.parse.urlparse(url).path != "/admin/":
+            raise SystemExit(f"Login of {username} failed (ended at {url}, status {status}).")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server_env = dict(env, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi"],
+        cwd=ROOT,
+        env=server_env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=5):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer within 60 s.")
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    index = max(0, min(len(sorted_values) - 1, round(share * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def measure(session: Session, path: str, requests: int) -> list[float]:
+    for _ in range(10):  # warm-up: connections, template caches
+        session.get(path)
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        status, _body = session.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert status == 200
+    return sorted(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--filings-per-case", type=int, default=3)
+    parser.add_argument("--timeline", type=int, default=10, help="timeline entries per case")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    check_database(url)
+    env = bench_env()
+    os.environ.update(env)
+
+    manage(env, "migrate", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    started = time.monotonic()
+    manage(
+        env,
+        "seed_demo",
+        "--cases",
+        str(args.cases),
+        "--filings-per-case",
+        str(args.filings_per_case),
+        "--timeline",
+        str(args.timeline),
+    )
+    print(f"seed_demo (top-up to {args.cases} cases): {time.monotonic() - started:.1f} s")
+    logins = prepare_logins()
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        counts = {}
+        for table in ("case", "filing", "deadline", "timelineentry"):
+            cursor.execute(f"SELECT count(*) FROM casework_{table}")  # noqa: S608
+            counts[table] = cursor.fetchone()[0]
+    connection.close()
+    print("rows: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
+
+    port = free_port()
+    server = start_gunicorn(env, port)
+    try:
+        results = []
+        for role, (username, device_pk, key) in logins.items():
+            session = Session(f"http://127.0.0.1:{port}")
+            session.login(username, device_pk, key)
+            _, listing = session.get(PAGES["case list"])
+            rows = listing.count('<tr><td class="action-checkbox">')
+            for page, path in PAGES.items():
+                timings = measure(session, path, args.requests)
+                results.append((role, page, timings))
+            print(f"{role} ({username}): case list shows {rows} rows")
+        print(f"\n{'user':<12} {'page':<10} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+        for role, page, timings in results:
+            print(
+                f"{role:<12} {page:<10} {len(timings):>4} {statistics.median(timings):>8.1f} "
+                f"{percentile(timings, 0.95):>8.1f} {timings[-1]:>8.1f}"
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

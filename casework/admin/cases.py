@@ -1,0 +1,506 @@
+"""Cases and timelines in the admin: the case list, the case page, name search and merges.
+
+Every queryset comes from the selectors, so an object another team owns answers exactly like
+one that does not exist. Names appear in page bodies only, never in a URL or a page title.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import F, QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from casework.admin.base import AuditedModelAdmin, acting_user, ordered
+from casework.admin.filings import DeadlineInline, FilingInline
+from casework.admin.marks import JURISDICTION_TIME_ZONES, format_due
+from casework.admin.site import site
+from casework.exceptions import CaseworkError
+from casework.models import RISK_FLAGS, Case, Deadline, Filing, TimelineEntry
+from casework.roles import is_coordinator
+from casework.selectors import (
+    DUE_SOON,
+    applicants_visible_to,
+    assignable_users,
+    case_applicants_for_user,
+    case_duplicates_for_user,
+    case_get_for_user,
+    cases_matching_name,
+    cases_visible_to,
+    overdue_cases_q,
+    serviceman_get_for_user,
+    servicemen_visible_to,
+    timeline_visible_to,
+)
+from casework.services.cases import (
+    MANUAL_TIMELINE_KINDS,
+    case_create,
+    case_delete,
+    case_search_record,
+    case_update,
+    case_view_record,
+    timeline_entry_add,
+    timeline_entry_set_visibility,
+)
+from casework.services.people import case_merge, serviceman_merge
+
+RISK_FLAG_ABBREVIATIONS = {
+    "injured": pgettext_lazy("risk flag, short", "INJ"),
+    "under_25": pgettext_lazy("risk flag, short", "<25"),
+    "suicide_risk": pgettext_lazy("risk flag, short", "SUI"),
+    "in_captivity": pgettext_lazy("risk flag, short", "CAP"),
+    "exchange_imminent": pgettext_lazy("risk flag, short", "EXC"),
+}
+RISK_FLAG_LABELS = {
+    flag: Case._meta.get_field(flag).verbose_name  # type: ignore[union-attr]
+    for flag in RISK_FLAGS
+}
+# The duplicate finder explains itself in fixed English words; these are their translations.
+MATCH_REASONS = {
+    "surname": _("surname"),
+    "given name": _("given name"),
+    "initial": _("initial"),
+    "patronymic": _("patronymic"),
+    "date of birth": _("date of birth"),
+    "year of birth": _("year of birth"),
+}
+
+
+class RiskFlagFilter(admin.SimpleListFilter):
+    title = _("risk flag")
+    parameter_name = "flag"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(RISK_FLAG_LABELS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        flag = self.value()
+        return queryset.filter(**{flag: True}) if flag in RISK_FLAGS else queryset
+
+
+class NextDeadlineFilter(admin.SimpleListFilter):
+    """On the denormalised `Case.next_deadline`, plus cases whose filing is overdue."""
+
+    title = _("next deadline")
+    parameter_name = "next_deadline"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("overdue", _("overdue")),
+            ("week", _("in the next 7 days")),
+            ("none", _("none")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.filter(overdue_cases_q(now))
+        if self.value() == "week":
+            # The earliest open clock falls within the week.
+            return queryset.filter(next_deadline__gte=now, next_deadline__lt=now + DUE_SOON)
+        if self.value() == "none":
+            return queryset.filter(next_deadline__isnull=True)
+        return queryset
+
+
+# --- Timeline inlines: history (read-only but for the family flag) and a form for new entries --
+
+
+class TimelineEntryInline(admin.TabularInline):
+    model = TimelineEntry
+    verbose_name_plural = _("timeline")
+    fields = ("created_at", "kind", "text", "author", "visible_to_family")
+    readonly_fields = ("created_at", "kind", "text", "author")
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TimelineEntry]:
+        return timeline_visible_to(request.user).select_related("case", "author")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # new entries come through TimelineEntryAddInline
+
+
+class TimelineEntryAddInline(admin.TabularInline):
+    model = TimelineEntry
+    verbose_name_plural = _("add to the timeline")
+    fields = ("kind", "text", "visible_to_family")
+    extra = 1
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TimelineEntry]:
+        return timeline_visible_to(request.user).none()  # only blank forms for new entries
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def formfield_for_choice_field(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "kind":
+            kwargs["choices"] = [(kind.value, kind.label) for kind in MANUAL_TIMELINE_KINDS]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "text":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 60})
+            kwargs["required"] = True
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+# --- Forms of the custom views ------------------------------------------------------------------
+
+
+class NameSearchForm(forms.Form):
+    query = forms.CharField(
+        label=_("Name"),
+        help_text=_("Surname [given name] [dd.mm.yyyy]"),
+        max_length=200,
+        # The browser must not remember what was typed here.
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "size": 40}),
+    )
+
+
+class MergeForm(forms.Form):
+    KIND_CASE = "case"
+    KIND_SERVICEMAN = "serviceman"
+
+    kind = forms.ChoiceField(choices=[(KIND_CASE, KIND_CASE), (KIND_SERVICEMAN, KIND_SERVICEMAN)])
+    other = forms.IntegerField(min_value=1)
+    confirm = forms.BooleanField(required=False)
+
+
+# --- The case admin -----------------------------------------------------------------------------
+
+
+@admin.register(Case, site=site)
+class CaseAdmin(AuditedModelAdmin):
+    audit_views = True
+    list_display = (
+        "reference",
+        "serviceman_name",
+        "status",
+        "priority",
+        "risk",
+        "assignee",
+        "team",
+        "next_deadline_column",
+        "age",
+    )
+    list_select_related = ("serviceman", "team", "assignee")
+    # The list shows a short name only; the rest of the man's record stays encrypted in place.
+    list_defer = (
+        "summary",
+        "wishes",
+        "serviceman__birth_date",
+        "serviceman__unit_number",
+        "serviceman__rank",
+        "serviceman__captured_on",
+        "serviceman__released_on",
+        "serviceman__places",
+        "serviceman__current_location",
+        "serviceman__health_summary",
+    )
+    # Fixed choices only: no free-text search, which would put a name in the URL.
+    list_filter = (
+        "status",
+        "family_status",
+        "priority",
+        ("team", admin.RelatedOnlyFieldListFilter),
+        RiskFlagFilter,
+        NextDeadlineFilter,
+        "needs_attention",
+        "source",
+    )
+    ordering = ("-priority", "created_at")
+    list_per_page = 50
+    raw_id_fields = ("serviceman", "applicant")
+    readonly_fields = ("reference", "created_at", "closed_at", "next_deadline", "merged_into")
+    inlines = (DeadlineInline, FilingInline, TimelineEntryAddInline, TimelineEntryInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        return ordered(self, request, cases_visible_to(request.user))
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        # Looking at clocks, the most urgent comes first.
+        if request.GET.get(NextDeadlineFilter.parameter_name) in {"overdue", "week"}:
+            return (F("next_deadline").asc(nulls_last=True), "pk")
+        return self.ordering
+
+    def get_fieldsets(self, request: HttpRequest, obj: Case | None = None) -> Any:
+        if obj is None:
+            people: tuple[str, ...] = ("serviceman", "applicant", "team", "assignee", "source")
+        else:
+            people = ("reference", "applicant", "team", "assignee")
+        return [
+            (None, {"fields": people}),
+            (
+                _("Status"),
+                {
+                    "fields": (
+                        "status",
+                        "family_status",
+                        "priority",
+                        "outcome",
+                        "closed_at",
+                        "next_deadline",
+                    )
+                },
+            ),
+            (_("Risk"), {"fields": (*RISK_FLAGS, "needs_attention")}),
+            (_("What happened"), {"fields": ("summary", "wishes")}),
+            *(
+                []
+                if obj is None
+                else [(_("Record"), {"fields": ("source", "created_at", "merged_into")})]
+            ),
+        ]
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        # Choices are limited to what the user may see, like everything else.
+        if db_field.name == "serviceman":
+            kwargs["queryset"] = servicemen_visible_to(request.user)
+        elif db_field.name == "applicant":
+            kwargs["queryset"] = applicants_visible_to(request.user)
+        elif db_field.name == "assignee":
+            kwargs["queryset"] = assignable_users()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- List columns
+
+    @admin.display(description=_("serviceman"))
+    def serviceman_name(self, case: Case) -> str:
+        return case.serviceman.short_name
+
+    @admin.display(description=_("risk"))
+    def risk(self, case: Case) -> str:
+        return format_html_join(
+            " ",
+            '<abbr title="{}">{}</abbr>',
+            ((RISK_FLAG_LABELS[flag], RISK_FLAG_ABBREVIATIONS[flag]) for flag in case.risk_flags),
+        )
+
+    @admin.display(description=_("next deadline"), ordering=F("next_deadline").asc(nulls_last=True))
+    def next_deadline_column(self, case: Case) -> str:
+        # In the usual zone of his jurisdiction's offices; each office's own is on the case page.
+        zone = JURISDICTION_TIME_ZONES.get(case.serviceman.jurisdiction)
+        return format_due(case.next_deadline, zone)
+
+    @admin.display(description=_("age (days)"), ordering="-created_at")
+    def age(self, case: Case) -> int:
+        return (timezone.now() - case.created_at).days
+
+    # --- Writes go through the case services
+
+    def save_model(self, request: HttpRequest, obj: Case, form: ModelForm, change: bool) -> None:
+        if change:
+            case_update(case=obj, actor=request.user, changed=form.changed_data)
+        else:
+            case_create(case=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Case) -> None:
+        case_delete(case=obj, actor=request.user)
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        if formset.model in {Filing, Deadline}:
+            # Read-only summaries (filings change through their own pages): nothing to save.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        if formset.model is not TimelineEntry:
+            super().save_formset(request, form, formset, change)
+            return
+        # What formset.save() would record, for the admin's change message (references only).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for entry_form in formset.forms:
+            if not entry_form.has_changed():
+                continue  # blank extra rows, untouched history, or rows the user may not change
+            data = entry_form.cleaned_data
+            if entry_form.instance.pk is None:
+                entry = timeline_entry_add(
+                    case=form.instance,
+                    actor=acting_user(request),
+                    kind=data["kind"],
+                    text=data["text"],
+                    visible_to_family=data["visible_to_family"],
+                )
+                formset.new_objects.append(entry)
+            elif "visible_to_family" in entry_form.changed_data:
+                entry = timeline_entry_set_visibility(
+                    entry=entry_form.instance,
+                    actor=request.user,
+                    visible_to_family=data["visible_to_family"],
+                )
+                formset.changed_objects.append((entry, ["visible_to_family"]))
+
+    # --- The case page: audit of the view, the people, possible duplicates
+
+    def record_view(self, request: HttpRequest, obj: Case) -> None:
+        case_view_record(case=obj, actor=request.user)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: models.Model | None = None,
+    ) -> HttpResponse:
+        if isinstance(obj, Case):
+            duplicates = case_duplicates_for_user(user=request.user, case=obj)
+            context.update(
+                serviceman=obj.serviceman,
+                applicants=case_applicants_for_user(user=request.user, case=obj),
+                duplicates=duplicates,
+                candidates=[
+                    (candidate, [MATCH_REASONS.get(reason, reason) for reason in candidate.reasons])
+                    for candidate in duplicates.candidates
+                ],
+                may_merge=self.may_merge(request),
+                merge_url=reverse("admin:casework_case_merge", args=[obj.pk]),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def may_merge(self, request: HttpRequest) -> bool:
+        return is_coordinator(request.user) and self.has_change_permission(request)
+
+    # --- Custom views
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view  # login, second factor, never_cache, CSRF
+        return [
+            path("name-search/", wrap(self.name_search_view), name="casework_case_name_search"),
+            path("<path:object_id>/merge/", wrap(self.merge_view), name="casework_case_merge"),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(sensitive_post_parameters("query"))
+    @method_decorator(never_cache)
+    @method_decorator(csrf_protect)
+    def name_search_view(self, request: HttpRequest) -> HttpResponse:
+        """Search by name over POST and answer on the same response: no name in any URL."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        results: list[Case] | None = None
+        if request.method == "POST":
+            form = NameSearchForm(request.POST)
+            if form.is_valid():
+                matches = cases_matching_name(user=request.user, query=form.cleaned_data["query"])
+                results = list(
+                    matches.select_related("serviceman", "team", "assignee").order_by(
+                        *self.ordering
+                    )
+                )
+                case_search_record(actor=request.user, result_count=len(results))
+        else:
+            form = NameSearchForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Search by name"),
+            "opts": self.opts,
+            "form": form,
+            "results": results,
+        }
+        return TemplateResponse(request, "admin/casework/case/name_search.html", context)
+
+    @method_decorator(csrf_protect)
+    def merge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Merge another case, or another serviceman, into this case's: coordinators only."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case = self.get_object(request, unquote(object_id))
+        if case is None:
+            # Exactly the admin's answer for a missing object: another team's case is not there.
+            not_found = self._get_obj_does_not_exist_redirect  # type: ignore[attr-defined]
+            return not_found(request, self.opts, object_id)
+        if not self.may_merge(request):
+            raise PermissionDenied
+        change_url = reverse("admin:casework_case_change", args=[case.pk])
+        form = MergeForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, _("Choose what to merge."), messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        kind, other_pk = form.cleaned_data["kind"], form.cleaned_data["other"]
+        try:
+            if kind == MergeForm.KIND_CASE:
+                other: Any = case_get_for_user(user=request.user, pk=other_pk)
+            else:
+                other = serviceman_get_for_user(user=request.user, pk=other_pk)
+            if not form.cleaned_data["confirm"]:
+                # Merging cannot be undone: a second, explicit step (no script needed).
+                context = {
+                    **self.admin_site.each_context(request),
+                    "title": _("Confirm the merge"),
+                    "opts": self.opts,
+                    "original": case,
+                    "kind": kind,
+                    "other": other,
+                    "merge_url": request.path,
+                    "change_url": change_url,
+                }
+                return TemplateResponse(request, "admin/casework/case/merge_confirm.html", context)
+            if kind == MergeForm.KIND_CASE:
+                case_merge(survivor=case, merged=other, actor=acting_user(request))
+            else:
+                serviceman_merge(survivor=case.serviceman, merged=other, actor=acting_user(request))
+        except CaseworkError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("%(merged)s was merged into %(survivor)s.")
+                % {
+                    "merged": other.reference,
+                    "survivor": case.reference
+                    if kind == MergeForm.KIND_CASE
+                    else case.serviceman.reference,
+                },
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(change_url)
+
+
+@admin.register(TimelineEntry, site=site)
+class TimelineEntryAdmin(AuditedModelAdmin):
+    audit_views = True
+    list_display = ("__str__", "case", "kind", "visible_to_family", "author", "created_at")
+    list_select_related = ("case", "author")
+    list_filter = ("kind", "visible_to_family")
+    ordering = ("-created_at", "-id")
+    fields = ("case", "kind", "text", "author", "created_at", "visible_to_family")
+    readonly_fields = ("case", "kind", "text", "author", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TimelineEntry]:
+        return ordered(self, request, timeline_visible_to(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # entries are written on the case page, where the case is known
+
+    def save_model(
+        self, request: HttpRequest, obj: TimelineEntry, form: ModelForm, change: bool
+    ) -> None:
+        timeline_entry_set_visibility(
+            entry=obj, actor=request.user, visible_to_family=obj.visible_to_family
+        )

@@ -1,0 +1,105 @@
+"""REST API v1: thin views over selectors (reads, visibility) and services (writes)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib.auth.models import User
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.models import Case, Deadline, Filing
+from casework.selectors import case_get_by_reference_for_user, cases_visible_to
+from casework.services.cases import case_view_record, timeline_entry_add
+
+PAGE = 50
+
+
+class CaseListApi(APIView):
+    @extend_schema_serializer(component_name="CaseListItem")
+    class OutputSerializer(serializers.Serializer):
+        reference = serializers.CharField()
+        status = serializers.CharField()
+        family_status = serializers.CharField()
+        priority = serializers.IntegerField()
+        risk_flags = serializers.ListField(child=serializers.CharField())
+        team = serializers.CharField(source="team.name")
+        assignee = serializers.CharField(source="assignee.username", default=None)
+        next_deadline = serializers.DateTimeField(allow_null=True)
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(responses=OutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """Visible cases, most urgent first; no personal data (open one case for that)."""
+        offset = max(0, int(request.query_params.get("offset", "0") or 0))
+        cases = (
+            cases_visible_to(request.user)
+            .select_related("team", "assignee")
+            .order_by("-priority", "next_deadline", "created_at")[offset : offset + PAGE]
+        )
+        return Response(self.OutputSerializer(cases, many=True).data)
+
+
+class CaseDetailApi(APIView):
+    @extend_schema_serializer(component_name="CaseFiling")
+    class FilingSerializer(serializers.Serializer):
+        reference = serializers.CharField()
+        office = serializers.CharField(source="office.name")
+        kind = serializers.CharField()
+        status = serializers.CharField()
+        due_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_serializer(component_name="CaseDeadline")
+    class DeadlineSerializer(serializers.Serializer):
+        kind = serializers.CharField()
+        due_at = serializers.DateTimeField()
+        state = serializers.CharField()
+        unverified = serializers.BooleanField()
+        provisional = serializers.BooleanField()
+
+    @extend_schema_serializer(component_name="CaseDetail")
+    class OutputSerializer(serializers.Serializer):
+        reference = serializers.CharField()
+        status = serializers.CharField()
+        family_status = serializers.CharField()
+        priority = serializers.IntegerField()
+        risk_flags = serializers.ListField(child=serializers.CharField())
+        serviceman = serializers.CharField(source="serviceman.short_name")
+        summary = serializers.CharField()
+        next_deadline = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, reference: str) -> Response:
+        """One case (audited as a read), with its filings and open deadlines."""
+        case = _case(request, reference)
+        case_view_record(case=case, actor=cast(User, request.user))
+        data = dict(self.OutputSerializer(case).data)
+        filings = Filing.objects.filter(case=case).select_related("office").order_by("-created_at")
+        deadlines = Deadline.objects.filter(case=case, state=Deadline.State.OPEN).order_by("due_at")
+        data["filings"] = self.FilingSerializer(filings, many=True).data
+        data["deadlines"] = self.DeadlineSerializer(deadlines, many=True).data
+        return Response(data)
+
+
+class CaseNoteAddApi(APIView):
+    @extend_schema_serializer(component_name="CaseNoteInput")
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=20000)
+
+    @extend_schema(request=InputSerializer, responses={201: None})
+    def post(self, request: Request, reference: str) -> Response:
+        """Add a note to the case timeline."""
+        case = _case(request, reference)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        timeline_entry_add(
+            case=case, actor=cast(User, request.user), kind="note", text=data.validated_data["text"]
+        )
+        return Response(status=201)
+
+
+def _case(request: Request, reference: str) -> Case:
+    return case_get_by_reference_for_user(user=request.user, reference=reference)

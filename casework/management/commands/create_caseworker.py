@@ -1,0 +1,101 @@
+"""Create a staff account ready for the admin: role, team, authenticator app and backup codes.
+
+The authenticator secret (as an otpauth:// URI and a terminal QR code) and the backup codes are
+printed once, to stdout only; nothing of them is logged.
+"""
+
+from __future__ import annotations
+
+import getpass
+import io
+from pathlib import Path
+from typing import Any
+
+import qrcode
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from casework.models import Team
+from casework.roles import Role
+
+BACKUP_CODES = 10
+ROLES = {"caseworker": Role.CASEWORKER, "coordinator": Role.COORDINATOR}
+
+
+class Command(BaseCommand):
+    help = "Create a staff user with a role, a team, a TOTP device and backup codes."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--team", required=True, help="Team name (created if missing).")
+        parser.add_argument("--role", required=True, choices=sorted(ROLES))
+        parser.add_argument("--superuser", action="store_true")
+        parser.add_argument(
+            "--password-file",
+            type=Path,
+            help="Read the password from this file instead of prompting (first line).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        User = get_user_model()
+        username: str = options["username"]
+        if User.objects.filter(username=username).exists():
+            raise CommandError(f"User {username!r} already exists.")
+        password = self._password(options["password_file"])
+        candidate = User(username=username, email=options["email"])
+        try:
+            validate_password(password, user=candidate)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=username,
+                email=options["email"],
+                password=password,
+                is_staff=True,
+                is_superuser=options["superuser"],
+            )
+            user.groups.add(Group.objects.get(name=ROLES[options["role"]].value))
+            team, created = Team.objects.get_or_create(name=options["team"])
+            team.members.add(user)
+            totp = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+            static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+            codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+            StaticToken.objects.bulk_create(StaticToken(device=static, token=c) for c in codes)
+
+        if created:
+            self.stdout.write(f"Created team {team.name!r}.")
+        self.stdout.write(f"Created {options['role']} {username!r}.")
+        self.stdout.write("Scan this with an authenticator app, or enter the URI by hand:")
+        self.stdout.write(totp.config_url)
+        self.stdout.write(self._qr(totp.config_url))
+        self.stdout.write("Backup codes (each works once; shown only now):")
+        for code in codes:
+            self.stdout.write(f"  {code}")
+
+    def _password(self, password_file: Path | None) -> str:
+        if password_file is not None:
+            lines = password_file.read_text(encoding="utf-8").splitlines()
+            if not lines or not lines[0]:
+                raise CommandError("The password file is empty.")
+            return lines[0]
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            raise CommandError("The passwords do not match.")
+        return password
+
+    @staticmethod
+    def _qr(data: str) -> str:
+        code = qrcode.QRCode(border=2)
+        code.add_data(data)
+        buffer = io.StringIO()
+        code.print_ascii(out=buffer, invert=True)
+        return buffer.getvalue()

@@ -1,0 +1,177 @@
+"""Filings sent to authorities, and the deadlines (legal clocks) they start."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.crypto import EncryptedCharField, EncryptedTextField
+from casework.models.cases import Case
+from casework.models.people import Team
+from casework.models.rules import AuthorityOffice, FilingKind, ResponseRule
+from casework.references import new_reference
+
+
+def filing_reference() -> str:
+    return new_reference("F")
+
+
+class Filing(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SENT = "sent", _("sent")
+        REGISTERED = "registered", _("registered")
+        EXTENDED = "extended", _("extended")
+        ANSWERED = "answered", _("answered")
+        OVERDUE = "overdue", _("overdue")
+        ESCALATED = "escalated", _("escalated")
+
+    class Method(models.TextChoices):
+        REGISTERED_MAIL = "registered_mail", _("registered mail")
+        E_RECEPTION = "e_reception", _("e-reception")
+        IN_PERSON = "in_person", _("in person")
+        ARMIYA_PLUS = "armiya_plus", _("Армія+")
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", _("granted")
+        REFUSED = "refused", _("refused")
+        FORMAL = "formal", _("formal reply")
+        FORWARDED = "forwarded", _("forwarded to another office")
+
+    class Signer(models.TextChoices):
+        SERVICEMAN = "serviceman", _("serviceman")
+        FAMILY = "family", _("family member")
+
+    class Category(models.TextChoices):
+        A = "А", _("А — fit")
+        B = "Б", _("Б — fit with minor limits")
+        V = "В", _("В — limited fit")
+        G = "Г", _("Г — temporarily unfit")
+        D = "Д", _("Д — not fit")
+
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=filing_reference
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="filings")
+    office = models.ForeignKey(
+        AuthorityOffice, on_delete=models.PROTECT, related_name="filings", verbose_name=_("office")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=FilingKind.choices)
+    signer = models.CharField(_("signed by"), max_length=12, choices=Signer.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices, blank=True)
+    tracking_number = EncryptedCharField(_("tracking number"), max_length=60, blank=True)
+    proof = models.ForeignKey(
+        "casework.Attachment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proof of sending"),
+    )
+    received_on = models.DateField(_("received by the authority on"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at (hour terms)"), null=True, blank=True)
+    registration_number = EncryptedCharField(_("incoming number"), max_length=60, blank=True)
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    extension_notice_on = models.DateField(_("extension notice on"), null=True, blank=True)
+    extensions = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    forwarded_to = models.ForeignKey(
+        AuthorityOffice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    escalates = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        verbose_name=_("escalates"),
+    )
+    rule = models.ForeignKey(
+        ResponseRule, on_delete=models.PROTECT, null=True, blank=True, related_name="filings"
+    )
+    due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    due_provisional = models.BooleanField(default=False)
+    # VVK referral workflow (kind vvk_request).
+    board_date = models.DateField(_("board date"), null=True, blank=True)
+    fitness_category = models.CharField(
+        _("fitness category"), max_length=1, choices=Category.choices, blank=True
+    )
+    conclusion = EncryptedTextField(_("board conclusion"), blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("filing")
+        verbose_name_plural = _("filings")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "status"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Deadline(models.Model):
+    class Kind(models.TextChoices):
+        RESPONSE_DUE = "response_due", _("response due")
+        EARLY_CHECK = "early_check", _("early check")
+        COURT_LIMIT = "court_limit", _("court filing limit")
+        RAPORT_48H = "raport_48h", _("48-hour рапорт decision")
+        CUSTOM = "custom", _("custom")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        MET = "met", _("met")
+        MISSED = "missed", _("missed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    filing = models.ForeignKey(
+        Filing, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    due_at = models.DateTimeField(_("due"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("responsible"),
+    )
+    backup_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule = models.ForeignKey(
+        ResponseRule, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+    )
+    provisional = models.BooleanField(_("provisional calendar"), default=False)
+    unverified = models.BooleanField(_("unverified rule"), default=False)
+    basis = models.CharField(_("how it was computed"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["case", "state", "due_at"]),
+            models.Index(fields=["responsible", "state", "due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.pk}"  # no case lookup: lists of deadlines stay one query

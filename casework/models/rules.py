@@ -1,0 +1,223 @@
+"""Legal data a lawyer edits: authority offices, versioned term rules, calendars, ladders."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casework.models.people import Jurisdiction
+
+
+class OfficeKind(models.TextChoices):
+    RU_UNIT_COMMANDER = "ru_unit_commander", _("RU unit commander")
+    RU_HIGHER_COMMANDER = "ru_higher_commander", _("RU higher commander")
+    RU_PROSECUTOR_GARRISON = "ru_prosecutor_garrison", _("RU garrison military prosecutor")
+    RU_PROSECUTOR_DISTRICT = "ru_prosecutor_district", _("RU district military prosecutor")
+    RU_PROSECUTOR_MAIN = "ru_prosecutor_main", _("RU Main Military Prosecutor's Office")
+    RU_MOD = "ru_mod", _("RU Ministry of Defence")
+    RU_HEALTH_AUTHORITY = "ru_health_authority", _("RU regional health authority")
+    RU_OMBUDSMAN = "ru_ombudsman", _("RU Human Rights Commissioner")
+    RU_MILITARY_COURT = "ru_military_court", _("RU garrison military court")
+    RU_VVK = "ru_vvk", _("RU military medical board")
+    UA_COMMANDER = "ua_commander", _("UA commander")
+    UA_HIGHER_COMMANDER = "ua_higher_commander", _("UA next-level commander")
+    UA_MOD_RIGHTS = "ua_mod_rights", _("UA MoD directorate for servicemen's rights")
+    UA_POW_HQ = "ua_pow_hq", _("UA Coordination Headquarters for POWs")
+    UA_OMBUDSMAN = "ua_ombudsman", _("UA Parliamentary Commissioner for Human Rights")
+    UA_COURT = "ua_court", _("UA administrative court")
+
+
+class FilingKind(models.TextChoices):
+    RAPORT = "raport", _("рапорт on health or leave (serviceman)")
+    DISCHARGE_RAPORT = "discharge_raport", _("рапорт on discharge (serviceman)")
+    VVK_REQUEST = "vvk_request", _("medical board referral request")
+    COMPLAINT = "complaint", _("complaint")
+    APPEAL = "appeal", _("appeal")
+    REPEAT_COMPLAINT = "repeat_complaint", _("repeat complaint")
+    RECORDS_REQUEST = "records_request", _("request for medical records")
+    COURT_CLAIM = "court_claim", _("court claim")
+
+
+class Verification(models.TextChoices):
+    VERIFIED = "verified", _("verified by a lawyer")
+    SOURCED = "sourced", _("sourced, not yet checked by a lawyer")
+    UNVERIFIED = "unverified", _("unverified — check with a lawyer")
+
+
+class AuthorityOffice(models.Model):
+    kind = models.CharField(_("kind"), max_length=32, choices=OfficeKind.choices)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
+    name = models.CharField(_("name"), max_length=300)
+    address = models.TextField(_("address"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent office (for escalation)"),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=40, default="Europe/Moscow")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("authority office")
+        verbose_name_plural = _("authority offices")
+        ordering = ["jurisdiction", "kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name  # a state body, not a person
+
+
+class ResponseRule(models.Model):
+    """One version of a statutory response term. Filings record the version they used."""
+
+    class Unit(models.TextChoices):
+        CALENDAR_DAYS = "calendar_days", _("calendar days")
+        WORKING_DAYS = "working_days", _("working days")
+        HOURS = "hours", _("hours")
+        MONTHS = "months", _("months")
+
+    class StartFrom(models.TextChoices):
+        REGISTRATION = "registration", _("registration by the authority")
+        RECEIPT = "receipt", _("receipt by the authority")
+
+    class Signer(models.TextChoices):
+        ANYONE = "anyone", _("anyone, including family")
+        SERVICEMAN = "serviceman", _("the serviceman only")
+
+    code = models.SlugField(_("code"), max_length=50)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    title = models.CharField(_("title"), max_length=200)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
+    office_kinds = models.JSONField(_("office kinds"), default=list, blank=True)
+    filing_kinds = models.JSONField(_("filing kinds"), default=list, blank=True)
+    unit = models.CharField(_("unit"), max_length=14, choices=Unit.choices)
+    amount = models.PositiveIntegerField(_("term"))
+    start_from = models.CharField(_("counts from"), max_length=12, choices=StartFrom.choices)
+    registration_lag_days = models.PositiveIntegerField(
+        _("days from receipt to assumed registration"), default=0
+    )
+    ceiling_days = models.PositiveIntegerField(_("ceiling (days)"), null=True, blank=True)
+    extension_amount = models.PositiveIntegerField(_("extension"), default=0)
+    extension_unit = models.CharField(
+        _("extension unit"), max_length=14, choices=Unit.choices, default=Unit.CALENDAR_DAYS
+    )
+    max_extensions = models.PositiveIntegerField(_("extensions allowed"), default=0)
+    early_check_days = models.PositiveIntegerField(_("early check (days)"), null=True, blank=True)
+    roll_forward = models.BooleanField(_("a term ending on a day off moves forward"), default=True)
+    who_may_file = models.CharField(
+        _("who may file"), max_length=12, choices=Signer.choices, default=Signer.ANYONE
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    source = models.TextField(_("source"), blank=True)
+    verification = models.CharField(
+        _("verification"),
+        max_length=12,
+        choices=Verification.choices,
+        default=Verification.UNVERIFIED,
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("response rule")
+        verbose_name_plural = _("response rules")
+        ordering = ["jurisdiction", "code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="rule_code_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification == Verification.VERIFIED
+
+
+class JurisdictionCalendar(models.Model):
+    jurisdiction = models.CharField(
+        _("jurisdiction"), max_length=2, choices=Jurisdiction.choices, unique=True
+    )
+    public_holidays_observed = models.BooleanField(_("public holidays are days off"), default=True)
+    published_through_year = models.PositiveIntegerField(
+        _("official calendar published through year")
+    )
+
+    class Meta:
+        verbose_name = _("calendar")
+        verbose_name_plural = _("calendars")
+
+    def __str__(self) -> str:
+        return self.jurisdiction
+
+
+class CalendarOverride(models.Model):
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
+    day = models.DateField(_("day"))
+    is_working = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "day"], name="override_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.day.isoformat()}"
+
+
+class EscalationStep(models.Model):
+    """One rung of a ladder (LEGAL.md section 3): what to file next, and with whom."""
+
+    class Trigger(models.TextChoices):
+        OVERDUE = "overdue", _("no answer by the deadline")
+        REFUSED = "refused", _("refused or formal reply")
+        ANY = "any", _("overdue or refused")
+
+    ladder = models.CharField(_("ladder"), max_length=4)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
+    position = models.PositiveIntegerField(_("step"))
+    from_office_kind = models.CharField(
+        _("after a filing to"), max_length=32, choices=OfficeKind.choices
+    )
+    to_office_kind = models.CharField(_("file with"), max_length=32, choices=OfficeKind.choices)
+    filing_kind = models.CharField(_("filing kind"), max_length=20, choices=FilingKind.choices)
+    signer = models.CharField(
+        _("signed by"),
+        max_length=12,
+        choices=[("serviceman", _("serviceman")), ("family", _("family member"))],
+    )
+    trigger = models.CharField(
+        _("when"), max_length=8, choices=Trigger.choices, default=Trigger.ANY
+    )
+    description = models.TextField(_("description"), blank=True)
+    verification = models.CharField(
+        _("verification"),
+        max_length=12,
+        choices=Verification.choices,
+        default=Verification.UNVERIFIED,
+    )
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+        ordering = ["jurisdiction", "ladder", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ladder", "from_office_kind", "to_office_kind", "filing_kind"],
+                name="ladder_step_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ladder}.{self.position}"

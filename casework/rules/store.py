@@ -1,0 +1,55 @@
+"""Loading legal data from the database into the plain values the calendar engine computes with."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import cast
+
+from casework.models import AuthorityOffice, CalendarOverride, JurisdictionCalendar, ResponseRule
+from casework.rules import calendar as engine
+
+
+def working_calendar_for(jurisdiction: str) -> engine.WorkingCalendar:
+    """The editable calendar of a jurisdiction: package holidays, the switch, and overrides."""
+    settings_row = JurisdictionCalendar.objects.filter(jurisdiction=jurisdiction).first()
+    overrides = [
+        engine.CalendarOverride(day=day, is_working=working)
+        for day, working in CalendarOverride.objects.filter(jurisdiction=jurisdiction).values_list(
+            "day", "is_working"
+        )
+    ]
+    return engine.working_calendar(
+        cast(engine.Jurisdiction, jurisdiction),
+        public_holidays_observed=settings_row.public_holidays_observed if settings_row else None,
+        published_through_year=settings_row.published_through_year if settings_row else None,
+        overrides=overrides,
+    )
+
+
+def rule_for(*, office: AuthorityOffice, filing_kind: str, on: date) -> ResponseRule | None:
+    """The newest rule version in force on `on` for this office kind and filing kind."""
+    candidates = ResponseRule.objects.filter(jurisdiction=office.jurisdiction, valid_from__lte=on)
+    in_force = [
+        rule
+        for rule in candidates.order_by("-version", "-valid_from")
+        if (rule.valid_to is None or rule.valid_to >= on)
+        and office.kind in rule.office_kinds
+        and filing_kind in rule.filing_kinds
+    ]
+    return in_force[0] if in_force else None
+
+
+def term_rule(rule: ResponseRule, *, time_zone: str) -> engine.TermRule:
+    return engine.TermRule(
+        unit=cast(engine.TermUnit, rule.unit),
+        amount=rule.amount,
+        start_from=cast(engine.StartEvent, rule.start_from),
+        time_zone=time_zone,
+        registration_lag_days=rule.registration_lag_days,
+        ceiling_days=rule.ceiling_days,
+        extension_amount=rule.extension_amount,
+        extension_unit=cast(engine.TermUnit, rule.extension_unit),
+        max_extensions=rule.max_extensions,
+        early_check_days=rule.early_check_days,
+        roll_forward_non_working=rule.roll_forward,
+    )

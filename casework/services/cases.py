@@ -1,0 +1,115 @@
+"""Writes for cases and their timelines: saves, deletes and the audit of views and searches.
+
+Audit rows name fields and count results; they never carry a value, a name or a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+
+from casework.models import AuditEvent, Case, TimelineEntry
+from casework.services.audit import audit_record
+
+Actor = User | AnonymousUser
+
+# What a caseworker may write on the timeline by hand; the rest is written by services.
+MANUAL_TIMELINE_KINDS = (
+    TimelineEntry.Kind.NOTE,
+    TimelineEntry.Kind.CALL,
+    TimelineEntry.Kind.MESSAGE_IN,
+    TimelineEntry.Kind.MESSAGE_OUT,
+)
+
+
+def _model_fields(model: type[Case] | type[TimelineEntry], names: Iterable[str]) -> list[str]:
+    # Form field names that are not concrete columns (e.g. display-only extras) are not saved.
+    concrete = {f.name for f in model._meta.concrete_fields}
+    return sorted(set(names) & concrete)
+
+
+@transaction.atomic
+def case_create(*, case: Case, actor: Actor) -> Case:
+    """Save a new case and audit its creation (reference only)."""
+    case.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=case)
+    return case
+
+
+@transaction.atomic
+def case_update(*, case: Case, actor: Actor, changed: Iterable[str]) -> Case:
+    """Save exactly the changed fields and audit their names, never their values."""
+    fields = _model_fields(Case, changed)
+    if not fields:
+        return case
+    case.save(update_fields=[*fields, "updated_at"])
+    audit_record(actor=actor, action=AuditEvent.Action.CHANGE, obj=case, detail={"fields": fields})
+    return case
+
+
+@transaction.atomic
+def case_delete(*, case: Case, actor: Actor) -> None:
+    """Delete the case with its timeline; the audit keeps only its reference."""
+    audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=case)
+    case.delete()
+
+
+def case_view_record(*, case: Case, actor: Actor) -> AuditEvent:
+    """Record that `actor` opened the case page."""
+    return audit_record(actor=actor, action=AuditEvent.Action.VIEW, obj=case)
+
+
+def case_search_record(*, actor: Actor, result_count: int) -> AuditEvent:
+    """Record a name search by its number of results; the query itself is never stored."""
+    return audit_record(
+        actor=actor, action=AuditEvent.Action.SEARCH, detail={"results": result_count}
+    )
+
+
+@transaction.atomic
+def timeline_entry_add(
+    *,
+    case: Case,
+    actor: User,
+    kind: str,
+    text: str,
+    visible_to_family: bool = False,
+) -> TimelineEntry:
+    """Add a note, call or message written by `actor`; other kinds belong to other services."""
+    if kind not in MANUAL_TIMELINE_KINDS:
+        raise ValueError(f"timeline entries of kind {kind!r} are not written by hand")
+    entry = TimelineEntry.objects.create(
+        case=case, kind=kind, text=text, visible_to_family=visible_to_family, author=actor
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=entry,
+        reference=case.reference,
+        detail={"entry": entry.pk, "kind": kind},
+    )
+    return entry
+
+
+@transaction.atomic
+def timeline_entry_set_visibility(
+    *, entry: TimelineEntry, actor: Actor, visible_to_family: bool
+) -> TimelineEntry:
+    """Show or hide an entry on the family's status page; the only change an entry allows."""
+    # Compare with the stored row, not `entry`: a bound admin form has already set the new value.
+    stored = TimelineEntry.objects.select_for_update().select_related("case").get(pk=entry.pk)
+    if stored.visible_to_family == visible_to_family:
+        return stored
+    stored.visible_to_family = visible_to_family
+    stored.save(update_fields=["visible_to_family"])
+    entry.visible_to_family = visible_to_family
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=stored,
+        reference=stored.case.reference,
+        detail={"entry": stored.pk, "fields": ["visible_to_family"]},
+    )
+    return stored

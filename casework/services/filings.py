@@ -1,0 +1,548 @@
+"""Filings to authorities and their legal clocks: every transition opens, moves or closes deadlines.
+
+draft → sent → registered → extended → answered (granted / refused / formal / forwarded),
+or → overdue (set by the sweep) → escalated. Each service locks the filing, validates the
+transition, recomputes deadlines under the rule version recorded on the filing, writes an audit
+event and refreshes `Case.next_deadline`, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.exceptions import RuleError, TransitionError
+from casework.models import (
+    Attachment,
+    AuditEvent,
+    AuthorityOffice,
+    Case,
+    Deadline,
+    EscalationStep,
+    Filing,
+    ResponseRule,
+    Serviceman,
+    TimelineEntry,
+)
+from casework.rules import calendar as engine
+from casework.rules.store import rule_for, term_rule, working_calendar_for
+from casework.services.audit import audit_record
+
+S = Filing.Status
+OPEN = Deadline.State.OPEN
+# Which states each transition may start from.
+SENDABLE = {S.DRAFT}
+REGISTRABLE = {S.SENT, S.OVERDUE}
+EXTENDABLE = {S.SENT, S.REGISTERED, S.EXTENDED}
+ANSWERABLE = {S.SENT, S.REGISTERED, S.EXTENDED, S.OVERDUE}
+ESCALATABLE_OUTCOMES = {Filing.Outcome.REFUSED, Filing.Outcome.FORMAL}
+
+
+def _locked(filing: Filing) -> Filing:
+    return (
+        Filing.objects.select_for_update(of=("self",))
+        .select_related("office", "case", "rule")
+        .get(pk=filing.pk)
+    )
+
+
+def _require(filing: Filing, allowed: set[Filing.Status], action: str) -> None:
+    if filing.status not in allowed:
+        raise TransitionError(
+            _("A filing that is %(status)s cannot be %(action)s.")
+            % {"status": filing.get_status_display(), "action": action}
+        )
+
+
+def case_next_deadline_refresh(case_id: int) -> None:
+    """Keep the denormalised earliest open deadline (sorting and filtering the case list)."""
+    earliest = Deadline.objects.filter(case_id=case_id, state=OPEN).aggregate(m=Min("due_at"))["m"]
+    Case.objects.filter(pk=case_id).update(next_deadline=earliest)
+
+
+def _close_deadlines(filing: Filing, *, kinds: list[str] | None = None, answered: bool) -> None:
+    now = timezone.now()
+    open_deadlines = Deadline.objects.filter(filing=filing, state=OPEN)
+    if kinds is not None:
+        open_deadlines = open_deadlines.filter(kind__in=kinds)
+    # Answered in time is "met"; a clock that had already run out stays "missed" on the record.
+    open_deadlines.filter(due_at__gte=now).update(
+        state=Deadline.State.MET if answered else Deadline.State.CANCELLED, closed_at=now
+    )
+    open_deadlines.filter(due_at__lt=now).update(
+        state=Deadline.State.MISSED if answered else Deadline.State.CANCELLED, closed_at=now
+    )
+
+
+def _open_deadline(
+    filing: Filing, *, kind: str, due_at: datetime, provisional: bool, basis: str
+) -> Deadline:
+    case = filing.case
+    rule = filing.rule
+    return Deadline.objects.create(
+        case=case,
+        filing=filing,
+        kind=kind,
+        due_at=due_at,
+        responsible_id=case.assignee_id,
+        backup_team_id=case.team_id,
+        rule=rule,
+        provisional=provisional,
+        unverified=bool(rule and not rule.is_verified),
+        basis=basis[:200],
+    )
+
+
+def filing_clock_recompute(filing: Filing) -> None:
+    """(Re)open the response and early-check deadlines from the filing's recorded rule."""
+    _close_deadlines(
+        filing,
+        kinds=[Deadline.Kind.RESPONSE_DUE, Deadline.Kind.EARLY_CHECK, Deadline.Kind.RAPORT_48H],
+        answered=False,
+    )
+    rule = filing.rule
+    if rule is None:
+        filing.due_at, filing.due_provisional = None, False
+        return
+    term = term_rule(rule, time_zone=filing.office.time_zone)
+    try:
+        due = engine.compute_due(
+            term,
+            registered_on=filing.registered_on,
+            received_on=filing.received_on or filing.sent_on,
+            received_at=filing.received_at,
+            extensions=filing.extensions,
+            calendar=working_calendar_for(filing.office.jurisdiction),
+        )
+    except engine.ExtensionNotAllowed as exc:
+        raise RuleError(
+            _("The rule %(rule)s allows only %(count)d extension(s).")
+            % {"rule": str(rule), "count": rule.max_extensions}
+        ) from exc
+    except (engine.MissingStartDate, ValueError) as exc:
+        raise RuleError(_("The date the clock runs from is missing.")) from exc
+    filing.due_at, filing.due_provisional = due.due_at, due.provisional
+    kind = (
+        Deadline.Kind.RAPORT_48H
+        if rule.unit == ResponseRule.Unit.HOURS
+        else Deadline.Kind.RESPONSE_DUE
+    )
+    _open_deadline(
+        filing, kind=kind, due_at=due.due_at, provisional=due.provisional, basis=due.basis
+    )
+    if due.early_check_at and due.early_check_at > timezone.now():
+        _open_deadline(
+            filing,
+            kind=Deadline.Kind.EARLY_CHECK,
+            due_at=due.early_check_at,
+            provisional=due.provisional,
+            basis=f"early check, {rule}",
+        )
+
+
+def _open_court_limit(filing: Filing, *, learned_on: date) -> None:
+    """KAS 219: a claim within 3 months of a refusal or non-answer, where a court rule exists."""
+    office = filing.office
+    court = AuthorityOffice(kind=_court_kind(office.jurisdiction), jurisdiction=office.jurisdiction)
+    rule = rule_for(office=court, filing_kind="court_claim", on=learned_on)
+    if (
+        rule is None
+        or Deadline.objects.filter(filing=filing, kind=Deadline.Kind.COURT_LIMIT).exists()
+    ):
+        return
+    due = engine.court_limit(
+        learned_on,
+        working_calendar_for(office.jurisdiction),
+        months=rule.amount,
+        time_zone=office.time_zone,
+    )
+    deadline = _open_deadline(
+        filing,
+        kind=Deadline.Kind.COURT_LIMIT,
+        due_at=due.due_at,
+        provisional=due.provisional,
+        basis=f"{rule}: {due.basis}",
+    )
+    deadline.rule = rule
+    deadline.unverified = not rule.is_verified
+    deadline.save(update_fields=["rule", "unverified"])
+
+
+def _court_kind(jurisdiction: str) -> str:
+    return "ru_military_court" if jurisdiction == "RU" else "ua_court"
+
+
+def _finish(filing: Filing, *, actor: User | None, action: str, fields: list[str]) -> Filing:
+    filing.save()
+    case_next_deadline_refresh(filing.case_id)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=filing,
+        detail={"transition": action, "fields": fields, "case": filing.case.reference},
+    )
+    return filing
+
+
+@transaction.atomic
+def filing_create(
+    *,
+    case: Case,
+    office: AuthorityOffice,
+    kind: str,
+    signer: str,
+    actor: User | None,
+    escalates: Filing | None = None,
+    notes: str = "",
+) -> Filing:
+    """A draft filing. Refuses a signer the rule does not allow (a рапорт is the serviceman's)."""
+    rule = rule_for(office=office, filing_kind=kind, on=timezone.localdate())
+    if (
+        rule is not None
+        and rule.who_may_file == ResponseRule.Signer.SERVICEMAN
+        and signer != Filing.Signer.SERVICEMAN
+    ):
+        raise RuleError(
+            _("Only the serviceman himself may file this; prepare it for his signature.")
+        )
+    filing = Filing.objects.create(
+        case=case,
+        office=office,
+        kind=kind,
+        signer=signer,
+        escalates=escalates,
+        notes=notes,
+        rule=rule,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=filing,
+        detail={"case": case.reference, "kind": kind},
+    )
+    return filing
+
+
+@transaction.atomic
+def filing_mark_sent(
+    *,
+    filing: Filing,
+    actor: User | None,
+    sent_on: date,
+    method: str,
+    tracking_number: str = "",
+    proof: Attachment | None = None,
+    received_on: date | None = None,
+    received_at: datetime | None = None,
+) -> Filing:
+    """Record sending and start the clock under the rule in force on the sending day.
+
+    Until the delivery date is known, receipt is assumed on the sending day: the clock may run
+    early, never late.
+    """
+    filing = _locked(filing)
+    _require(filing, SENDABLE, _("marked sent"))
+    if sent_on > timezone.localdate():
+        raise TransitionError(_("The sending date is in the future."))
+    if method == Filing.Method.REGISTERED_MAIL and not tracking_number:
+        raise TransitionError(_("Registered mail needs its tracking number."))
+    filing.rule = rule_for(office=filing.office, filing_kind=filing.kind, on=sent_on)
+    filing.status, filing.sent_on, filing.method = S.SENT, sent_on, method
+    filing.tracking_number, filing.proof = tracking_number, proof
+    filing.received_on = received_on
+    if received_at is None and filing.rule and filing.rule.unit == ResponseRule.Unit.HOURS:
+        received_at = timezone.now() if sent_on == timezone.localdate() else None
+    filing.received_at = received_at
+    filing_clock_recompute(filing)
+    return _finish(filing, actor=actor, action="sent", fields=["sent_on", "method"])
+
+
+@transaction.atomic
+def filing_record_registration(
+    *, filing: Filing, actor: User | None, registration_number: str, registered_on: date
+) -> Filing:
+    """The authority's incoming number and date: the clock now runs from registration."""
+    filing = _locked(filing)
+    _require(filing, REGISTRABLE, _("registered"))
+    if filing.sent_on and registered_on < filing.sent_on:
+        raise TransitionError(_("Registration cannot come before sending."))
+    filing.registration_number, filing.registered_on = registration_number, registered_on
+    filing.status = S.REGISTERED
+    filing_clock_recompute(filing)
+    return _finish(
+        filing, actor=actor, action="registered", fields=["registration_number", "registered_on"]
+    )
+
+
+@transaction.atomic
+def filing_record_extension(*, filing: Filing, actor: User | None, notice_on: date) -> Filing:
+    """An extension notice moves the clock; a second one beyond the rule is refused."""
+    filing = _locked(filing)
+    _require(filing, EXTENDABLE, _("extended"))
+    filing.extensions += 1
+    filing.extension_notice_on = notice_on
+    filing.status = S.EXTENDED
+    filing_clock_recompute(filing)  # raises RuleError (rolling everything back) if too many
+    return _finish(filing, actor=actor, action="extended", fields=["extension_notice_on"])
+
+
+@transaction.atomic
+def filing_record_response(
+    *,
+    filing: Filing,
+    actor: User | None,
+    answered_on: date,
+    outcome: str,
+    forwarded_to: AuthorityOffice | None = None,
+) -> Filing:
+    """Close the clock. A refusal or formal reply opens the court limit; forwarding starts a new
+    clock at the receiving office (a new filing, linked)."""
+    filing = _locked(filing)
+    _require(filing, ANSWERABLE, _("answered"))
+    if outcome == Filing.Outcome.FORWARDED and forwarded_to is None:
+        raise TransitionError(_("Say which office it was forwarded to."))
+    filing.answered_on, filing.outcome, filing.status = answered_on, outcome, S.ANSWERED
+    filing.forwarded_to = forwarded_to
+    _close_deadlines(filing, answered=True)
+    if outcome in ESCALATABLE_OUTCOMES:
+        _open_court_limit(filing, learned_on=answered_on)
+    _finish(filing, actor=actor, action="answered", fields=["answered_on", "outcome"])
+    if outcome == Filing.Outcome.FORWARDED and forwarded_to is not None:
+        follow_up = Filing.objects.create(
+            case=filing.case,
+            office=forwarded_to,
+            kind=filing.kind,
+            signer=filing.signer,
+            escalates=filing,
+            created_by=actor,
+        )
+        filing_mark_sent(
+            filing=follow_up,
+            actor=actor,
+            sent_on=answered_on,
+            method=filing.method or Filing.Method.E_RECEPTION,
+            tracking_number=filing.tracking_number,
+            received_on=answered_on,
+        )
+    return filing
+
+
+@transaction.atomic
+def filing_mark_overdue(*, filing: Filing, now: datetime | None = None) -> bool:
+    """Called by the sweep: a response deadline passed unanswered. True if this call changed it."""
+    filing = _locked(filing)
+    now = now or timezone.now()
+    missed = Deadline.objects.filter(
+        filing=filing,
+        state=OPEN,
+        kind__in=[Deadline.Kind.RESPONSE_DUE, Deadline.Kind.RAPORT_48H],
+        due_at__lt=now,
+    )
+    if filing.status not in {S.SENT, S.REGISTERED, S.EXTENDED} or not missed.exists():
+        return False
+    learned_on = timezone.localdate(min(d.due_at for d in missed))
+    missed.update(state=Deadline.State.MISSED, closed_at=now)
+    Deadline.objects.filter(filing=filing, state=OPEN, kind=Deadline.Kind.EARLY_CHECK).update(
+        state=Deadline.State.MISSED, closed_at=now
+    )
+    filing.status = S.OVERDUE
+    _open_court_limit(filing, learned_on=learned_on)
+    _finish(filing, actor=None, action="overdue", fields=["status"])
+    return True
+
+
+def escalation_targets(filing: Filing) -> list[tuple[EscalationStep, AuthorityOffice | None]]:
+    """Ladder steps after this filing, each with the office to use (parent first)."""
+    trigger = "refused" if filing.outcome in ESCALATABLE_OUTCOMES else "overdue"
+    steps = EscalationStep.objects.filter(
+        jurisdiction=filing.office.jurisdiction,
+        from_office_kind=filing.office.kind,
+        trigger__in=[trigger, EscalationStep.Trigger.ANY],
+    ).order_by("position", "pk")
+    targets: list[tuple[EscalationStep, AuthorityOffice | None]] = []
+    for step in steps:
+        parent = filing.office.parent
+        office: AuthorityOffice | None
+        if parent is not None and parent.kind == step.to_office_kind and parent.is_active:
+            office = parent
+        else:
+            office = (
+                AuthorityOffice.objects.filter(kind=step.to_office_kind, is_active=True)
+                .order_by("pk")
+                .first()
+            )
+        targets.append((step, office))
+    return targets
+
+
+@transaction.atomic
+def filing_escalate(*, filing: Filing, actor: User | None) -> list[Filing]:
+    """Propose the next rung(s) of the ladder as pre-filled drafts linked to this filing."""
+    filing = _locked(filing)
+    refused = filing.status == S.ANSWERED and filing.outcome in ESCALATABLE_OUTCOMES
+    if filing.status != S.OVERDUE and not refused:
+        raise TransitionError(_("Only an overdue or refused filing can be escalated."))
+    drafts = []
+    for step, office in escalation_targets(filing):
+        if office is None:
+            continue  # the directory has no office of that kind yet; the step shows as advice
+        drafts.append(
+            Filing.objects.create(
+                case=filing.case,
+                office=office,
+                kind=step.filing_kind,
+                signer=step.signer,
+                escalates=filing,
+                created_by=actor,
+                rule=rule_for(office=office, filing_kind=step.filing_kind, on=timezone.localdate()),
+                notes=step.description,
+            )
+        )
+    if not drafts:
+        raise RuleError(
+            _("No escalation step is defined after this office; add one to the ladder.")
+        )
+    filing.status = S.ESCALATED
+    _finish(filing, actor=actor, action="escalated", fields=["status"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=filing.case,
+        detail={"escalation_drafts": [d.reference for d in drafts], "from": filing.reference},
+    )
+    return drafts
+
+
+# --- Medical board (VVK) -----------------------------------------------------------------------
+
+
+def vvk_advice(filing: Filing) -> str:
+    """The note a mobilised serviceman with category В needs (decree 647 p. 5), or ""."""
+    serviceman: Serviceman = filing.case.serviceman
+    if (
+        filing.kind == "vvk_request"
+        and filing.fitness_category == Filing.Category.V
+        and serviceman.service_type == Serviceman.ServiceType.MOBILISED
+        and filing.office.jurisdiction == "RU"
+    ):
+        return _(
+            "Category В (limited fit) is not a discharge ground for a mobilised serviceman under "
+            "decree 647 p. 5: only Д (not fit) is. Next step: ask for re-examination by a higher "
+            "board or an independent expertise (Decree 574), or challenge the conclusion in court."
+        )
+    return ""
+
+
+@transaction.atomic
+def vvk_record_result(
+    *, filing: Filing, actor: User | None, board_date: date, category: str, conclusion: str = ""
+) -> Filing:
+    """Record the board's date, category and conclusion; a В for a mobilised man adds the note."""
+    filing = _locked(filing)
+    if filing.kind != "vvk_request":
+        raise TransitionError(_("Only a medical board referral has a board result."))
+    if category not in Filing.Category.values:
+        raise TransitionError(_("Unknown fitness category."))
+    filing.board_date, filing.fitness_category, filing.conclusion = board_date, category, conclusion
+    advice = vvk_advice(filing)
+    if advice:
+        TimelineEntry.objects.create(
+            case=filing.case, kind=TimelineEntry.Kind.NOTE, text=advice, author=actor
+        )
+    return _finish(
+        filing, actor=actor, action="vvk_result", fields=["board_date", "fitness_category"]
+    )
+
+
+# --- Exchanges ---------------------------------------------------------------------------------
+
+FIRST_FILINGS = {
+    # (office kind, filing kind, signer) proposed when a man comes back (LEGAL.md 3A.1, 3D.1).
+    "RU": [("ru_unit_commander", "vvk_request", "serviceman")],
+    "UA": [
+        ("ua_commander", "raport", "serviceman"),
+        ("ua_commander", "discharge_raport", "serviceman"),
+    ],
+}
+
+
+@transaction.atomic
+def exchange_record(
+    *,
+    happened_on: date,
+    description: str,
+    case_references: list[str],
+    servicemen: list[Serviceman],
+    actor: User | None,
+) -> tuple[int, list[Case]]:
+    """Record an exchange; wake every matching "in captivity" case and propose first filings."""
+    from casework.models import Exchange
+
+    exchange, _created = Exchange.objects.get_or_create(
+        happened_on=happened_on, defaults={"description": description}
+    )
+    waiting = Q(in_captivity=True) | Q(serviceman__status=Serviceman.Status.CAPTIVE)
+    named = Q(reference__in=case_references) | Q(serviceman__in=[s.pk for s in servicemen])
+    matched = (
+        Case.objects.select_for_update(of=("self",))
+        .filter(waiting, named, merged_into__isnull=True)
+        .exclude(status=Case.Status.CLOSED)
+        .select_related("serviceman")
+        .order_by("pk")
+    )
+    woken = []
+    for case in matched:
+        man = case.serviceman
+        man.exchange, man.status = exchange, Serviceman.Status.RELEASED
+        man.released_on = man.released_on or happened_on
+        man.save(update_fields=["exchange", "status", "released_on", "updated_at"])
+        case.in_captivity, case.exchange_imminent, case.needs_attention = False, False, True
+        case.priority = max(case.priority, Case.Priority.HIGH)
+        case.save(
+            update_fields=[
+                "in_captivity",
+                "exchange_imminent",
+                "needs_attention",
+                "priority",
+                "updated_at",
+            ]
+        )
+        TimelineEntry.objects.create(
+            case=case,
+            kind=TimelineEntry.Kind.NOTE,
+            author=actor,
+            text=f"Exchange of {happened_on.isoformat()}: released. First filings proposed.",
+        )
+        for office_kind, kind, signer in FIRST_FILINGS.get(man.jurisdiction, []):
+            office = (
+                AuthorityOffice.objects.filter(kind=office_kind, is_active=True)
+                .order_by("pk")
+                .first()
+            )
+            if (
+                office is not None
+                and not Filing.objects.filter(case=case, kind=kind, status=S.DRAFT).exists()
+            ):
+                Filing.objects.create(
+                    case=case,
+                    office=office,
+                    kind=kind,
+                    signer=signer,
+                    created_by=actor,
+                    rule=rule_for(office=office, filing_kind=kind, on=happened_on),
+                )
+        woken.append(case)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=exchange,
+        reference=f"exchange-{happened_on.isoformat()}",
+        detail={"woken": [c.reference for c in woken]},
+    )
+    return exchange.pk, woken

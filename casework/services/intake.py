@@ -1,0 +1,339 @@
+"""The public intake: one form becomes a case, its people, files and a notice to coordinators.
+
+A single-use token (signed into the form) makes a reload or a double tap return the first
+receipt instead of a second case. The access code is shown on the receipt; the case keeps only
+its keyed hash, and the submission keeps the code (encrypted) only until the family confirms
+they wrote it down, or for INTAKE_RECEIPT_HOURS.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Length
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework.models import (
+    Applicant,
+    AuditEvent,
+    Case,
+    IntakeSubmission,
+    Notification,
+    Serviceman,
+    Team,
+    TimelineEntry,
+)
+from casework.selectors import given_name_groups, notice_recipients_for_team
+from casework.services.access_codes import access_code_hash, access_code_new
+from casework.services.attachments import (
+    Upload,
+    attachments_record,
+    uploads_discard,
+    uploads_store,
+)
+from casework.services.audit import audit_record
+from casework.services.notifications import notifications_queue
+from casework.services.people import serviceman_reindex
+
+DEFAULT_TEAM_NAME = "Intake"
+
+
+class Want(models.TextChoices):
+    """What the family asks for, in the family's words."""
+
+    VVK = "vvk", gettext_lazy("A military medical board (VVK)")
+    DISCHARGE = "discharge", gettext_lazy("Discharge from the army")
+    LEAVE = "leave", gettext_lazy("Leave, time to recover")
+    FIND = "find", gettext_lazy("Find out where he is")
+    ADVICE = "advice", gettext_lazy("Advice on what we can do")
+
+
+# Where the contact detail goes, by the channel the family chose.
+_CONTACT_FIELD = {
+    Applicant.Channel.PHONE: "phone",
+    Applicant.Channel.SMS: "phone",
+    Applicant.Channel.TELEGRAM: "telegram",
+    Applicant.Channel.SIGNAL: "signal",
+    Applicant.Channel.EMAIL: "email",
+}
+
+
+@dataclass(frozen=True)
+class IntakeAnswers:
+    """What the family told us; only the first block is required."""
+
+    name: str
+    relationship: str
+    channel: str
+    contact: str = ""
+    may_call: bool = False
+    safe_hours: str = ""
+    surname: str = ""
+    given_name: str = ""
+    patronymic: str = ""
+    birth_date: date | None = None
+    jurisdiction: str = ""
+    unit: str = ""
+    rank: str = ""
+    service_type: str = ""
+    status: str = ""
+    captured_on: date | None = None
+    released_on: date | None = None
+    current_location: str = ""
+    injuries: str = ""
+    hospital: str = ""
+    mental_state: str = ""
+    urgent_risk: bool = False
+    what_happened: str = ""
+    wants: Sequence[str] = field(default_factory=tuple)
+    wants_other: str = ""
+    consent_collective: bool = False
+    language: str = "ru"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    reference: str
+    token: str
+    access_code: str  # empty once confirmed as written down, or expired
+    repeated: bool = False  # the token had been used: nothing new was saved
+    confirmed: bool = False
+
+
+def intake_receipt_get(*, token: str) -> Receipt | None:
+    """The receipt of an earlier submission with this token, if there was one."""
+    submission = (
+        IntakeSubmission.objects.filter(token=token, case__isnull=False)
+        .select_related("case")
+        .only("token", "access_code", "confirmed_at", "case__reference")
+        .first()
+    )
+    if submission is None or submission.case is None:
+        return None
+    return Receipt(
+        reference=submission.case.reference,
+        token=token,
+        access_code=submission.access_code,
+        repeated=True,
+        confirmed=submission.confirmed_at is not None,
+    )
+
+
+def intake_submit(*, token: str, answers: IntakeAnswers, uploads: Sequence[Upload]) -> Receipt:
+    """Create the case once per token and return its receipt (the first one on a repeat).
+
+    The token is inserted last: a repeat (a reload, a double tap, even one running at the same
+    moment) fails on its unique index, rolls all of its work back and returns the receipt of the
+    first. Repeats are rare, so the usual path pays no query to look for one first. Files are
+    written (encrypted) before the transaction and removed again if it fails.
+    """
+    code = access_code_new()
+    stored = uploads_store(uploads)
+    try:
+        with transaction.atomic():
+            case = _case_create(answers=answers, code=code)
+            entry = TimelineEntry.objects.create(
+                case=case, kind=TimelineEntry.Kind.INTAKE, text=_intake_note(answers, len(stored))
+            )
+            # The rows only; cleaning is queued after commit.
+            attachments_record(case=case, entry=entry, stored=stored, source="family")
+            audit_record(
+                actor=None,
+                action=AuditEvent.Action.CREATE,
+                obj=case,
+                detail={"source": "intake", "files": len(stored)},
+            )
+            notifications_queue(
+                kind=Notification.Kind.NEW_INTAKE,
+                key=str(case.pk),
+                recipients=notice_recipients_for_team(team=case.team),
+                case=case,
+            )
+            # Last: a repeat fails here on the unique token (a twin waits for the first to commit).
+            IntakeSubmission.objects.create(token=token, case=case, access_code=code)
+    except IntegrityError:
+        uploads_discard(stored)
+        earlier = intake_receipt_get(token=token)
+        if earlier is None:
+            raise
+        return earlier
+    except BaseException:
+        uploads_discard(stored)
+        raise
+    return Receipt(reference=case.reference, token=token, access_code=code)
+
+
+@transaction.atomic
+def intake_receipt_confirm(*, token: str) -> Receipt | None:
+    """The family wrote the code down: forget it (only its hash stays, on the case)."""
+    submission = (
+        IntakeSubmission.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .filter(token=token, case__isnull=False)
+        .first()
+    )
+    if submission is None or submission.case is None:
+        return None
+    if submission.confirmed_at is None:
+        submission.confirmed_at, submission.access_code = timezone.now(), ""
+        submission.save(update_fields=["confirmed_at", "access_code"])
+    return Receipt(reference=submission.case.reference, token=token, access_code="", confirmed=True)
+
+
+def intake_receipts_expire() -> int:
+    """Forget access codes never confirmed within INTAKE_RECEIPT_HOURS (the sweep calls this)."""
+    cutoff = timezone.now() - timedelta(hours=settings.INTAKE_RECEIPT_HOURS)
+    # Length, not a comparison: an encrypted column only answers "is it empty" by its length.
+    return (
+        IntakeSubmission.objects.filter(created_at__lt=cutoff)
+        .annotate(stored=Length("access_code"))
+        .filter(stored__gt=0)
+        .update(access_code="")
+    )
+
+
+_GROUPS_SECONDS = 60.0
+_groups_cache: tuple[float, dict[str, str]] = (0.0, {})
+
+
+def _given_name_groups() -> dict[str, str]:
+    """The given-name table, read and folded at most once a minute per process.
+
+    It changes rarely (staff edit it by hand), and reading it for every intake was a third of
+    the request. An edit reaches new intakes within a minute.
+    """
+    global _groups_cache
+    read_at, groups = _groups_cache
+    if time.monotonic() - read_at > _GROUPS_SECONDS:
+        groups = given_name_groups()
+        _groups_cache = (time.monotonic(), groups)
+    return groups
+
+
+def _intake_team() -> Team:
+    # One query in the usual case: the intake team if marked, else the first team by name.
+    team = Team.objects.order_by("-receives_intake", "name", "pk").first()
+    if team is None:
+        team, _created = Team.objects.get_or_create(
+            name=DEFAULT_TEAM_NAME, defaults={"receives_intake": True}
+        )
+    return team
+
+
+def _case_create(*, answers: IntakeAnswers, code: str) -> Case:
+    status = answers.status or Serviceman.Status.UNKNOWN
+    serviceman = Serviceman(
+        surname=answers.surname,
+        given_name=answers.given_name,
+        patronymic=answers.patronymic,
+        birth_date=answers.birth_date,
+        unit_number=answers.unit,
+        rank=answers.rank,
+        service_type=answers.service_type or Serviceman.ServiceType.UNKNOWN,
+        status=status,
+        captured_on=answers.captured_on,
+        released_on=answers.released_on,
+        current_location=answers.current_location,
+        health_summary=_health_summary(answers),
+    )
+    if answers.jurisdiction:
+        serviceman.jurisdiction = answers.jurisdiction
+    # Blind indexes for duplicate detection on the staff side.
+    serviceman_reindex(serviceman, groups=_given_name_groups())
+    serviceman.save()
+    applicant = Applicant(
+        serviceman=serviceman,
+        name=answers.name,
+        relationship=answers.relationship,
+        preferred_channel=answers.channel,
+        may_call=answers.may_call,
+        safe_hours=answers.safe_hours,
+        consent_given_at=timezone.now(),
+        consent_collective=answers.consent_collective,
+    )
+    contact_field = _CONTACT_FIELD.get(Applicant.Channel(answers.channel))
+    if contact_field and answers.contact:
+        setattr(applicant, contact_field, answers.contact)
+    applicant.save()
+    injured = bool(answers.injuries or answers.hospital) or status == Serviceman.Status.HOSPITALISED
+    if answers.urgent_risk:
+        priority = Case.Priority.URGENT
+    elif injured:
+        priority = Case.Priority.HIGH
+    else:
+        priority = Case.Priority.NORMAL
+    return Case.objects.create(
+        serviceman=serviceman,
+        applicant=applicant,
+        team=_intake_team(),
+        status=Case.Status.NEW,
+        family_status=Case.FamilyStatus.RECEIVED,
+        source=Case.Source.INTAKE,
+        priority=priority,
+        injured=injured,
+        under_25=_under_25(answers.birth_date),
+        suicide_risk=answers.urgent_risk,
+        in_captivity=status == Serviceman.Status.CAPTIVE,
+        summary=answers.what_happened,
+        wishes=_wishes(answers),
+        access_code_hash=access_code_hash(code),
+        access_code_issued_at=timezone.now(),
+    )
+
+
+def _under_25(birth_date: date | None) -> bool:
+    if birth_date is None:
+        return False
+    today = timezone.now().date()
+    age = (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+    return age < 25
+
+
+def _labelled(lines: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(f"{label}: {value}" for label, value in lines if value)
+
+
+# Free text is stored with labels in the staff's language (LANGUAGE_CODE), whatever the form's.
+
+
+def _health_summary(answers: IntakeAnswers) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _labelled(
+            [
+                (_("Injuries or illness"), answers.injuries),
+                (_("Hospital"), answers.hospital),
+                (_("State of mind"), answers.mental_state),
+            ]
+        )
+
+
+def _wishes(answers: IntakeAnswers) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        wanted = ", ".join(str(Want(value).label) for value in answers.wants)
+        return _labelled([(_("Asks for"), wanted), (_("In their words"), answers.wants_other)])
+
+
+def _intake_note(answers: IntakeAnswers, files: int) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _labelled(
+            [
+                (_("Intake form, language"), answers.language),
+                (_("Files"), str(files) if files else ""),
+                (_("Consent to keep the information"), _("given")),
+                (
+                    _("Agrees to be named in a collective complaint"),
+                    _("yes") if answers.consent_collective else _("no"),
+                ),
+            ]
+        )

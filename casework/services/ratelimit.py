@@ -1,0 +1,171 @@
+"""Counters for rate limits and lockouts: in Redis when present, in the database otherwise.
+
+One interface (`hit`, `count`, `reset`, `allow`, `purge_expired`) over both backends. A counter's
+key is a keyed hash of what it counts (a client, a reference), and a client is itself a keyed,
+daily-salted hash of its address: no counter, log or dump ever holds an address or a reference.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import cache
+from typing import Protocol
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from casework.models import RateCounter
+
+logger = logging.getLogger(__name__)
+
+REDIS_PREFIX = "casework:rl:"
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address, trusting exactly TRUSTED_PROXY_DEPTH proxies; only ever hashed."""
+    depth: int = settings.TRUSTED_PROXY_DEPTH
+    if depth > 0:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        # Our proxy appends the address it saw; anything further left was written by the client.
+        if len(hops) >= depth:
+            return hops[-depth]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def client_hash(request: HttpRequest) -> str:
+    """A keyed hash of the client's address, salted with today's date (UTC)."""
+    day = timezone.now().date().isoformat()
+    return salted_hmac(f"casework.client.{day}", client_address(request)).hexdigest()[:32]
+
+
+def counter_key(scope: str, *parts: str) -> str:
+    """The stored key of a counter: the scope in clear, what it counts only as a keyed hash."""
+    digest = salted_hmac("casework.ratelimit", "\x00".join((scope, *parts))).hexdigest()[:40]
+    return f"{scope[:30]}:{digest}"
+
+
+class Counters(Protocol):
+    def hit(self, key: str, window: int) -> int: ...
+    def count(self, key: str) -> int: ...
+    def reset(self, key: str) -> None: ...
+    def purge_expired(self) -> int: ...
+
+
+class RedisCounters:
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def hit(self, key: str, window: int) -> int:
+        # SET NX EX then INCR in one MULTI: the window starts with the first event and the key
+        # can never be left without an expiry (INCR alone on a just-expired key would do that).
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(REDIS_PREFIX + key, 0, ex=window, nx=True)
+        pipe.incr(REDIS_PREFIX + key)
+        _created, count = pipe.execute()
+        return int(count)
+
+    def count(self, key: str) -> int:
+        value = self.client.get(REDIS_PREFIX + key)
+        return int(value) if value is not None else 0  # type: ignore[arg-type]
+
+    def reset(self, key: str) -> None:
+        self.client.delete(REDIS_PREFIX + key)
+
+    def purge_expired(self) -> int:
+        return 0  # Redis expires keys itself
+
+
+# One statement, so two processes counting at once cannot lose an event; an expired row starts a
+# new window in the same statement. PostgreSQL and SQLite both speak this (quoted identifiers).
+_UPSERT = """
+INSERT INTO "casework_ratecounter" ("key", "count", "expires_at") VALUES (%s, 1, %s)
+ON CONFLICT ("key") DO UPDATE SET
+  "count" = CASE WHEN "casework_ratecounter"."expires_at" <= %s
+    THEN 1 ELSE "casework_ratecounter"."count" + 1 END,
+  "expires_at" = CASE WHEN "casework_ratecounter"."expires_at" <= %s
+    THEN excluded."expires_at" ELSE "casework_ratecounter"."expires_at" END
+RETURNING "count"
+"""
+
+
+class DatabaseCounters:
+    def hit(self, key: str, window: int) -> int:
+        now = timezone.now()
+        at = connection.ops.adapt_datetimefield_value(now)
+        until = connection.ops.adapt_datetimefield_value(now + timedelta(seconds=window))
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT, [key, until, at, at])
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    def count(self, key: str) -> int:
+        found = (
+            RateCounter.objects.filter(key=key, expires_at__gt=timezone.now())
+            .values_list("count", flat=True)
+            .first()
+        )
+        return found or 0
+
+    def reset(self, key: str) -> None:
+        RateCounter.objects.filter(key=key).delete()
+
+    def purge_expired(self) -> int:
+        deleted, _ = RateCounter.objects.filter(expires_at__lte=timezone.now()).delete()
+        return deleted
+
+
+@cache
+def _redis_counters(url: str) -> RedisCounters:
+    return RedisCounters(url)
+
+
+def backend() -> Counters:
+    if settings.RATE_LIMIT_BACKEND == "redis":
+        return _redis_counters(settings.REDIS_URL)
+    return DatabaseCounters()
+
+
+def hit(scope: str, *parts: str, window: int) -> int:
+    """Count one event; returns the number of events in the current window (this one included).
+
+    If the counter store is unreachable the event is let through (returns 0): a family must not
+    be turned away because Redis is down. The failure is logged without any key.
+    """
+    try:
+        return backend().hit(counter_key(scope, *parts), window)
+    except redis.RedisError:
+        logger.warning("rate-limit store unavailable; %s not counted", scope)
+        return 0
+
+
+def count(scope: str, *parts: str) -> int:
+    """Events in the current window, without counting one."""
+    try:
+        return backend().count(counter_key(scope, *parts))
+    except redis.RedisError:
+        logger.warning("rate-limit store unavailable; %s not read", scope)
+        return 0
+
+
+def reset(scope: str, *parts: str) -> None:
+    try:
+        backend().reset(counter_key(scope, *parts))
+    except redis.RedisError:
+        logger.warning("rate-limit store unavailable; %s not reset", scope)
+
+
+def allow(scope: str, client: str) -> bool:
+    """Count one request of `client` under settings.RATE_LIMITS[scope]; False once over."""
+    limit, window = settings.RATE_LIMITS[scope]
+    return hit(scope, client, window=window) <= limit
+
+
+def purge_expired() -> int:
+    """Delete expired database counters (a no-op on Redis)."""
+    return backend().purge_expired()

@@ -1,0 +1,279 @@
+"""Staff lifecycle: invitations and enrolment, device resets, offboarding, emergency controls.
+
+A stolen password alone is never enough (every account needs a second factor), and a departed
+volunteer loses access in one step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+
+from casework.exceptions import CaseworkError
+from casework.models import (
+    AuditEvent,
+    Case,
+    Deadline,
+    SiteState,
+    StaffInvitation,
+    StaffSession,
+    Team,
+)
+from casework.roles import Role
+from casework.services.audit import audit_record
+
+BACKUP_CODES = 10
+
+
+class EnrolmentError(CaseworkError):
+    code = "enrolment"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_invitation(*, user: User, actor: User | None) -> str:
+    """Invalidate earlier links and issue a new one; returns the enrolment URL (shown once)."""
+    now = timezone.now()
+    StaffInvitation.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    token = secrets.token_urlsafe(32)
+    StaffInvitation.objects.create(
+        user=user,
+        token_hash=_token_hash(token),
+        created_by=actor,
+        expires_at=now + timedelta(hours=settings.STAFF_INVITATION_HOURS),
+    )
+    return f"{settings.SITE_URL}/enrol/{token}/"
+
+
+@transaction.atomic
+def staff_invite(
+    *, username: str, email: str, role: Role, teams: list[Team], actor: User | None
+) -> tuple[User, str]:
+    """Create a staff account with no password and no device, and its one-time enrolment link."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise EnrolmentError(_("That username is taken."))
+    user = User(username=username, email=email, is_staff=True, is_active=True)
+    user.set_unusable_password()
+    user.save()
+    user.groups.add(Group.objects.get(name=role.value))
+    for team in teams:
+        team.members.add(user)
+    link = _new_invitation(user=user, actor=actor)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=user,
+        reference=username,
+        detail={"role": role.value, "invitation": True},
+    )
+    return user, link
+
+
+def invitation_get(token: str) -> StaffInvitation | None:
+    """A usable invitation for this token, or None (unknown, used, expired or account closed)."""
+    return (
+        StaffInvitation.objects.select_related("user")
+        .filter(
+            token_hash=_token_hash(token),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+        )
+        .first()
+    )
+
+
+def enrolment_device(invitation: StaffInvitation) -> TOTPDevice:
+    """The unconfirmed authenticator being set up for this invitation (made once, then reused)."""
+    device = TOTPDevice.objects.get_or_create(
+        user=invitation.user, name="enrolment", confirmed=False
+    )[0]
+    return device
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    user: User
+    backup_codes: list[str]
+
+
+@transaction.atomic
+def staff_enrol(*, token: str, password: str, code: str) -> Enrolled:
+    """Set the password and confirm the authenticator; returns backup codes to show once."""
+    found = invitation_get(token)
+    invitation = (
+        StaffInvitation.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=found.pk, used_at__isnull=True)
+        .first()
+        if found
+        else None
+    )
+    if invitation is None:
+        raise EnrolmentError(_("This enrolment link is not valid any more. Ask for a new one."))
+    user = invitation.user
+    validate_password(password, user)  # raises ValidationError with translated messages
+    device = enrolment_device(invitation)
+    if not device.verify_token(code.replace(" ", "")):
+        raise EnrolmentError(
+            _("That code is not right. Check the time on your phone and try again.")
+        )
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    device.name, device.confirmed = "authenticator", True
+    device.save(update_fields=["name", "confirmed"])
+    backup = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=backup, token=c) for c in codes)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"enrolled": True},
+    )
+    return Enrolled(user=user, backup_codes=codes)
+
+
+def _end_sessions(users: list[User] | None) -> int:
+    """Delete the sessions of these staff members (None: of every staff member)."""
+    tracked = (
+        StaffSession.objects.all() if users is None else StaffSession.objects.filter(user__in=users)
+    )
+    keys = list(tracked.values_list("session_key", flat=True))
+    ended = Session.objects.filter(session_key__in=keys).delete()[0]
+    tracked.delete()
+    return ended
+
+
+@transaction.atomic
+def staff_device_reset(*, user: User, actor: User) -> str:
+    """A lost phone: remove every device, end the sessions, issue a new enrolment link."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    _end_sessions([user])
+    link = _new_invitation(user=user, actor=actor)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"device_reset": True},
+    )
+    return link
+
+
+def _team_coordinator(team_id: int | None, leaving: User) -> User | None:
+    if team_id is None:
+        return None
+    return (
+        User.objects.filter(is_active=True, teams=team_id, groups__name=Role.COORDINATOR.value)
+        .exclude(pk=leaving.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Offboarded:
+    sessions: int
+    tokens: int
+    cases: int
+    deadlines: int
+
+
+@transaction.atomic
+def staff_offboard(*, user: User, actor: User) -> Offboarded:
+    """Deactivate, end every session, revoke tokens and links, hand work to team coordinators."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.pk == actor.pk:
+        raise CaseworkError(_("You cannot offboard yourself."))
+    user.is_active = False
+    user.set_unusable_password()  # also invalidates any session Django did not track
+    user.save(update_fields=["is_active", "password"])
+    sessions = _end_sessions([user])
+    tokens = Token.objects.filter(user=user).delete()[0]
+    StaffInvitation.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    cases = 0
+    for case in Case.objects.select_for_update().filter(assignee=user).exclude(status="closed"):
+        case.assignee = _team_coordinator(case.team_id, user)
+        case.save(update_fields=["assignee", "updated_at"])
+        cases += 1
+    deadlines = 0
+    open_deadlines = Deadline.objects.select_for_update(of=("self",)).filter(
+        responsible=user, state=Deadline.State.OPEN
+    )
+    for deadline in open_deadlines.select_related("case"):
+        deadline.responsible = _team_coordinator(deadline.case.team_id, user)
+        deadline.save(update_fields=["responsible"])
+        deadlines += 1
+    user.teams.clear()
+    result = Offboarded(sessions=sessions, tokens=tokens, cases=cases, deadlines=deadlines)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"offboarded": True, **result.__dict__},
+    )
+    return result
+
+
+@transaction.atomic
+def emergency_sign_out(*, actor: User | None) -> tuple[int, int]:
+    """End every staff session and revoke every API token, at once."""
+    sessions = _end_sessions(None)
+    tokens = Token.objects.all().delete()[0]
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        reference="emergency-sign-out",
+        detail={"sessions": sessions, "tokens": tokens},
+    )
+    return sessions, tokens
+
+
+def site_state() -> SiteState:
+    return SiteState.objects.get_or_create(pk=1)[0]
+
+
+@transaction.atomic
+def lockdown_set(*, enabled: bool, actor: User) -> SiteState:
+    """Switch the read-only lockdown: while on, only administrators can change anything."""
+    state = site_state()
+    state.lockdown, state.changed_by, state.changed_at = enabled, actor, timezone.now()
+    state.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        reference="lockdown",
+        detail={"lockdown": enabled},
+    )
+    return state
+
+
+def staff_session_record(*, user: User, session_key: str | None) -> None:
+    """Remember a staff session key at sign-in, so it can be ended later."""
+    if session_key:
+        StaffSession.objects.get_or_create(session_key=session_key, defaults={"user": user})

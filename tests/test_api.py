@@ -1,0 +1,86 @@
+"""The REST API: token or verified session, visibility by selector, one error shape, docs."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from casework.models import AuditEvent, TimelineEntry
+from casework.roles import Role
+from tests.factories import CaseFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team():
+    return TeamFactory()
+
+
+@pytest.fixture
+def api(team):
+    user = UserFactory(role=Role.CASEWORKER, teams=[team])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.user = user
+    return client
+
+
+def test_lists_only_visible_cases_without_personal_data(api, team):
+    mine, theirs = CaseFactory(team=team), CaseFactory()
+    response = api.get("/api/v1/cases/")
+    assert response.status_code == 200
+    assert [row["reference"] for row in response.json()] == [mine.reference]
+    assert mine.serviceman.surname not in response.content.decode()
+    assert theirs.reference not in response.content.decode()
+
+
+def test_case_detail_is_audited_and_another_teams_case_does_not_exist(api, team):
+    mine, theirs = CaseFactory(team=team), CaseFactory()
+    response = api.get(f"/api/v1/cases/{mine.reference}/")
+    assert response.status_code == 200
+    assert response.json()["serviceman"] == mine.serviceman.short_name
+    assert AuditEvent.objects.filter(action="view", object_reference=mine.reference).count() == 1
+    hidden = api.get(f"/api/v1/cases/{theirs.reference}/")
+    missing = api.get("/api/v1/cases/ZZZZ-ZZZZ/")
+    assert hidden.status_code == missing.status_code == 404
+    assert (
+        hidden.json()
+        == missing.json()
+        == {"code": "not_found", "message": hidden.json()["message"], "fields": {}}
+    )
+    assert not AuditEvent.objects.filter(object_reference=theirs.reference).exists()
+
+
+def test_bad_input_gets_the_error_shape_and_changes_nothing(api, team):
+    case = CaseFactory(team=team)
+    response = api.post(f"/api/v1/cases/{case.reference}/notes/", {"text": ""}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and "text" in response.json()["fields"]
+    assert not TimelineEntry.objects.filter(case=case).exists()
+    ok = api.post(
+        f"/api/v1/cases/{case.reference}/notes/", {"text": "Звонила сестра"}, format="json"
+    )
+    assert ok.status_code == 201
+    assert TimelineEntry.objects.get(case=case).text == "Звонила сестра"
+
+
+def test_session_without_second_factor_and_revoked_token_are_refused(team):
+    user = UserFactory(role=Role.CASEWORKER, teams=[team])
+    client = APIClient()
+    client.force_login(user)  # password only, no verified device
+    assert client.get("/api/v1/cases/").status_code == 403
+    anonymous = APIClient()
+    anonymous.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert anonymous.get("/api/v1/cases/").json()["code"] == "authentication_failed"
+
+
+def test_schema_and_self_hosted_docs_for_staff_only(api, client):
+    assert api.get("/api/schema/").status_code == 200
+    assert client.get("/api/schema/").status_code in (401, 403)
+    docs = api.get("/api/docs/")
+    body = docs.content.decode()
+    assert docs.status_code == 200
+    assert "<script>" not in body and "cdn" not in body.lower()
+    assert "script-src 'self'" in docs["Content-Security-Policy"]

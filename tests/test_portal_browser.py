@@ -1,0 +1,150 @@
+"""A relative on a phone, JavaScript off: intake in Russian, the receipt, then the status page.
+
+Runs the site in a real gunicorn process against the test database and drives Debian's headless
+Chromium through Playwright. Screenshots go to test-artifacts/ (not committed).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from casework.models import Attachment, Case, TimelineEntry
+from tests.portal_support import fresh_counters, gps_jpeg, media_root  # noqa: F401  (fixtures)
+from tests.test_logging import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def live_site(test_database_url: str) -> Iterator[str]:
+    port = free_port()
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=test_database_url,
+        ALLOWED_HOSTS="127.0.0.1",
+        INTAKE_MIN_SECONDS="0",  # a browser fills the form faster than a person
+        PYTHONUNBUFFERED="1",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "2", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("fresh_counters", "media_root")
+def test_a_relative_on_a_phone_without_javascript(live_site, monkeypatch, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM checks below are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    photo = tmp_path / "IMG_2041.jpg"
+    photo.write_bytes(gps_jpeg())
+    ours = urlsplit(live_site).netloc
+    elsewhere: list[str] = []
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            java_script_enabled=False,
+            locale="ru-RU",
+            is_mobile=True,
+        )
+        page = context.new_page()
+        page.on(
+            "request",
+            lambda request: (
+                elsewhere.append(request.url) if urlsplit(request.url).netloc != ours else None
+            ),
+        )
+
+        page.goto(f"{live_site}/ru/intake/")
+        assert page.title() == "Справочная"
+        page.screenshot(path=ARTIFACTS / "intake-form.png", full_page=True)
+
+        # First attempt with a mistake: the error stands by its field, the answers stay.
+        page.select_option("#id_relationship", "sister")
+        page.check("#id_channel_0")  # Signal
+        page.fill("#id_contact", "@sestra_m")
+        page.fill("#id_surname", "Вершинин")
+        page.fill("#id_given_name", "Ростислав")
+        page.fill("#id_unit", "в/ч 40231")
+        page.select_option("#id_status", "redeployed")
+        page.fill("#id_what_happened", "Обменян в мае, отправлен в часть без отпуска и ВВК.")
+        page.check("#id_wants_0")
+        page.check("#id_consent")
+        page.click("button[type=submit]")
+        assert "Обязательное поле" in page.inner_text(".field.invalid")
+        assert page.input_value("#id_surname") == "Вершинин"
+        assert page.is_checked("#id_wants_0") and page.is_checked("#id_consent")
+        page.screenshot(path=ARTIFACTS / "intake-error.png", full_page=True)
+
+        page.fill("#id_name", "Мария")
+        page.click("button[type=submit]")
+        reference = page.inner_text("#reference").strip()
+        code = page.inner_text("#access-code").strip()
+        assert len(code.replace(" ", "")) == 16 and code.count(" ") == 3
+        page.screenshot(path=ARTIFACTS / "receipt.png", full_page=True)
+        page.check("#id_written_down")
+        page.click("button:has-text('Готово')")
+        expect(page.locator("h1")).to_have_text("Спасибо")
+
+        # Later: the status page, code typed as it was written on paper.
+        page.goto(f"{live_site}/ru/status/")
+        page.fill("#id_reference", reference.lower())
+        page.fill("#id_code", code)
+        page.click("button[type=submit]")
+        assert "Мы получили ваше сообщение" in page.inner_text("#family-status")
+        page.fill("#id_text", "Его перевели в госпиталь.")
+        page.set_input_files("#id_uploads", str(photo))
+        page.click("form[enctype] button[type=submit]")
+        assert "Спасибо, мы получили" in page.inner_text(".notice")
+        page.screenshot(path=ARTIFACTS / "status.png", full_page=True)
+        page.click("button:has-text('Завершить сеанс')")
+        assert page.is_visible("#id_code")
+        browser.close()
+
+    assert elsewhere == []
+    case = Case.objects.get(reference=reference)
+    assert case.serviceman.surname == "Вершинин" and case.applicant.telegram == ""
+    assert case.applicant.signal == "@sestra_m" and case.needs_attention
+    assert TimelineEntry.objects.filter(case=case, kind="message_in").exists()
+    attachment = Attachment.objects.get(case=case)
+    assert attachment.state == "clean" and "gps" in attachment.metadata_found
