@@ -166,3 +166,17 @@ def reference_data(request: pytest.FixtureRequest) -> None:
     )
     sync_role_groups(apps, in_migration=False)
     seed_legal_data(apps)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_counters() -> None:
+    """Rate-limit and lockout counters live in Redis, which no database rollback resets: clear
+    them, or a lockout from one test (same factory username) would leak into the next."""
+    import redis
+
+    from casework.services.ratelimit import REDIS_PREFIX
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    keys = list(client.scan_iter(match=f"{REDIS_PREFIX}*", count=1000))
+    if keys:
+        client.delete(*keys)
