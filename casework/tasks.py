@@ -17,6 +17,13 @@ def sweep_deadlines() -> None:
     deadlines_sweep()
 
 
+@shared_task(name="casework.tasks.purge_expired")
+def purge_expired() -> None:
+    from casework.services.retention import purge_expired as purge
+
+    purge()
+
+
 @shared_task(
     name="casework.tasks.send_reminder_digest",
     autoretry_for=(OSError,),

@@ -97,6 +97,13 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
+def attachment_files_delete(public_ids: Sequence[uuid.UUID]) -> None:
+    """Remove the stored files (original and cleaned copy) of deleted attachments."""
+    for public_id in public_ids:
+        for version in (ORIGINAL, CLEANED):
+            attachment_path(public_id, version).unlink(missing_ok=True)
+
+
 def attachment_read(attachment: Attachment, version: str) -> bytes:
     return _decrypt_bytes(attachment_path(attachment.public_id, version).read_bytes())
 

@@ -9,8 +9,9 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
+from django.utils import timezone
 
-from casework.models import AuditEvent, Case, TimelineEntry
+from casework.models import Applicant, AuditEvent, Case, Serviceman, TimelineEntry
 from casework.services.audit import audit_record
 
 Actor = User | AnonymousUser
@@ -44,16 +45,36 @@ def case_update(*, case: Case, actor: Actor, changed: Iterable[str]) -> Case:
     fields = _model_fields(Case, changed)
     if not fields:
         return case
-    case.save(update_fields=[*fields, "updated_at"])
+    saved = [*fields, "updated_at"]
+    if "status" in fields:
+        # The retention clock (purge_expired) runs from closing; reopening stops it.
+        closed = case.status == Case.Status.CLOSED
+        case.closed_at = (case.closed_at or timezone.now()) if closed else None
+        saved.append("closed_at")
+    case.save(update_fields=saved)
     audit_record(actor=actor, action=AuditEvent.Action.CHANGE, obj=case, detail={"fields": fields})
     return case
 
 
 @transaction.atomic
-def case_delete(*, case: Case, actor: Actor) -> None:
-    """Delete the case with its timeline; the audit keeps only its reference."""
+def case_delete(*, case: Case, actor: Actor | None) -> None:
+    """Erase the case: timeline, filings, deadlines, files, and the serviceman and applicant
+    unless another case still needs them. The audit keeps only the reference.
+
+    Used for a family's deletion request and by the retention purge (`purge_expired`).
+    """
+    from casework.services.attachments import attachment_files_delete
+
     audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=case)
+    files = list(case.attachments.values_list("public_id", flat=True))
+    serviceman_id, applicant_id = case.serviceman_id, case.applicant_id
     case.delete()
+    if applicant_id and not Case.objects.filter(applicant_id=applicant_id).exists():
+        Applicant.objects.filter(pk=applicant_id).delete()
+    if not Case.objects.filter(serviceman_id=serviceman_id).exists():
+        Serviceman.objects.filter(pk=serviceman_id).delete()
+    # Files go only once the rows are surely gone; they are encrypted meanwhile anyway.
+    transaction.on_commit(lambda: attachment_files_delete(files))
 
 
 def case_view_record(*, case: Case, actor: Actor) -> AuditEvent:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import models, transaction
+from django.utils import timezone
 
 from casework.crypto import blind_index, current_index_key_id, keyed_hash, name_skeleton
 from casework.exceptions import MergeError
@@ -214,7 +215,8 @@ def case_merge(*, survivor: Case, merged: Case, actor: User) -> Case:
     merged.merged_into = survivor
     merged.status = Case.Status.CLOSED
     merged.outcome = Case.Outcome.OTHER
-    merged.save(update_fields=["merged_into", "status", "outcome", "updated_at"])
+    merged.closed_at = timezone.now()
+    merged.save(update_fields=["merged_into", "status", "outcome", "closed_at", "updated_at"])
     audit_record(
         actor=actor,
         action=AuditEvent.Action.MERGE,
