@@ -410,6 +410,8 @@ from casework.models import Deadline, Filing  # noqa: E402
 
 # Filings whose authority has not answered yet and whose clock is still running.
 AWAITING_RESPONSE = (Filing.Status.SENT, Filing.Status.REGISTERED, Filing.Status.EXTENDED)
+# The clocks that wait for an authority's answer (one open per filing awaiting a response).
+RESPONSE_CLOCKS = (Deadline.Kind.RESPONSE_DUE, Deadline.Kind.RAPORT_48H)
 DUE_SOON = timedelta(days=7)
 
 
@@ -431,13 +433,26 @@ def filing_get_for_user(*, user: AnyUser, pk: int | str) -> Filing:
     return filing
 
 
-def overdue_deadlines_q(now: datetime) -> Q:
+def overdue_deadlines(deadlines: QuerySet[Deadline], now: datetime) -> QuerySet[Deadline]:
     """Clocks that ran out and still need someone: open past due (the sweep has not run yet), or
     a missed response clock whose filing is still overdue (neither answered nor escalated)."""
-    return Q(state=Deadline.State.OPEN, due_at__lt=now) | Q(
-        state=Deadline.State.MISSED,
-        kind__in=[Deadline.Kind.RESPONSE_DUE, Deadline.Kind.RAPORT_48H],
-        filing__status=Filing.Status.OVERDUE,
+    return _with_filing_status(deadlines).filter(
+        Q(state=Deadline.State.OPEN, due_at__lt=now)
+        | Q(
+            state=Deadline.State.MISSED,
+            kind__in=RESPONSE_CLOCKS,
+            filing_status=Filing.Status.OVERDUE,
+        )
+    )
+
+
+def _with_filing_status(deadlines: QuerySet[Deadline]) -> QuerySet[Deadline]:
+    # The filing's status is read per row through its primary key (a correlated lookup), not by
+    # joining every filing: only missed rows ever need it, and there are few of those per user.
+    return deadlines.annotate(
+        filing_status=Subquery(
+            Filing.objects.filter(pk=OuterRef("filing_id")).order_by().values("status")[:1]
+        )
     )
 
 
@@ -445,8 +460,12 @@ def due_soon_deadlines_q(now: datetime) -> Q:
     return Q(state=Deadline.State.OPEN, due_at__gte=now, due_at__lt=now + DUE_SOON)
 
 
+def awaiting_response_deadlines_q() -> Q:
+    return Q(state=Deadline.State.OPEN, kind__in=RESPONSE_CLOCKS)
+
+
 def overdue_cases_q(now: datetime) -> Q:
-    """Cases with a clock that ran out (see `overdue_deadlines_q`), for the case list filter."""
+    """Cases with a clock that ran out (see `overdue_deadlines`), for the case list filter."""
     return Q(next_deadline__lt=now) | Q(
         pk__in=Filing.objects.filter(status=Filing.Status.OVERDUE).values("case_id")
     )
@@ -469,62 +488,66 @@ class TeamDashboardRow:
 
 @dataclass(frozen=True)
 class Dashboard:
-    mine: DashboardCounts  # overdue and due soon: where I am responsible; the rest: all I see
+    mine: DashboardCounts
     teams: tuple[TeamDashboardRow, ...]  # coordinators only: the same counts per case team
 
 
-def dashboard_for_user(*, user: AnyUser, now: datetime | None = None) -> Dashboard:
-    """The admin index counts, in a fixed number of queries whatever the data size.
+def _clock_counts(deadlines: QuerySet[Deadline], now: datetime) -> QuerySet[Deadline]:
+    """Open clocks and missed response clocks whose filing is still overdue, ready to count."""
+    return _with_filing_status(deadlines).filter(
+        Q(state=Deadline.State.OPEN)
+        | Q(
+            state=Deadline.State.MISSED,
+            kind__in=RESPONSE_CLOCKS,
+            filing_status=Filing.Status.OVERDUE,
+        )
+    )
 
-    Every count is one aggregate over an indexed subset (open or missed clocks, new cases,
-    filings waiting for an answer); per-team figures are one GROUP BY each, never a loop.
-    """
+
+def _count_clocks(now: datetime) -> tuple[Count, Count, Count]:
+    """Counts of overdue, due-soon and awaiting clocks among `_clock_counts` rows."""
+    overdue = Q(state=Deadline.State.OPEN, due_at__lt=now) | Q(state=Deadline.State.MISSED)
+    return (
+        Count("pk", filter=overdue),
+        Count("pk", filter=due_soon_deadlines_q(now)),
+        Count("pk", filter=awaiting_response_deadlines_q()),
+    )
+
+
+def dashboard_counts_for_user(
+    *, user: AnyUser, now: datetime | None = None, new_intakes: int | None = None
+) -> DashboardCounts:
+    """The user's own numbers, in two queries: the clocks they answer for (overdue, due within
+    7 days, awaiting an authority's answer) and the new intakes they can see (one query fewer
+    when the caller already knows that number, e.g. from the team rows)."""
     now = now or timezone.now()
-    overdue, due_soon = overdue_deadlines_q(now), due_soon_deadlines_q(now)
-    # The rows either count can see: open clocks due within the week, missed ones still overdue.
-    relevant = Q(state=Deadline.State.OPEN, due_at__lt=now + DUE_SOON) | Q(
-        state=Deadline.State.MISSED, filing__status=Filing.Status.OVERDUE
+    overdue, due_soon, awaiting = _count_clocks(now)
+    mine = _clock_counts(deadlines_visible_to(user).filter(responsible=user.pk), now).aggregate(
+        overdue=overdue, due_soon=due_soon, awaiting_response=awaiting
     )
-    if not is_coordinator(user):
-        mine = (
-            deadlines_visible_to(user)
-            .filter(relevant, responsible=user.pk)
-            .aggregate(overdue=Count("pk", filter=overdue), due_soon=Count("pk", filter=due_soon))
-        )
-        return Dashboard(
-            mine=DashboardCounts(
-                overdue=mine["overdue"],
-                due_soon=mine["due_soon"],
-                new_intakes=cases_visible_to(user).filter(status=Case.Status.NEW).count(),
-                awaiting_response=filings_visible_to(user)
-                .filter(status__in=AWAITING_RESPONSE)
-                .count(),
-            ),
-            teams=(),
-        )
-    # A coordinator sees everything: their own clocks are counted in the same per-team pass.
-    own = Q(responsible=user.pk)
-    deadline_rows = {
-        team: counts
-        for team, *counts in Deadline.objects.filter(relevant)
+    return DashboardCounts(
+        overdue=mine["overdue"],
+        due_soon=mine["due_soon"],
+        awaiting_response=mine["awaiting_response"],
+        new_intakes=cases_visible_to(user).filter(status=Case.Status.NEW).count()
+        if new_intakes is None
+        else new_intakes,
+    )
+
+
+def dashboard_team_rows(*, now: datetime | None = None) -> tuple[TeamDashboardRow, ...]:
+    """Every team's numbers (for coordinators), in two queries: one GROUP BY over the clocks,
+    one over the teams with their new intakes counted on the (team, status) index."""
+    now = now or timezone.now()
+    overdue, due_soon, awaiting = _count_clocks(now)
+    clocks = {
+        team: DashboardCounts(overdue=late, due_soon=soon, awaiting_response=waiting)
+        for team, late, soon, waiting in _clock_counts(Deadline.objects.all(), now)
         .values("case__team")
-        .annotate(
-            overdue=Count("pk", filter=overdue),
-            due_soon=Count("pk", filter=due_soon),
-            own_overdue=Count("pk", filter=overdue & own),
-            own_due_soon=Count("pk", filter=due_soon & own),
-        )
+        .annotate(overdue=overdue, due_soon=due_soon, awaiting_response=awaiting)
         .order_by()
-        .values_list("case__team", "overdue", "due_soon", "own_overdue", "own_due_soon")
+        .values_list("case__team", "overdue", "due_soon", "awaiting_response")
     }
-    awaiting_by_team = dict(
-        Filing.objects.filter(status__in=AWAITING_RESPONSE)
-        .values("case__team")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("case__team", "n")
-    )
-    # Every team, even a quiet one, with its new intakes counted on the (team, status) index.
     new_intakes = (
         Case.objects.filter(team=OuterRef("pk"), status=Case.Status.NEW)
         .order_by()
@@ -537,27 +560,31 @@ def dashboard_for_user(*, user: AnyUser, now: datetime | None = None) -> Dashboa
         .annotate(new_intakes=Coalesce(Subquery(new_intakes), 0))
         .values_list("pk", "name", "new_intakes")
     )
-    teams = tuple(
+    return tuple(
         TeamDashboardRow(
             team_id=pk,
             team_name=name,
             counts=DashboardCounts(
-                overdue=deadline_rows.get(pk, [0, 0])[0],
-                due_soon=deadline_rows.get(pk, [0, 0])[1],
+                overdue=clocks.get(pk, DashboardCounts()).overdue,
+                due_soon=clocks.get(pk, DashboardCounts()).due_soon,
+                awaiting_response=clocks.get(pk, DashboardCounts()).awaiting_response,
                 new_intakes=new,
-                awaiting_response=awaiting_by_team.get(pk, 0),
             ),
         )
         for pk, name, new in team_rows
     )
+
+
+def dashboard_for_user(*, user: AnyUser, now: datetime | None = None) -> Dashboard:
+    """The admin index's numbers, in a fixed number of queries whatever the data size."""
+    now = now or timezone.now()
+    if not is_coordinator(user):
+        return Dashboard(mine=dashboard_counts_for_user(user=user, now=now), teams=())
+    teams = dashboard_team_rows(now=now)
+    # A coordinator sees every case, and every case has a team: the teams' sum is theirs.
+    everyone = sum(row.counts.new_intakes for row in teams)
     return Dashboard(
-        mine=DashboardCounts(
-            overdue=sum(counts[2] for counts in deadline_rows.values()),
-            due_soon=sum(counts[3] for counts in deadline_rows.values()),
-            new_intakes=sum(row.counts.new_intakes for row in teams),
-            awaiting_response=sum(awaiting_by_team.values()),
-        ),
-        teams=teams,
+        mine=dashboard_counts_for_user(user=user, now=now, new_intakes=everyone), teams=teams
     )
 
 

@@ -7,10 +7,12 @@ from typing import Any, TypeVar, cast
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import cached_property
 
 from casework.services.records import record_delete, record_save, record_view_audit
 
@@ -30,6 +32,21 @@ def acting_user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+class CappedCountPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: an exact COUNT(*) of a large table costs more than the
+    page itself, and nobody pages past the first thousand rows (filters narrow the list)."""
+
+    COUNT_CAP = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.object_list[: self.COUNT_CAP + 1].count())  # type: ignore[attr-defined]
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.COUNT_CAP
+
+
 class DeferringChangeList(ChangeList):
     """A list page that never loads (so never decrypts) the columns in `list_defer`."""
 
@@ -44,6 +61,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     # Encrypted columns a list page does not show: decrypting them for every row costs time.
     list_defer: tuple[str, ...] = ()
+    paginator = CappedCountPaginator
 
     # Set on admins of records holding personal data: opening their page is audited.
     audit_views = False

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from casework.admin.base import AuditedModelAdmin, acting_user, ordered
+from casework.admin.dashboard import dashboard_forget
 from casework.admin.marks import (
     due_with_marks,
     format_due,
@@ -48,11 +49,12 @@ from casework.models import (
 )
 from casework.selectors import (
     AWAITING_RESPONSE,
+    awaiting_response_deadlines_q,
     cases_visible_to,
     deadlines_visible_to,
     due_soon_deadlines_q,
     filings_visible_to,
-    overdue_deadlines_q,
+    overdue_deadlines,
 )
 from casework.services.filings import (
     ANSWERABLE,
@@ -402,13 +404,19 @@ class DeadlineDueFilter(admin.SimpleListFilter):
     parameter_name = "due"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("overdue", _("overdue")), ("week", _("in the next 7 days"))]
+        return [
+            ("overdue", _("overdue")),
+            ("week", _("in the next 7 days")),
+            ("waiting", _("awaiting an authority's answer")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "overdue":
-            return queryset.filter(overdue_deadlines_q(timezone.now()))
+            return overdue_deadlines(queryset, timezone.now())
         if self.value() == "week":
             return queryset.filter(due_soon_deadlines_q(timezone.now()))
+        if self.value() == "waiting":
+            return queryset.filter(awaiting_response_deadlines_q())
         return queryset
 
 
@@ -444,7 +452,6 @@ class ReadOnlyInline(admin.TabularInline):
 class FilingInline(ReadOnlyInline):
     model = Filing
     fk_name = "case"
-    template = "admin/casework/filing/inline_summary.html"
     verbose_name_plural = _("filings")
     fields = ("filing_reference", "office", "kind", "signer", "status", "due", "next_actions")
     readonly_fields = fields
@@ -512,7 +519,7 @@ class FilingAdmin(AuditedModelAdmin):
     list_select_related = ("case", "office", "rule")
     list_filter = (FilingWaitingFilter, "status", "kind", "office__jurisdiction", CaseTeamFilter)
     list_defer = (*FILING_ENCRYPTED, *CASE_ENCRYPTED)
-    ordering = ("-created_at", "-id")
+    ordering = ("-id",)  # newest first, on the primary key index (creation order)
     list_per_page = 50
     readonly_fields = ("due_display", "advice")
     fieldsets = [
@@ -701,6 +708,7 @@ class FilingAdmin(AuditedModelAdmin):
                 # The service rolled everything back; the same form comes back as typed.
                 self.message_user(request, error.message, messages.ERROR)
             else:
+                dashboard_forget(request.user)  # their own numbers changed; count again
                 return HttpResponseRedirect(change_url)
         proposals = []
         if spec.name == "escalate":

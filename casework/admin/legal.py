@@ -21,7 +21,8 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import AuditedModelAdmin, acting_user
@@ -105,19 +106,19 @@ class ResponseRuleForm(ModelForm):
     """The terms a lawyer edits. "Verified" is not offered: `mark verified` records who did it."""
 
     office_kinds = forms.MultipleChoiceField(
-        label=_("office kinds"),
+        label=capfirst(ResponseRule._meta.get_field("office_kinds").verbose_name),
         choices=OfficeKind.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     filing_kinds = forms.MultipleChoiceField(
-        label=_("filing kinds"),
+        label=capfirst(ResponseRule._meta.get_field("filing_kinds").verbose_name),
         choices=FilingKind.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     verification = forms.ChoiceField(
-        label=_("verification"),
+        label=capfirst(ResponseRule._meta.get_field("verification").verbose_name),
         choices=[(v, label) for v, label in Verification.choices if v != Verification.VERIFIED],
     )
 
@@ -172,6 +173,14 @@ RULE_FIELDSETS: list[tuple[Any, dict[str, Any]]] = [
 ]
 
 
+READABLE = {"office_kinds": "office_kinds_named", "filing_kinds": "filing_kinds_named"}
+
+
+def _named(choices: Any, values: list[str]) -> str:
+    labels = dict(choices.choices)
+    return format_html_join(", ", "{}", ((labels.get(value, value),) for value in values)) or "–"
+
+
 def _without(fieldsets: list[tuple[Any, dict[str, Any]]], names: set[str]) -> list[Any]:
     result = []
     for title, options in fieldsets:
@@ -205,7 +214,7 @@ class ResponseRuleAdmin(AuditedModelAdmin):
     list_display_links = ("code", "version")
     ordering = ("jurisdiction", "code", "-version")
     list_per_page = 100
-    readonly_fields = ("verified_by", "verified_at")
+    readonly_fields = ("verified_by", "verified_at", "office_kinds_named", "filing_kinds_named")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ResponseRule]:
         return (
@@ -221,12 +230,18 @@ class ResponseRuleAdmin(AuditedModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:  # a brand-new code starts at version 1; verification comes later
             return _without(RULE_FIELDSETS, {"version", "verified_by", "verified_at"})
+        if not self.has_change_permission(request, obj):
+            # Read-only: the kinds by their names rather than as stored codes.
+            return [
+                (title, {**options, "fields": tuple(READABLE.get(f, f) for f in options["fields"])})
+                for title, options in RULE_FIELDSETS
+            ]
         return RULE_FIELDSETS
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ()
-        return ("code", "version", "verified_by", "verified_at")
+        return ("code", "version", "verified_by", "verified_at", *READABLE.values())
 
     # --- Which versions may change in place
 
@@ -266,6 +281,14 @@ class ResponseRuleAdmin(AuditedModelAdmin):
             '<span class="cw-mark cw-unverified">{}</span>', rule.get_verification_display()
         )
 
+    @admin.display(description=capfirst(ResponseRule._meta.get_field("office_kinds").verbose_name))
+    def office_kinds_named(self, rule: ResponseRule) -> str:
+        return _named(OfficeKind, rule.office_kinds)
+
+    @admin.display(description=capfirst(ResponseRule._meta.get_field("filing_kinds").verbose_name))
+    def filing_kinds_named(self, rule: ResponseRule) -> str:
+        return _named(FilingKind, rule.filing_kinds)
+
     @admin.display(description=_("in use"), boolean=True)
     def in_use(self, rule: ResponseRule) -> bool:
         return bool(getattr(rule, "used", False))
@@ -290,7 +313,7 @@ class ResponseRuleAdmin(AuditedModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except CaseworkError as error:
-            # Only a race gets here (the form checks first): the version became used meanwhile.
+            # Only a race gets here (permissions are checked first): it became used meanwhile.
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(request.path)
 

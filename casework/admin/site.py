@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
-from casework.roles import Role, has_role, is_coordinator
-from casework.selectors import dashboard_for_user
-from casework.services.reminders import last_sweep_at
+from casework.admin.dashboard import dashboard_context
 
 
 # AdminSite is already OTPAdminSite's base; naming it again gives type checkers its signatures
@@ -32,17 +27,7 @@ class CaseworkAdminSite(OTPAdminSite, AdminSite):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
         """The app list, headed by the user's dashboard (a fixed number of queries)."""
-        context: dict[str, Any] = {}
-        user = request.user
-        if is_coordinator(user) or has_role(user, Role.CASEWORKER):
-            swept = last_sweep_at()
-            stale_after = timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
-            context = {
-                "dashboard": dashboard_for_user(user=user),
-                "last_sweep_at": swept,
-                "sweep_stale": swept is None or timezone.now() - swept > stale_after,
-            }
-        return super().index(request, {**context, **(extra_context or {})})
+        return super().index(request, {**dashboard_context(request.user), **(extra_context or {})})
 
 
 # Named "admin" so `admin:` URL names (and LOGIN_URL) keep working.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -86,28 +87,44 @@ def intake(request: HttpRequest) -> HttpResponse:
             answers=form.answers(get_language()),
             uploads=form.cleaned_data["uploads"],
         )
-    return _receipt_page(request, receipt, ReceiptConfirmForm(initial={"token": receipt.token}))
+    return _receipt_page(request, receipt)
 
 
-# The blank form is the same for every visitor but for two hidden values (the CSRF token and the
-# signed start stamp), and rendering its thirty widgets is most of a request's time: it is rendered
-# once per language and process, and the two values are put in per request.
+# The blank form and a fresh receipt are the same for every visitor but for a few values (the
+# CSRF token, the signed start stamp; the reference, code and token), and rendering them is most
+# of a request's time (thirty widgets on the form). Each is rendered once per language and
+# process with placeholders, which are filled in per request. The values put in are letters,
+# digits and dashes only, so they need no escaping.
 _CSRF_SLOT = "csrf-slot-0f1e2d3c4b5a"
 _STAMP_SLOT = "stamp-slot-5a4b3c2d1e0f"
-_blank_pages: dict[str, str] = {}
+_REFERENCE_SLOT = "reference-slot-1a2b3c"
+_CODE_SLOT = "code-slot-4d5e6f"
+_SUBMISSION_SLOT = "submission-slot-7a8b9c"
+_rendered: dict[tuple[str, str], str] = {}
+
+
+def _render_once(
+    request: HttpRequest, name: str, build: Callable[[], HttpResponse], values: dict[str, str]
+) -> HttpResponse:
+    key = (name, get_language())
+    page = _rendered.get(key)
+    if page is None:
+        page = build().content.decode()
+        if not settings.DEBUG:  # templates may change under a developer's feet
+            _rendered[key] = page
+    for slot, value in {**values, _CSRF_SLOT: get_token(request)}.items():
+        page = page.replace(slot, value)
+    return HttpResponse(page)
 
 
 def _blank_intake_page(request: HttpRequest) -> HttpResponse:
-    language = get_language()
-    page = _blank_pages.get(language)
-    if page is None:
-        page = _intake_page(
-            request, IntakeForm(initial={"started": _STAMP_SLOT}), csrf_token=_CSRF_SLOT
-        ).content.decode()
-        if not settings.DEBUG:  # templates may change under a developer's feet
-            _blank_pages[language] = page
-    html = page.replace(_CSRF_SLOT, get_token(request)).replace(_STAMP_SLOT, form_stamp())
-    return HttpResponse(html)
+    form = IntakeForm(initial={"started": _STAMP_SLOT})
+    return _render_once(
+        request,
+        "intake",
+        lambda: _intake_page(request, form, csrf_token=_CSRF_SLOT),
+        {_STAMP_SLOT: form_stamp()},
+    )
 
 
 def _intake_page(
@@ -120,7 +137,7 @@ def _intake_page(
 ) -> HttpResponse:
     if form.is_bound:
         form.data = form.data_for_redisplay()
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         "notice": notice,
         "files_sent": bool(request.FILES),
@@ -131,9 +148,40 @@ def _intake_page(
     return render(request, "portal/intake.html", context, status=status)
 
 
-def _receipt_page(request: HttpRequest, receipt: Receipt, form: ReceiptConfirmForm) -> HttpResponse:
+def _receipt_page(
+    request: HttpRequest, receipt: Receipt, form: ReceiptConfirmForm | None = None
+) -> HttpResponse:
+    if form is None and receipt.access_code and not receipt.repeated and not receipt.confirmed:
+        slots = Receipt(reference=_REFERENCE_SLOT, token=_SUBMISSION_SLOT, access_code=_CODE_SLOT)
+        return _render_once(
+            request,
+            "receipt",
+            lambda: _receipt_render(request, slots, _CODE_SLOT, csrf_token=_CSRF_SLOT),
+            {
+                _REFERENCE_SLOT: receipt.reference,
+                _CODE_SLOT: access_code_format(receipt.access_code),
+                _SUBMISSION_SLOT: receipt.token,
+            },
+        )
     code = access_code_format(receipt.access_code) if receipt.access_code else ""
-    context = {"receipt": receipt, "access_code": code, "form": form}
+    return _receipt_render(request, receipt, code, form=form)
+
+
+def _receipt_render(
+    request: HttpRequest,
+    receipt: Receipt,
+    code: str,
+    *,
+    form: ReceiptConfirmForm | None = None,
+    csrf_token: str | None = None,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "receipt": receipt,
+        "access_code": code,
+        "form": form or ReceiptConfirmForm(initial={"token": receipt.token}),
+    }
+    if csrf_token is not None:
+        context["csrf_token"] = csrf_token
     return render(request, "portal/receipt.html", context)
 
 

@@ -184,7 +184,10 @@ CONTENT_SECURITY_POLICY = {
 }
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# "no-referrer" makes browsers send `Origin: null` with every form POST (Fetch standard), which
+# Django's CSRF check must refuse: no form on the site could be sent. "same-origin" still sends
+# nothing to any other host, and our own URLs never carry personal data.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -315,10 +318,6 @@ STATUS_DELAY_MAX_SECONDS = 2.0
 # How many X-Forwarded-For hops to trust for the client address (only ever hashed): 0 in
 # development (REMOTE_ADDR), 1 behind the compose proxy (production.py).
 TRUSTED_PROXY_DEPTH = env.int("TRUSTED_PROXY_DEPTH", default=0)
-# "no-referrer" makes browsers send `Origin: null` with every form POST (Fetch standard), which
-# Django's CSRF check must refuse: no form on the site could be sent. "same-origin" still sends
-# nothing to any other host, and our own URLs never carry personal data.
-SECURE_REFERRER_POLICY = "same-origin"
 # A failed CSRF check on a family page shows the form again with everything typed, not a 403.
 CSRF_FAILURE_VIEW = "casework.portal.views.csrf_failure"
 # The database holds every pending notice and upload; this sweep re-queues the stale ones.

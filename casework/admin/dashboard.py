@@ -1,0 +1,72 @@
+"""The admin index's dashboard: the user's own numbers and, for coordinators, every team's.
+
+They are aggregates over the whole case load, so they are kept for a minute in the shared cache
+(Redis in production) and the page says when they were counted. A user's own numbers are dropped
+from the cache when they change a filing through the admin, so their own work shows at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+from casework.roles import AnyUser, Role, has_role, is_coordinator
+from casework.selectors import (
+    TeamDashboardRow,
+    dashboard_counts_for_user,
+    dashboard_team_rows,
+)
+from casework.services.reminders import last_sweep_at
+
+DASHBOARD_SECONDS = 60
+T = TypeVar("T")
+
+
+def _key(*parts: object) -> str:
+    # One Redis may serve several databases (test runs side by side): the name keeps them apart.
+    database = connection.settings_dict["NAME"]
+    return ":".join(["casework", "dashboard", "v1", str(database), *map(str, parts)])
+
+
+def _cached(key: str, compute: Callable[[], T]) -> tuple[datetime, T]:
+    hit = cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    value = (timezone.now(), compute())
+    cache.set(key, value, DASHBOARD_SECONDS)
+    return value
+
+
+def dashboard_context(user: AnyUser) -> dict[str, Any]:
+    """What the index template shows; nothing for staff without a case role."""
+    if not (is_coordinator(user) or has_role(user, Role.CASEWORKER)):
+        return {}
+    teams: tuple[TeamDashboardRow, ...] = ()
+    everyone: int | None = None
+    counted_at = timezone.now()
+    if is_coordinator(user):
+        counted_at, teams = _cached(_key("teams"), lambda: dashboard_team_rows())
+        # A coordinator sees every case, and every case has a team: the teams' sum is theirs.
+        everyone = sum(row.counts.new_intakes for row in teams)
+    mine_counted_at, mine = _cached(
+        _key("user", user.pk), lambda: dashboard_counts_for_user(user=user, new_intakes=everyone)
+    )
+    counted_at = min(counted_at, mine_counted_at)
+    swept = last_sweep_at()
+    stale_after = timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+    return {
+        "dashboard": {"mine": mine, "teams": teams, "counted_at": counted_at},
+        "last_sweep_at": swept,
+        "sweep_stale": swept is None or timezone.now() - swept > stale_after,
+    }
+
+
+def dashboard_forget(user: AnyUser | None = None) -> None:
+    """Count again on the next view: this user's numbers, or (without a user) the teams'."""
+    cache.delete(_key("user", user.pk) if user is not None else _key("teams"))
