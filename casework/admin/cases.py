@@ -48,6 +48,11 @@ from casework.selectors import (
     servicemen_visible_to,
     timeline_visible_to,
 )
+from casework.services.access_codes import (
+    access_code_format,
+    access_code_reissue,
+    access_code_revoke,
+)
 from casework.services.cases import (
     MANUAL_TIMELINE_KINDS,
     case_create,
@@ -58,7 +63,9 @@ from casework.services.cases import (
     timeline_entry_add,
     timeline_entry_set_visibility,
 )
+from casework.services.family import family_message_post
 from casework.services.people import case_merge, serviceman_merge
+from casework.uploads import describe_found
 
 RISK_FLAG_ABBREVIATIONS = {
     "injured": pgettext_lazy("risk flag, short", "INJ"),
@@ -377,6 +384,13 @@ class CaseAdmin(AuditedModelAdmin):
                 ],
                 may_merge=self.may_merge(request),
                 merge_url=reverse("admin:casework_case_merge", args=[obj.pk]),
+                attachments=[
+                    (attachment, describe_found(attachment.metadata_found))
+                    for attachment in obj.attachments.order_by("created_at", "pk")
+                ],
+                family_url=reverse("admin:casework_case_family", args=[obj.pk]),
+                may_manage_code=is_coordinator(request.user),
+                has_access_code=bool(obj.access_code_hash),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -390,6 +404,7 @@ class CaseAdmin(AuditedModelAdmin):
         return [
             path("name-search/", wrap(self.name_search_view), name="casework_case_name_search"),
             path("<path:object_id>/merge/", wrap(self.merge_view), name="casework_case_merge"),
+            path("<path:object_id>/family/", wrap(self.family_view), name="casework_case_family"),
             *super().get_urls(),
         ]
 
@@ -421,6 +436,46 @@ class CaseAdmin(AuditedModelAdmin):
             "results": results,
         }
         return TemplateResponse(request, "admin/casework/case/name_search.html", context)
+
+    @method_decorator(sensitive_post_parameters("text"))
+    @method_decorator(csrf_protect)
+    def family_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """What the family sees: post a message; coordinators reissue or revoke the access code."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case = self.get_object(request, unquote(object_id))
+        if case is None:
+            not_found = self._get_obj_does_not_exist_redirect  # type: ignore[attr-defined]
+            return not_found(request, self.opts, object_id)
+        if not self.has_change_permission(request, case):
+            raise PermissionDenied
+        change_url = reverse("admin:casework_case_change", args=[case.pk])
+        action, actor = request.POST.get("action"), acting_user(request)
+        if action == "message":
+            text = request.POST.get("text", "").strip()
+            if not text:
+                self.message_user(request, _("Write the message first."), messages.ERROR)
+            else:
+                family_message_post(case=case, actor=actor, text=text[:5000])
+                self.message_user(request, _("The family will see the message."), messages.SUCCESS)
+            return HttpResponseRedirect(change_url)
+        if action not in ("reissue", "revoke") or not is_coordinator(request.user):
+            raise PermissionDenied
+        if action == "revoke":
+            access_code_revoke(case=case, actor=actor)
+            self.message_user(request, _("The access code no longer works."), messages.WARNING)
+            return HttpResponseRedirect(change_url)
+        code = access_code_reissue(case=case, actor=actor)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("New access code"),
+            "opts": self.opts,
+            "original": case,
+            "code": access_code_format(code),
+            "change_url": change_url,
+        }
+        # admin_view's never_cache marks this page no-store: the code is not kept anywhere.
+        return TemplateResponse(request, "admin/casework/case/new_code.html", context)
 
     @method_decorator(csrf_protect)
     def merge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

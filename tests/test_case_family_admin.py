@@ -1,0 +1,78 @@
+"""The family side of the case page: files with found metadata, messages, access codes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from casework.models import Attachment, AuditEvent, Case, TimelineEntry
+from casework.roles import Role
+from tests.factories import CaseFactory, TeamFactory, UserFactory
+from tests.test_admin import verified_client  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team():
+    return TeamFactory()
+
+
+def family_url(case: Case) -> str:
+    return reverse("admin:casework_case_family", args=[case.pk])
+
+
+def test_case_page_lists_files_with_what_their_originals_revealed(verified_client, team):  # noqa: F811
+    case = CaseFactory(team=team)
+    Attachment.objects.create(
+        case=case,
+        kind="jpeg",
+        size=2048,
+        sha256="0" * 64,
+        state="clean",
+        metadata_found=["gps", "exif"],
+    )
+    client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
+    page = client.get(reverse("admin:casework_case_change", args=[case.pk])).content.decode()
+    assert "GPS position present" in page
+    assert "?version=original" in page
+
+
+def test_caseworker_posts_a_message_the_family_will_see(verified_client, team):  # noqa: F811
+    case = CaseFactory(team=team)
+    client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
+    assert client.post(family_url(case), {"action": "message", "text": "  "}).status_code == 302
+    assert not TimelineEntry.objects.filter(case=case).exists()
+    client.post(family_url(case), {"action": "message", "text": "Жалоба отправлена."})
+    entry = TimelineEntry.objects.get(case=case)
+    assert (entry.kind, entry.visible_to_family, entry.text) == (
+        "message_out",
+        True,
+        "Жалоба отправлена.",
+    )
+    assert entry.visible_until is not None
+
+
+def test_only_coordinators_reissue_codes_and_the_code_is_shown_once(verified_client, team):  # noqa: F811
+    case = CaseFactory(team=team, access_code_hash="x" * 64)
+    caseworker = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
+    assert caseworker.post(family_url(case), {"action": "reissue"}).status_code == 403
+    assert Case.objects.get(pk=case.pk).access_code_hash == "x" * 64
+    coordinator = verified_client(UserFactory(role=Role.COORDINATOR))
+    response = coordinator.post(family_url(case), {"action": "reissue"})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert re.search(r"\d{4} \d{4} \d{4} \d{4}", response.content.decode())
+    assert Case.objects.get(pk=case.pk).access_code_hash not in ("", "x" * 64)
+    coordinator.post(family_url(case), {"action": "revoke"})
+    assert Case.objects.get(pk=case.pk).access_code_hash == ""
+
+
+def test_another_teams_case_is_not_there(verified_client, team):  # noqa: F811
+    other = CaseFactory()
+    client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
+    response = client.post(family_url(other), {"action": "message", "text": "hello"})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert not TimelineEntry.objects.filter(case=other).exists()
+    assert not AuditEvent.objects.filter(object_reference=other.reference).exists()
