@@ -134,8 +134,23 @@ def stored_key_ids():
 
 
 def test_rotation_re_encrypts_everything_and_old_key_can_be_dropped():
+    from casework.models import Attachment
+    from casework.services.attachments import (
+        ORIGINAL,
+        Upload,
+        attachment_path,
+        attachment_read,
+        uploads_store,
+    )
+
     cases = CaseFactory.create_batch(7)
     TimelineEntryFactory(case=cases[0])
+    stored = uploads_store([Upload(data=b"%PDF-1.4 family scan", kind="pdf", filename="scan.pdf")])[
+        0
+    ]
+    attachment = Attachment.objects.create(
+        case=cases[0], public_id=stored.public_id, kind="pdf", size=20, sha256="0" * 64
+    )
     old_field, old_index = (
         list(crypto.settings.FIELD_ENCRYPTION_KEYS),
         list(crypto.settings.BLIND_INDEX_KEYS),
@@ -150,6 +165,7 @@ def test_rotation_re_encrypts_everything_and_old_key_can_be_dropped():
             assert report.rotated["casework.Serviceman"] == 7
             assert report.rotated["casework.TimelineEntry"] == 1
             assert report.reindexed == 7
+            assert report.files == 1
             assert stored_key_ids() == {crypto.key_id(NEW_KEY)}
             again = keys_rotate(batch_size=3)  # resumable: nothing left to do
             assert sum(again.rotated.values()) == 0 and again.reindexed == 0
@@ -157,6 +173,12 @@ def test_rotation_re_encrypts_everything_and_old_key_can_be_dropped():
             crypto.reset_key_cache()
             man = Serviceman.objects.get(pk=cases[0].serviceman.pk)
             assert man.surname == cases[0].serviceman.surname
+            assert attachment_read(attachment, ORIGINAL) == b"%PDF-1.4 family scan"
+            assert (
+                attachment_path(attachment.public_id, ORIGINAL)
+                .read_bytes()
+                .startswith(crypto.key_id(NEW_KEY).encode())
+            )
             assert [
                 c.serviceman.pk
                 for c in serviceman_candidates(

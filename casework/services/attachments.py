@@ -97,6 +97,27 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
+def attachment_files_rotate() -> int:
+    """Re-encrypt stored files under the newest key (part of `rotate_keys`); returns how many.
+
+    Originals never change after upload and a cleaned copy is written once, so rewriting a file
+    that is not under the newest key cannot lose an edit; a re-run skips what is done.
+    """
+    current = fernets()[0][0].encode() + SEPARATOR.encode()
+    rewritten = 0
+    for public_id in Attachment.objects.values_list("public_id", flat=True).iterator():
+        for version in (ORIGINAL, CLEANED):
+            path = attachment_path(public_id, version)
+            try:
+                stored = path.read_bytes()
+            except FileNotFoundError:
+                continue  # not cleaned yet, or erased
+            if not stored.startswith(current):
+                _write_private(path, _encrypt_bytes(_decrypt_bytes(stored)))
+                rewritten += 1
+    return rewritten
+
+
 def attachment_files_delete(public_ids: Sequence[uuid.UUID]) -> None:
     """Remove the stored files (original and cleaned copy) of deleted attachments."""
     for public_id in public_ids:

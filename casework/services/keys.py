@@ -1,4 +1,5 @@
-"""Key rotation: re-encrypt every encrypted column and re-index names under the newest keys.
+"""Key rotation: re-encrypt every encrypted column and stored file, and re-index names, under the
+newest keys.
 
 Batched and resumable (a row already under the newest key is skipped, so a re-run continues), and
 safe beside live traffic: each row is written only if its ciphertext is still what was read, so a
@@ -22,6 +23,7 @@ from casework.crypto import (
 )
 from casework.models import Serviceman
 from casework.selectors import given_name_groups
+from casework.services.attachments import attachment_files_rotate
 from casework.services.people import INDEX_FIELDS, serviceman_reindex
 
 
@@ -30,6 +32,7 @@ class RotationReport:
     rotated: dict[str, int] = field(default_factory=dict)
     skipped_concurrent: dict[str, int] = field(default_factory=dict)
     reindexed: int = 0
+    files: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,4 +125,5 @@ def keys_rotate(*, batch_size: int = 500) -> RotationReport:
             report.rotated[name] = report.rotated.get(name, 0) + rotated
             report.skipped_concurrent[name] = report.skipped_concurrent.get(name, 0) + skipped
     report.reindexed = servicemen_reindex(batch_size)
+    report.files = attachment_files_rotate()
     return report

@@ -26,6 +26,7 @@ class Command(BaseCommand):
             skipped = report.skipped_concurrent.get(model, 0)
             self.stdout.write(f"{model}: {count} rows re-encrypted, {skipped} edited meanwhile")
         self.stdout.write(f"servicemen re-indexed: {report.reindexed}")
+        self.stdout.write(f"stored files re-encrypted: {report.files}")
         if any(report.skipped_concurrent.values()):
             self.stdout.write(
                 "Rows edited during the run are already under the new key; run again to confirm."
@@ -34,5 +35,9 @@ class Command(BaseCommand):
             actor=None,
             action=AuditEvent.Action.ROTATE,
             reference="keys",
-            detail={"rotated": report.rotated, "reindexed": report.reindexed},
+            detail={
+                "rotated": report.rotated,
+                "reindexed": report.reindexed,
+                "files": report.files,
+            },
         )
