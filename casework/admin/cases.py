@@ -240,7 +240,9 @@ class CaseAdmin(AuditedModelAdmin):
     )
     # Most pressing clock first (an indexed, denormalised column: cheap at any size); cases with
     # no open clock follow, newest first.
-    ordering = (F("next_deadline").asc(nulls_last=True), "-created_at")
+    # Urgent first (a new urgent intake has no deadline yet), then the nearest deadline; the
+    # index case_triage_order serves exactly this order.
+    ordering = ("-priority", F("next_deadline").asc(nulls_last=True), "-created_at")
     list_per_page = 50
     raw_id_fields = ("serviceman", "applicant")
     readonly_fields = ("reference", "created_at", "closed_at", "next_deadline", "merged_into")

@@ -126,6 +126,12 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["team", "status"]),
             models.Index(fields=["assignee", "status"]),
+            # The case list's order: most urgent first, then the nearest deadline.
+            models.Index(
+                models.F("priority").desc(),
+                models.F("next_deadline").asc(nulls_last=True),
+                name="case_triage_order",
+            ),
         ]
 
     def __str__(self) -> str:
