@@ -126,10 +126,12 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["team", "status"]),
             models.Index(fields=["assignee", "status"]),
-            # The case list's order: most urgent first, then the nearest deadline.
+            # The case list's order: most urgent first, then the nearest deadline. An ascending
+            # PostgreSQL index keeps NULLs last, as the list's order does (SQLite, the embedded
+            # default, cannot declare NULLS LAST in an index).
             models.Index(
                 models.F("priority").desc(),
-                models.F("next_deadline").asc(nulls_last=True),
+                models.F("next_deadline").asc(),
                 name="case_triage_order",
             ),
         ]
