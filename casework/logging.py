@@ -19,6 +19,11 @@ class RedactFilter(logging.Filter):
         for attribute in ("request", "server_time"):
             if hasattr(record, attribute):
                 setattr(record, attribute, None)
+        if record.exc_info and record.exc_info[1] is not None:
+            # A traceback quotes values (a typed date, a name in a failed lookup): keep only the
+            # exception's type; the operator reproduces the rest without the person's data.
+            record.exc_text = f"{type(record.exc_info[1]).__name__} (details withheld)"
+            record.exc_info = None
         message = record.getMessage()
         cleaned = _IPV4.sub("[addr]", _QUERY.sub(r"\1", message))
         cleaned = _ENROL_TOKEN.sub("/enrol/[token]", cleaned)

@@ -206,7 +206,7 @@ def cases_matching_name(*, user: AnyUser, query: str, limit: int = 50) -> QueryS
     for part in parts:
         try:
             birth = date(*reversed([int(x) for x in part.split(".")]))  # dd.mm.yyyy
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             words.append(part)
     if not words:
         return Case.objects.none()
@@ -342,12 +342,19 @@ _MERGE_HOPS = 5
 
 
 def case_for_family(*, pk: int) -> Case | None:
-    """The case a family's code opened, following merges to the case that is worked on now."""
+    """The case a family's code opened, following merges to the case that is worked on now.
+
+    A merge into another family's case is not followed: that family's messages and consent are
+    theirs. The family then sees its own (closed) case.
+    """
     case = Case.objects.filter(pk=pk).first()
     for _hop in range(_MERGE_HOPS):
         if case is None or case.merged_into_id is None:
             break
-        case = Case.objects.filter(pk=case.merged_into_id).first()
+        target = Case.objects.filter(pk=case.merged_into_id).first()
+        if target is None or target.applicant_id != case.applicant_id:
+            break
+        case = target
     return case
 
 

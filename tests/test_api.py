@@ -84,3 +84,9 @@ def test_schema_and_self_hosted_docs_for_staff_only(api, client):
     assert docs.status_code == 200
     assert "<script>" not in body and "cdn" not in body.lower()
     assert "script-src 'self'" in docs["Content-Security-Policy"]
+
+
+def test_a_bad_offset_gets_the_error_shape_not_a_500(api):
+    response = api.get("/api/v1/cases/?offset=abc")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and "offset" in response.json()["fields"]

@@ -95,3 +95,26 @@ def test_public_request_logs_carry_no_address_or_query(server, test_database_url
     assert "?" not in "".join(line for line in logs.splitlines() if "/ru/" in line)
     assert FORWARDED not in logs
     assert not [line for line in logs.splitlines() if "/ru/" in line and "127.0.0.1" in line]
+
+
+def test_tracebacks_in_logs_keep_only_the_exception_type():
+    import logging
+
+    from casework.logging import RedactFilter
+
+    try:
+        int("Петренко 1999")
+    except ValueError:
+        record = logging.LogRecord(
+            "django.request",
+            logging.ERROR,
+            __file__,
+            1,
+            "Internal Server Error: %s",
+            ("/ru/intake/",),
+            sys.exc_info(),
+        )
+    RedactFilter().filter(record)
+    text = logging.Formatter().format(record)
+    assert "Петренко" not in text
+    assert "ValueError (details withheld)" in text

@@ -213,3 +213,30 @@ def test_seed_demo_twice_creates_no_duplicates():
     call_command("seed_demo", cases=45, jobs=1)  # a top-up adds only the difference
     assert Case.objects.count() == 45
     assert Case.objects.filter(priority=Case.Priority.URGENT).exists()
+
+
+def test_merging_into_a_merged_case_is_refused():
+    actor = UserFactory(role=Role.COORDINATOR)
+    first, second = CaseFactory(), CaseFactory()
+    case_merge(survivor=first, merged=second, actor=actor)
+    with pytest.raises(MergeError):
+        case_merge(survivor=Case.objects.get(pk=second.pk), merged=first, actor=actor)
+    assert Case.objects.get(pk=first.pk).merged_into_id is None
+
+
+def test_merging_two_families_cases_hides_each_familys_messages_from_the_other():
+    from casework.selectors import case_for_family, family_messages
+
+    actor = UserFactory(role=Role.COORDINATOR)
+    survivor, merged = CaseFactory(), CaseFactory()
+    entry = TimelineEntryFactory(case=merged, kind="message_out", visible_to_family=True)
+    case_merge(survivor=survivor, merged=merged, actor=actor)
+    assert not family_messages(case=survivor).filter(pk=entry.pk).exists()
+    assert case_for_family(pk=merged.pk).pk == merged.pk  # not the other family's case
+
+
+def test_name_search_with_an_absurd_date_is_just_a_word(django_user_model):
+    from casework.selectors import cases_matching_name
+
+    user = UserFactory(role=Role.COORDINATOR)
+    assert list(cases_matching_name(user=user, query="Ivanov 1.1.99999999999999999999")) == []

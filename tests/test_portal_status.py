@@ -264,13 +264,25 @@ def test_the_family_can_withdraw_and_give_collective_consent(client):
 
 def test_a_merged_case_still_opens_with_its_old_code(client):
     survivor, _ = case_with_code()
-    merged, code = case_with_code(serviceman=survivor.serviceman)
+    merged, code = case_with_code(serviceman=survivor.serviceman, applicant=survivor.applicant)
     coordinator = UserFactory()
     case_merge(survivor=survivor, merged=merged, actor=coordinator)
     family_message_post(case=survivor, actor=coordinator, text="Мы объединили ваши обращения.")
     sign_in(client, merged.reference, code)
     body = client.get("/ru/status/").content.decode()
     assert survivor.reference in body and "Мы объединили ваши обращения." in body
+
+
+def test_a_case_merged_into_another_familys_case_never_shows_their_page(client):
+    survivor, _ = case_with_code()
+    merged, code = case_with_code(serviceman=survivor.serviceman)  # another relative wrote in
+    coordinator = UserFactory()
+    case_merge(survivor=survivor, merged=merged, actor=coordinator)
+    family_message_post(case=survivor, actor=coordinator, text="Сообщение другой семье.")
+    sign_in(client, merged.reference, code)
+    body = client.get("/ru/status/").content.decode()
+    assert merged.reference in body
+    assert survivor.reference not in body and "Сообщение другой семье." not in body
 
 
 def test_the_status_pages_speak_each_language(client):

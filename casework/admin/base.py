@@ -12,7 +12,9 @@ from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.views.decorators.debug import sensitive_post_parameters
 
 from casework.services.records import record_delete, record_save, record_view_audit
 
@@ -56,6 +58,7 @@ class DeferringChangeList(ChangeList):
         return queryset.defer(*defer) if defer else queryset
 
 
+@method_decorator(sensitive_post_parameters(), name="changeform_view")
 class AuditedModelAdmin(admin.ModelAdmin):
     """Writes go through the record services; subclasses with rules override the hooks."""
 

@@ -444,7 +444,11 @@ class ResponseRuleAdmin(AuditedModelAdmin):
             if request.POST.get("confirm") != "yes":
                 self.message_user(request, _("Nothing was applied."), messages.WARNING)
                 return HttpResponseRedirect(request.path)
-            count = rule_change_apply(rule=rule, actor=acting_user(request))
+            try:
+                count = rule_change_apply(rule=rule, actor=acting_user(request))
+            except CaseworkError as exc:  # a filing this version cannot compute: nothing moved
+                self.message_user(request, exc.message, messages.ERROR)
+                return HttpResponseRedirect(request.path)
             self.message_user(
                 request,
                 _("%(rule)s now applies to %(count)d filing(s); their deadlines were recomputed.")

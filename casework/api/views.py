@@ -19,6 +19,10 @@ PAGE = 50
 
 
 class CaseListApi(APIView):
+    @extend_schema_serializer(component_name="CaseListQuery")
+    class QuerySerializer(serializers.Serializer):
+        offset = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
+
     @extend_schema_serializer(component_name="CaseListItem")
     class OutputSerializer(serializers.Serializer):
         reference = serializers.CharField()
@@ -31,10 +35,12 @@ class CaseListApi(APIView):
         next_deadline = serializers.DateTimeField(allow_null=True)
         created_at = serializers.DateTimeField()
 
-    @extend_schema(responses=OutputSerializer(many=True))
+    @extend_schema(parameters=[QuerySerializer], responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         """Visible cases, most urgent first; no personal data (open one case for that)."""
-        offset = max(0, int(request.query_params.get("offset", "0") or 0))
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        offset = query.validated_data["offset"]
         cases = (
             cases_visible_to(request.user)
             .select_related("team", "assignee")

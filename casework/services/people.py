@@ -191,8 +191,12 @@ def case_merge(*, survivor: Case, merged: Case, actor: User) -> Case:
     if len(locked) != 2:
         raise MergeError("One of the cases no longer exists.")
     survivor, merged = locked[survivor.pk], locked[merged.pk]
-    if merged.merged_into_id is not None:
+    if merged.merged_into_id is not None or survivor.merged_into_id is not None:
         raise MergeError("That case was already merged into another.")
+    if merged.applicant_id != survivor.applicant_id:
+        # Two relatives wrote in separately: what staff showed one family must not appear on
+        # the other's status page once the timelines are joined.
+        merged.timeline.filter(visible_to_family=True).update(visible_to_family=False)
     moved = _move_related(merged, survivor, skip=set())
     texts = []
     for field in ("summary", "wishes"):

@@ -216,7 +216,8 @@ def staff_offboard(*, user: User, actor: User) -> Offboarded:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     cases = 0
-    for case in Case.objects.select_for_update().filter(assignee=user).exclude(status="closed"):
+    assigned = Case.objects.select_for_update().filter(assignee=user).exclude(status="closed")
+    for case in assigned.order_by("pk"):  # pk order, like every other lock on cases
         case.assignee = _team_coordinator(case.team_id, user)
         case.save(update_fields=["assignee", "updated_at"])
         cases += 1
