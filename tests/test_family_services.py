@@ -71,3 +71,17 @@ def test_unconfirmed_access_codes_are_forgotten_after_a_day(settings):
     old.refresh_from_db()
     new.refresh_from_db()
     assert (old.access_code, new.access_code) == ("", "2" * 16)
+
+
+@pytest.mark.django_db
+def test_a_repeated_status_form_adds_once():
+    from casework.models import TimelineEntry
+    from casework.services.family import family_information_add
+
+    case = CaseFactory()
+    first = family_information_add(case=case, text="Его перевели.", uploads=[], token="form-1")
+    again = family_information_add(case=case, text="Его перевели.", uploads=[], token="form-1")
+    assert again.pk == first.pk
+    assert TimelineEntry.objects.filter(case=case).count() == 1
+    other = family_information_add(case=case, text="Ещё.", uploads=[], token="form-2")
+    assert other.pk != first.pk

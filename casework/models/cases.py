@@ -164,6 +164,10 @@ class TimelineEntry(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The one-time token of the family's status-page form: a reload or a double tap adds once.
+    submission_token = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     class Meta:

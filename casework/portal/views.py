@@ -329,16 +329,13 @@ def status_add(request: HttpRequest) -> HttpResponse:
     if not ratelimit.allow("status_add", client):
         form.add_error(None, _("Many additions were sent in the last hour. Please wait a while."))
         return _status_page(request, case, form)
-    # The form's one-time token: a double tap or a reload adds the information only once.
-    token = form.cleaned_data["token"]
-    if ratelimit.hit("status_add_token", token, window=86400) <= 1:
-        try:
-            family_information_add(
-                case=case, text=form.cleaned_data["text"], uploads=form.cleaned_data["uploads"]
-            )
-        except BaseException:
-            ratelimit.reset("status_add_token", token)  # not added: let the same form retry
-            raise
+    # The form's one-time token (unique in the database): a double tap or a reload adds once.
+    family_information_add(
+        case=case,
+        text=form.cleaned_data["text"],
+        uploads=form.cleaned_data["uploads"],
+        token=form.cleaned_data["token"],
+    )
     request.session[STATUS_NOTICE_KEY] = _("Thank you. We have received it.")
     return HttpResponseRedirect(reverse("portal:status"), status=303)
 

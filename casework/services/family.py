@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,8 +30,14 @@ from casework.services.notifications import notifications_queue
 # --- From the family --------------------------------------------------------------------------
 
 
-def family_information_add(*, case: Case, text: str, uploads: Sequence[Upload]) -> TimelineEntry:
-    """Add the family's text and files to the timeline and flag the case for a caseworker."""
+def family_information_add(
+    *, case: Case, text: str, uploads: Sequence[Upload], token: str | None = None
+) -> TimelineEntry:
+    """Add the family's text and files to the timeline and flag the case for a caseworker.
+
+    With the form's one-time `token`, a repeat (reload, double tap, even at the same moment)
+    fails on the unique token, rolls back and returns the first entry: nothing is added twice.
+    """
     stored = uploads_store(uploads)
     try:
         with transaction.atomic():
@@ -41,7 +47,9 @@ def family_information_add(*, case: Case, text: str, uploads: Sequence[Upload]) 
                 kind = TimelineEntry.Kind.UPLOAD
                 with translation.override(settings.LANGUAGE_CODE):
                     note = _("Files from the family: %(count)d") % {"count": len(stored)}
-            entry = TimelineEntry.objects.create(case=case, kind=kind, text=note)
+            entry = TimelineEntry.objects.create(
+                case=case, kind=kind, text=note, submission_token=token
+            )
             attachments_record(case=case, entry=entry, stored=stored, source="family")
             # update(), not save(): the case row may be open in a caseworker's form right now.
             Case.objects.filter(pk=case.pk).update(needs_attention=True, updated_at=timezone.now())
@@ -58,6 +66,12 @@ def family_information_add(*, case: Case, text: str, uploads: Sequence[Upload]) 
                 recipients=_people_to_tell(case),
                 case=case,
             )
+    except IntegrityError:
+        uploads_discard(stored)
+        first = TimelineEntry.objects.filter(case=case, submission_token=token).first()
+        if token is None or first is None:
+            raise
+        return first
     except BaseException:
         uploads_discard(stored)
         raise
