@@ -314,3 +314,20 @@ def test_sweep_on_a_real_worker_emails_once_through_a_real_smtp_server(celery_wo
     sweep_deadlines.apply_async(queue=celery_worker)  # a repeat sends nothing more
     assert wait_for(lambda: Notification.objects.filter(state="pending").count() == 0, timeout=30)
     assert not wait_for(lambda: len(smtp_server.messages) > 1, timeout=3)
+
+
+def test_reminders_for_someone_without_an_email_fail_once_and_are_not_resent_singly(
+    django_capture_on_commit_callbacks,
+):
+    from casework.services.notifications import notifications_requeue_stale
+
+    silent = UserFactory(role=Role.CASEWORKER, email="")
+    sent(CaseFactory(assignee=silent), on=dt.date(2025, 1, 10), received_on=dt.date(2025, 1, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep()
+    assert set(Notification.objects.filter(recipient=silent).values_list("state", flat=True)) == {
+        "failed"
+    }
+    assert mail.outbox == []
+    Notification.objects.update(state="pending", created_at=dt.datetime(2025, 1, 1, tzinfo=MSK))
+    assert notifications_requeue_stale() == 0  # digests are the sweep's, never sent one by one

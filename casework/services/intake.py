@@ -9,9 +9,10 @@ they wrote it down, or for INTAKE_RECEIPT_HOURS.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -200,39 +201,31 @@ def intake_receipts_expire() -> int:
     )
 
 
-_GROUPS_SECONDS = 60.0
-_groups_cache: tuple[float, dict[str, str]] = (0.0, {})
+# Rows staff edit rarely but every intake reads: kept per process for a minute, so an edit
+# reaches new intakes within a minute. Profiling the intake load showed the given-name table at a
+# third of the request and the coordinators to notify at a tenth of a worker's time.
+T = TypeVar("T")
+_CACHE_SECONDS = 60.0
+_cache: dict[object, tuple[float, Any]] = {}
+
+
+def _read_at_most_once_a_minute(key: object, load: Callable[[], T]) -> T:
+    read_at, value = _cache.get(key, (-_CACHE_SECONDS - 1, None))
+    if time.monotonic() - read_at > _CACHE_SECONDS:
+        value = load()
+        _cache[key] = (time.monotonic(), value)
+    return cast(T, value)
 
 
 def _given_name_groups() -> dict[str, str]:
-    """The given-name table, read and folded at most once a minute per process.
-
-    It changes rarely (staff edit it by hand), and reading it for every intake was a third of
-    the request. An edit reaches new intakes within a minute.
-    """
-    global _groups_cache
-    read_at, groups = _groups_cache
-    if time.monotonic() - read_at > _GROUPS_SECONDS:
-        groups = given_name_groups()
-        _groups_cache = (time.monotonic(), groups)
-    return groups
-
-
-_RECIPIENTS_SECONDS = 60.0
-_recipients_cache: dict[int, tuple[float, list[User]]] = {}
+    return _read_at_most_once_a_minute("given-names", given_name_groups)
 
 
 def _notice_recipients(team: Team) -> list[User]:
-    """Who hears of a new intake, read at most once a minute per team and process.
-
-    Profiling the intake load showed this query at a tenth of a worker's time; a new
-    coordinator starts receiving notices within a minute.
-    """
-    read_at, users = _recipients_cache.get(team.pk, (0.0, []))
-    if time.monotonic() - read_at > _RECIPIENTS_SECONDS:
-        users = notice_recipients_for_team(team=team)
-        _recipients_cache[team.pk] = (time.monotonic(), users)
-    return users
+    """Who hears of a new intake (the team's coordinators, else all)."""
+    return _read_at_most_once_a_minute(
+        ("recipients", team.pk), lambda: notice_recipients_for_team(team=team)
+    )
 
 
 def _intake_team() -> Team:

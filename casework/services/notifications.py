@@ -123,6 +123,8 @@ def notifications_requeue_stale() -> int:
         Notification.objects.filter(
             state=Notification.State.PENDING, created_at__lt=timezone.now() - STALE_AFTER
         )
+        # Deadline reminders go out as digests; the deadline sweep re-queues those itself.
+        .exclude(kind=Notification.Kind.DEADLINE_REMINDER)
         .order_by("pk")
         .values_list("pk", flat=True)[:500]
     )

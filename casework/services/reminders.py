@@ -130,7 +130,14 @@ def reminder_digest_send(*, user: User) -> int:
         .select_related("deadline", "case")
         .order_by("deadline__due_at")
     )
-    if not rows or not user.email:
+    if not rows:
+        return 0
+    if not user.email:
+        # Nowhere to send them: mark them failed (as single notices are) instead of retrying
+        # forever; the dashboard still shows every deadline.
+        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
+            state=Notification.State.FAILED
+        )
         return 0
     with translation.override(settings.STAFF_EMAIL_LANGUAGE):
         lines = [_digest_line(row) for row in rows if row.deadline and row.case]

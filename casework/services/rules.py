@@ -84,10 +84,6 @@ def rule_change_apply(*, rule: ResponseRule, actor: User) -> int:
     return count
 
 
-def open_deadlines_for_rule(rule: ResponseRule) -> int:
-    return Deadline.objects.filter(rule__code=rule.code, state=Deadline.State.OPEN).count()
-
-
 # --- Versions and verification (the admin's rule editing) ---------------------------------------
 
 # What a lawyer edits; code and version identify a row, verification has its own service.
