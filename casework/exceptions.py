@@ -62,3 +62,9 @@ class NotReadyError(CaseworkError):
     """The thing exists but is not ready yet (e.g. an upload still being cleaned)."""
 
     code = "not_ready"
+
+
+class SubmissionTokenReusedError(CaseworkError):
+    """A one-time form token or API idempotency key that already created something else."""
+
+    code = "token_reused"

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -53,26 +54,36 @@ class SmtpInbox:
     def __init__(self) -> None:
         self.messages: list[bytes] = []
         self.port = 0
+        self._controller: Any = None
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         self.messages.append(envelope.content)
         return "250 OK"
 
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop answering, as a mail server that went away; `start` brings it back."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpInbox]:
-    from aiosmtpd.controller import Controller
-
     inbox = SmtpInbox()
     with socket.socket() as probe:  # aiosmtpd's start-up self-check cannot use port 0
         probe.bind(("127.0.0.1", 0))
         inbox.port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
+    inbox.start()
     try:
         yield inbox
     finally:
-        controller.stop()
+        inbox.stop()
 
 
 @pytest.fixture

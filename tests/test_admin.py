@@ -646,3 +646,67 @@ def test_merge_posted_to_another_teams_case_answers_as_missing(verified_client, 
     response = merge_post(verified_client(caseworker), theirs, "case", mine.pk)
     assert (response.status_code, response["Location"]) == (302, NOT_FOUND_REDIRECT)
     assert theirs.timeline.count() == 1
+
+
+# --- Raw-id fields: a posted id is labelled only if the user may see that record ---------------
+
+
+def refused_post(client: Client, url: str, data: dict[str, object]) -> str:  # type: ignore[no-untyped-def]
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form comes back with an error: nothing saved
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_another_teams_people_posted_by_id_are_not_labelled_and_nothing_is_saved(
+    verified_client, caseworker, team
+):
+    from casework.models import Applicant
+
+    mine = CaseFactory(team=team)
+    theirs = CaseFactory(serviceman__surname="Кондратенко", applicant__name="Зинаида Фёдоровна")
+    client = verified_client(caseworker)
+    hidden = (
+        theirs.reference,
+        theirs.serviceman.reference,
+        theirs.serviceman.surname,
+        theirs.applicant.reference,
+        theirs.applicant.name,
+    )
+    before = (
+        list(Case.objects.order_by("pk").values()),
+        list(Applicant.objects.order_by("pk").values()),
+        LogEntry.objects.count(),
+    )
+    case_form = change_form_data(client.get(admin_url(mine)))
+    applicant_form = change_form_data(client.get(admin_url(mine.applicant)))
+    pages = [
+        refused_post(client, admin_url(mine), {**case_form, "applicant": theirs.applicant_id}),
+        refused_post(
+            client,
+            reverse("admin:casework_applicant_add"),
+            {"serviceman": theirs.serviceman_id, "name": "", "relationship": "mother"},
+        ),
+        refused_post(
+            client,
+            admin_url(mine.applicant),
+            {**applicant_form, "serviceman": theirs.serviceman_id},
+        ),
+    ]
+    for body in pages:
+        assert "Select a valid choice" in body
+        for value in hidden:
+            assert value not in body
+    assert before == (
+        list(Case.objects.order_by("pk").values()),
+        list(Applicant.objects.order_by("pk").values()),
+        LogEntry.objects.count(),
+    )
+    # A form refused for another field still labels the user's own record; a non-id is no error.
+    for serviceman, label in ((mine.serviceman_id, mine.serviceman.reference), ("x1", "")):
+        body = refused_post(
+            client,
+            reverse("admin:casework_applicant_add"),
+            {"serviceman": serviceman, "relationship": "nonsense"},
+        )
+        assert label in body

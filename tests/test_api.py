@@ -90,3 +90,39 @@ def test_a_bad_offset_gets_the_error_shape_not_a_500(api):
     response = api.get("/api/v1/cases/?offset=abc")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "offset" in response.json()["fields"]
+
+
+def test_a_retried_note_with_the_same_idempotency_key_is_added_once(api, team):
+    case, other = CaseFactory(team=team), CaseFactory(team=team)
+    url = f"/api/v1/cases/{case.reference}/notes/"
+    for _ in range(2):
+        response = api.post(
+            url, {"text": "Звонила сестра"}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+        )
+        assert response.status_code == 201
+    in_body = {"text": "Ответ из части", "idempotency_key": "k2"}
+    assert api.post(url, in_body, format="json").status_code == 201
+    assert api.post(url, in_body, format="json").status_code == 201
+    assert sorted(TimelineEntry.objects.filter(case=case).values_list("text", flat=True)) == [
+        "Звонила сестра",
+        "Ответ из части",
+    ]
+    assert AuditEvent.objects.filter(action="create", object_reference=case.reference).count() == 2
+    # Another person's key of the same spelling is theirs alone.
+    colleague = APIClient()
+    user = UserFactory(role=Role.CASEWORKER, teams=[team])
+    colleague.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    same_key = colleague.post(
+        url, {"text": "Перезвонить"}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert same_key.status_code == 201
+    assert TimelineEntry.objects.filter(case=case).count() == 3
+    # A key already used for one case is refused for another, which stays unchanged.
+    reused = api.post(
+        f"/api/v1/cases/{other.reference}/notes/",
+        {"text": "Другое"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k1",
+    )
+    assert (reused.status_code, reused.json()["code"]) == (400, "token_reused")
+    assert not TimelineEntry.objects.filter(case=other).exists()

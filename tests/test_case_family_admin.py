@@ -76,3 +76,26 @@ def test_another_teams_case_is_not_there(verified_client, team):  # noqa: F811
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert not TimelineEntry.objects.filter(case=other).exists()
     assert not AuditEvent.objects.filter(object_reference=other.reference).exists()
+
+
+def test_a_reloaded_or_double_tapped_message_is_posted_once(verified_client, team):  # noqa: F811
+    case = CaseFactory(team=team)
+    client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
+    change_url = reverse("admin:casework_case_change", args=[case.pk])
+
+    def form_token() -> str:
+        page = client.get(change_url).content.decode()
+        return re.search(r'name="token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+    token = form_token()
+    for _ in range(2):  # a double tap, or the browser re-sending the form on reload
+        response = client.post(
+            family_url(case), {"action": "message", "text": "Жалоба отправлена.", "token": token}
+        )
+        assert (response.status_code, response["Location"]) == (302, change_url)
+    assert TimelineEntry.objects.filter(case=case).count() == 1
+    assert AuditEvent.objects.filter(action="create", object_reference=case.reference).count() == 1
+    again = form_token()  # the page after the redirect: a new form, so a new message
+    assert again != token
+    client.post(family_url(case), {"action": "message", "text": "Ответ пришёл.", "token": again})
+    assert TimelineEntry.objects.filter(case=case).count() == 2

@@ -19,6 +19,7 @@ from casework.models import (
     AuthorityOffice,
     Case,
     Deadline,
+    Exchange,
     Filing,
     JurisdictionCalendar,
     ResponseRule,
@@ -158,6 +159,34 @@ def test_caseworker_creates_a_draft_from_the_case_page(verified_client, casework
     assert (response.status_code, response["Location"]) == (302, change_url(filing))
     assert (filing.status, filing.kind, filing.created_by) == ("draft", "complaint", caseworker)
     assert AuditEvent.objects.filter(object_reference=filing.reference, action="create").exists()
+
+
+def form_token(response) -> str:  # type: ignore[no-untyped-def]
+    """The one-time token a rendered form carries in its hidden field."""
+    return response.context["form"]["token"].value()
+
+
+def test_a_double_submitted_draft_is_created_once(verified_client, caseworker, case):
+    client = verified_client(caseworker)
+    add_url = reverse("admin:casework_filing_add") + f"?case={case.pk}"
+    form_page = client.get(add_url)
+    token = form_token(form_page)
+    assert f'name="token" value="{token}"' in form_page.content.decode()
+    data = {
+        "case_reference": case.reference,
+        "office": office("ru_mod").pk,
+        "kind": "complaint",
+        "signer": "family",
+        "token": token,
+    }
+    first, again = client.post(add_url, data), client.post(add_url, data)
+    filing = Filing.objects.get(case=case)
+    assert first["Location"] == again["Location"] == change_url(filing)
+    assert AuditEvent.objects.filter(object_reference=filing.reference).count() == 1
+    fresh = form_token(client.get(add_url))
+    assert fresh != token
+    client.post(add_url, {**data, "token": fresh})
+    assert Filing.objects.filter(case=case).count() == 2
 
 
 def test_a_refused_draft_keeps_what_was_typed_and_creates_nothing(
@@ -626,6 +655,32 @@ def test_recording_an_exchange_reports_which_cases_woke_up(verified_client, coor
     captive.refresh_from_db()
     assert (captive.in_captivity, captive.needs_attention) == (False, True)
     assert Filing.objects.filter(case=captive, status="draft").exists()
+
+
+def test_a_double_submitted_exchange_is_recorded_once(verified_client, coordinator):
+    captive = CaseFactory(in_captivity=True, serviceman__status=Serviceman.Status.CAPTIVE)
+    later = CaseFactory(in_captivity=True, serviceman__status=Serviceman.Status.CAPTIVE)
+    client = verified_client(coordinator)
+    add_url = reverse("admin:casework_exchange_add")
+    form_page = client.get(add_url)
+    token = form_token(form_page)
+    assert f'name="token" value="{token}"' in form_page.content.decode()
+    data = {"happened_on": "2026-11-01", "case_references": captive.reference, "token": token}
+    first = client.post(add_url, data, follow=True)
+    again = client.post(add_url, data, follow=True)
+    exchange = Exchange.objects.get()
+    for response in (first, again):  # the repeat answers as the first did
+        assert response.redirect_chain[-1][0] == change_url(exchange)
+        assert f"1 case woke up: {captive.reference}." in shown_messages(response)
+    assert Filing.objects.filter(case=captive).count() == 1
+    assert captive.timeline.count() == 1
+    assert AuditEvent.objects.filter(object_type="exchange", action="change").count() == 1
+    # Two exchanges on one day are real: a new form on the same date records a second one.
+    fresh = {**data, "case_references": later.reference, "token": form_token(client.get(add_url))}
+    assert f"1 case woke up: {later.reference}." in shown_messages(
+        client.post(add_url, fresh, follow=True)
+    )
+    assert Exchange.objects.filter(happened_on=dt.date(2026, 11, 1)).count() == 2
 
 
 def test_an_exchange_without_references_keeps_the_form(verified_client, coordinator):

@@ -1,7 +1,9 @@
-"""Staff notices: queued once, sent once, retried on failure, re-queued by the sweep."""
+"""Staff notices and reminder digests: queued once, claimed before sending, sent once, retried
+on failure and after a dead sender's claim lapses, re-queued by the sweeps."""
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 from datetime import timedelta
 
@@ -10,16 +12,21 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from casework.models import Notification
+from casework.models import AuthorityOffice, Notification
+from casework.roles import Role
+from casework.services.filings import filing_create, filing_mark_sent
 from casework.services.notifications import (
+    CLAIM_TIMEOUT,
     MAX_SEND_ATTEMPTS,
     NotificationDeliveryError,
     notification_send,
+    notifications_claim,
     notifications_queue,
     notifications_requeue_stale,
     notifications_send,
 )
-from casework.tasks import send_notifications, sweep_portal
+from casework.services.reminders import deadlines_sweep, reminder_digest_send
+from casework.tasks import send_notifications, send_reminder_digest, sweep_portal
 from tests.factories import CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +121,93 @@ def test_a_batch_tries_every_notice_and_reports_a_failure_at_the_end(settings):
     assert notifications_send(notification_ids=ids) == 2
     assert notifications_send(notification_ids=ids) == 0
     assert len(mail.outbox) == 2
+
+
+def test_a_notice_whose_sender_died_is_retried_only_after_its_claim_lapses(
+    django_capture_on_commit_callbacks,
+):
+    case, user = CaseFactory(), UserFactory(email="a@org.example")
+    with django_capture_on_commit_callbacks(execute=False):
+        [pk] = queue_for(case, user)
+    Notification.objects.filter(pk=pk).update(created_at=timezone.now() - timedelta(hours=1))
+    notifications_claim(Notification.objects.filter(pk=pk))  # a worker that died mid-send
+    assert notification_send(notification_id=pk) is False  # a repeat while it may be sending
+    assert notifications_requeue_stale() == 0 and mail.outbox == []
+    lapsed = timezone.now() - CLAIM_TIMEOUT - timedelta(seconds=1)
+    Notification.objects.filter(pk=pk).update(claimed_at=lapsed)
+    assert notifications_requeue_stale() == 1  # eager: sent by the re-queue
+    notice = Notification.objects.get()
+    assert (notice.state, notice.attempts, len(mail.outbox)) == ("sent", 2, 1)
+
+
+# --- Reminder digests, through a real SMTP server -------------------------------------------
+
+
+@pytest.fixture
+def real_smtp(settings, smtp_server):  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
+    return smtp_server
+
+
+def overdue_for(user) -> list[str]:  # type: ignore[no-untyped-def]
+    """A case of `user` whose complaint went unanswered: the sweep queues reminders (pending;
+    its after-commit digest task does not run in these tests unless captured)."""
+    case = CaseFactory(assignee=user)
+    office = AuthorityOffice.objects.filter(kind="ru_mod").order_by("pk").first()
+    filing = filing_create(case=case, office=office, kind="complaint", signer="family", actor=None)
+    on = dt.date(2025, 1, 10)
+    filing_mark_sent(filing=filing, actor=None, sent_on=on, method="e_reception", received_on=on)
+    deadlines_sweep()
+    return list(Notification.objects.filter(recipient=user).values_list("state", flat=True))
+
+
+def states(user) -> set[str]:  # type: ignore[no-untyped-def]
+    return set(Notification.objects.filter(recipient=user).values_list("state", flat=True))
+
+
+def test_a_digest_goes_out_once_however_often_it_is_asked(real_smtp):
+    user = UserFactory(role=Role.CASEWORKER, email="night.shift@example.org")
+    queued = overdue_for(user)
+    assert queued and set(queued) == {"pending"}
+    assert reminder_digest_send(user=user) == len(queued)
+    assert reminder_digest_send(user=user) == 0
+    send_reminder_digest.delay(user_id=user.pk)  # a redelivered task
+    assert len(real_smtp.messages) == 1
+    assert "night.shift@example.org" in real_smtp.messages[0].decode()
+    assert states(user) == {"sent"}
+
+
+def test_a_refused_digest_stays_retryable_and_the_next_sweep_sends_it(
+    real_smtp, django_capture_on_commit_callbacks
+):
+    user = UserFactory(role=Role.CASEWORKER, email="night.shift@example.org")
+    overdue_for(user)
+    real_smtp.stop()
+    with pytest.raises(OSError):
+        reminder_digest_send(user=user)
+    assert states(user) == {"pending"} and real_smtp.messages == []
+    real_smtp.start()
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep()
+    assert len(real_smtp.messages) == 1 and states(user) == {"sent"}
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep()
+    assert len(real_smtp.messages) == 1
+
+
+def test_a_digest_whose_sender_died_is_resent_only_after_its_claim_lapses(
+    real_smtp, django_capture_on_commit_callbacks
+):
+    user = UserFactory(role=Role.CASEWORKER, email="night.shift@example.org")
+    overdue_for(user)
+    notifications_claim(Notification.objects.filter(recipient=user))  # then the worker died
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep()
+    assert reminder_digest_send(user=user) == 0
+    assert real_smtp.messages == [] and states(user) == {"sending"}
+    lapsed = timezone.now() - CLAIM_TIMEOUT - timedelta(seconds=1)
+    Notification.objects.filter(recipient=user).update(claimed_at=lapsed)
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep()
+    assert len(real_smtp.messages) == 1 and states(user) == {"sent"}

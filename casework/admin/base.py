@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import QuerySet
@@ -17,6 +20,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.debug import sensitive_post_parameters
 
 from casework.services.records import record_delete, record_save, record_view_audit
+from casework.services.submissions import submission_token_new
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -58,6 +62,42 @@ class DeferringChangeList(ChangeList):
         return queryset.defer(*defer) if defer else queryset
 
 
+class OnceForm(forms.Form):
+    """A form with a one-time token: a double tap or a reload creates its row once.
+
+    The view hands `token` to a service that stores it (services/submissions.py). A page opened
+    before the token existed posts none and is simply not protected.
+    """
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("token", submission_token_new())  # a bound form keeps its own
+
+
+class VisibleRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id input, labelled (with the record's reference) only for a record in `queryset`.
+
+    Django looks the typed id up through the default manager, so a form sent back with another
+    team's id would show that record's reference beside the field.
+    """
+
+    def __init__(
+        self, rel: Any, admin_site: admin.AdminSite, queryset: QuerySet[Any], **kwargs: Any
+    ):
+        super().__init__(rel, admin_site, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value: Any) -> tuple[str, str]:
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.queryset.filter(**{key: value}).exists()
+        except (ValueError, ValidationError):
+            visible = False  # not an id at all
+        return super().label_and_url_for_value(value) if visible else ("", "")
+
+
 @method_decorator(sensitive_post_parameters(), name="changeform_view")
 class AuditedModelAdmin(admin.ModelAdmin):
     """Writes go through the record services; subclasses with rules override the hooks."""
@@ -73,6 +113,21 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return DeferringChangeList
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        # A raw-id field labels an id only from the queryset the subclass limited the field to
+        # (a selector: what this user may see); a field left unlimited shows no label at all.
+        if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+            model = db_field.remote_field.model
+            kwargs["widget"] = VisibleRawIdWidget(
+                db_field.remote_field,
+                self.admin_site,
+                kwargs.get("queryset", model._default_manager.none()),
+                using=kwargs.get("using"),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         record_save(obj=obj, actor=request.user, changed=form.changed_data)

@@ -65,6 +65,7 @@ from casework.services.cases import (
 )
 from casework.services.family import family_message_post
 from casework.services.people import case_merge, serviceman_merge
+from casework.services.submissions import submission_token_new
 from casework.uploads import describe_found
 
 RISK_FLAG_ABBREVIATIONS = {
@@ -391,6 +392,7 @@ class CaseAdmin(AuditedModelAdmin):
                     for attachment in obj.attachments.order_by("created_at", "pk")
                 ],
                 family_url=reverse("admin:casework_case_family", args=[obj.pk]),
+                family_token=submission_token_new(),  # the message form's one-time token
                 may_manage_code=is_coordinator(request.user),
                 has_access_code=bool(obj.access_code_hash),
             )
@@ -458,8 +460,15 @@ class CaseAdmin(AuditedModelAdmin):
             if not text:
                 self.message_user(request, _("Write the message first."), messages.ERROR)
             else:
-                family_message_post(case=case, actor=actor, text=text[:5000])
-                self.message_user(request, _("The family will see the message."), messages.SUCCESS)
+                # The form's one-time token: a reload or a double tap posts the message once.
+                token = request.POST.get("token", "")[:64]
+                try:
+                    family_message_post(case=case, actor=actor, text=text[:5000], token=token)
+                except CaseworkError as error:
+                    self.message_user(request, error.message, messages.ERROR)
+                else:
+                    message = _("The family will see the message.")
+                    self.message_user(request, message, messages.SUCCESS)
             return HttpResponseRedirect(change_url)
         if action not in ("reissue", "revoke") or not is_coordinator(request.user):
             raise PermissionDenied

@@ -29,7 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from casework.admin.base import AuditedModelAdmin, acting_user, ordered
+from casework.admin.base import AuditedModelAdmin, OnceForm, acting_user, ordered
 from casework.admin.dashboard import dashboard_forget
 from casework.admin.marks import (
     due_with_marks,
@@ -100,7 +100,7 @@ class OfficeChoiceField(forms.ModelChoiceField):
 # --- Forms, one per transition ----------------------------------------------------------------
 
 
-class FilingCreateForm(forms.Form):
+class FilingCreateForm(OnceForm):
     case_reference = forms.CharField(
         label=_("case"), max_length=12, help_text=_("The case reference, e.g. K7M4-QX2P.")
     )
@@ -671,6 +671,7 @@ class FilingAdmin(AuditedModelAdmin):
                     signer=values["signer"],
                     notes=values["notes"],
                     actor=acting_user(request),
+                    token=values["token"],
                 )
             except CaseworkError as error:
                 self.message_user(request, error.message, messages.ERROR)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
-from casework.admin.base import AuditedModelAdmin, acting_user, ordered
+from casework.admin.base import AuditedModelAdmin, OnceForm, acting_user, ordered
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
 from casework.models import Applicant, Exchange, GivenNameEquivalent, Serviceman, Team
@@ -126,7 +126,7 @@ class TeamAdmin(AuditedModelAdmin):
 REFERENCE_PATTERN = re.compile(f"(?<![0-9A-Z-])[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}(?![0-9A-Z-])")
 
 
-class ExchangeRecordForm(forms.Form):
+class ExchangeRecordForm(OnceForm):
     happened_on = forms.DateField(
         label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -175,6 +175,7 @@ class ExchangeAdmin(AuditedModelAdmin):
                     case_references=visible,
                     servicemen=[],
                     actor=acting_user(request),
+                    token=form.cleaned_data["token"],
                 )
             except CaseworkError as error:
                 self.message_user(request, error.message, messages.ERROR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib.auth.models import User
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from casework.models import Case, Deadline, Filing
 from casework.selectors import case_get_by_reference_for_user, cases_visible_to
 from casework.services.cases import case_view_record, timeline_entry_add
+from casework.services.submissions import submission_token_for_client
 
 PAGE = 50
 
@@ -94,15 +95,37 @@ class CaseNoteAddApi(APIView):
     @extend_schema_serializer(component_name="CaseNoteInput")
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=20000)
+        idempotency_key = serializers.CharField(
+            max_length=200,
+            required=False,
+            help_text="Optional, like the Idempotency-Key header: a repeat adds nothing.",
+        )
 
-    @extend_schema(request=InputSerializer, responses={201: None})
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="A key of your choice per note: a retry with it adds nothing.",
+            )
+        ],
+        responses={201: None},
+    )
     def post(self, request: Request, reference: str) -> Response:
-        """Add a note to the case timeline."""
+        """Add a note to the case timeline; a repeat with the same idempotency key adds none."""
         case = _case(request, reference)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        user = cast(User, request.user)
+        key = data.validated_data.get("idempotency_key") or request.headers.get("Idempotency-Key")
         timeline_entry_add(
-            case=case, actor=cast(User, request.user), kind="note", text=data.validated_data["text"]
+            case=case,
+            actor=user,
+            kind="note",
+            text=data.validated_data["text"],
+            token=submission_token_for_client(actor=user, key=key) if key else None,
         )
         return Response(status=201)
 

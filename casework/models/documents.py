@@ -92,9 +92,10 @@ class RateCounter(models.Model):
 
 
 class Notification(models.Model):
-    """A pending email (pending -> sent); a sweep re-queues stale rows, so nothing is lost.
+    """An email to staff: pending -> sending (claimed) -> sent; a sweep retries stale rows.
 
-    `dedupe_key` makes queuing idempotent: the same notice is never created (or sent) twice.
+    `dedupe_key` makes queuing idempotent: the same notice is never created twice. Sending is
+    at least once (see services/notifications.py): nothing is lost, and a repeat sends nothing.
     """
 
     class Kind(models.TextChoices):
@@ -104,6 +105,7 @@ class Notification(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
@@ -120,6 +122,8 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=120, unique=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a sender claimed the row (state "sending"); a claim older than the timeout is retried.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
 

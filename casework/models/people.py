@@ -46,6 +46,11 @@ class Exchange(models.Model):
 
     happened_on = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=200, blank=True)
+    # The one-time token of the recording form: a double submit records (and wakes cases) once.
+    # Not the date: two exchanges on one day happen.
+    submission_token = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from casework.models import Applicant, AuditEvent, Case, Serviceman, TimelineEntry
 from casework.services.audit import audit_record
+from casework.services.submissions import submitted_once
 
 Actor = User | AnonymousUser
 
@@ -89,7 +90,6 @@ def case_search_record(*, actor: Actor, result_count: int) -> AuditEvent:
     )
 
 
-@transaction.atomic
 def timeline_entry_add(
     *,
     case: Case,
@@ -97,19 +97,36 @@ def timeline_entry_add(
     kind: str,
     text: str,
     visible_to_family: bool = False,
+    token: str | None = None,
 ) -> TimelineEntry:
-    """Add a note, call or message written by `actor`; other kinds belong to other services."""
+    """Add a note, call or message written by `actor`; other kinds belong to other services.
+
+    With a one-time `token` (a form's, or an API idempotency key), a repeat adds nothing and
+    returns the first entry.
+    """
     if kind not in MANUAL_TIMELINE_KINDS:
         raise ValueError(f"timeline entries of kind {kind!r} are not written by hand")
-    entry = TimelineEntry.objects.create(
-        case=case, kind=kind, text=text, visible_to_family=visible_to_family, author=actor
-    )
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE,
-        obj=entry,
-        reference=case.reference,
-        detail={"entry": entry.pk, "kind": kind},
+
+    def add(token: str | None) -> TimelineEntry:  # in submitted_once's transaction
+        entry = TimelineEntry.objects.create(
+            case=case,
+            kind=kind,
+            text=text,
+            visible_to_family=visible_to_family,
+            author=actor,
+            submission_token=token,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            obj=entry,
+            reference=case.reference,
+            detail={"entry": entry.pk, "kind": kind},
+        )
+        return entry
+
+    entry, _created = submitted_once(
+        TimelineEntry, token=token, create=add, case=case, author=actor
     )
     return entry
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from casework.services.attachments import (
 )
 from casework.services.audit import audit_record
 from casework.services.notifications import notifications_queue
+from casework.services.submissions import submitted_once
 
 # --- From the family --------------------------------------------------------------------------
 
@@ -36,45 +37,45 @@ def family_information_add(
     """Add the family's text and files to the timeline and flag the case for a caseworker.
 
     With the form's one-time `token`, a repeat (reload, double tap, even at the same moment)
-    fails on the unique token, rolls back and returns the first entry: nothing is added twice.
+    adds nothing and returns the first entry (see services/submissions.py).
     """
     stored = uploads_store(uploads)
+
+    def add(token: str | None) -> TimelineEntry:
+        if text:
+            kind, note = TimelineEntry.Kind.MESSAGE_IN, text
+        else:
+            kind = TimelineEntry.Kind.UPLOAD
+            with translation.override(settings.LANGUAGE_CODE):
+                note = _("Files from the family: %(count)d") % {"count": len(stored)}
+        entry = TimelineEntry.objects.create(
+            case=case, kind=kind, text=note, submission_token=token
+        )
+        attachments_record(case=case, entry=entry, stored=stored, source="family")
+        # update(), not save(): the case row may be open in a caseworker's form right now.
+        Case.objects.filter(pk=case.pk).update(needs_attention=True, updated_at=timezone.now())
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.CREATE,
+            obj=entry,
+            reference=case.reference,
+            detail={"by": "family", "entry": entry.pk, "files": len(stored)},
+        )
+        notifications_queue(
+            kind=Notification.Kind.FAMILY_MESSAGE,
+            key=str(entry.pk),
+            recipients=_people_to_tell(case),
+            case=case,
+        )
+        return entry
+
     try:
-        with transaction.atomic():
-            if text:
-                kind, note = TimelineEntry.Kind.MESSAGE_IN, text
-            else:
-                kind = TimelineEntry.Kind.UPLOAD
-                with translation.override(settings.LANGUAGE_CODE):
-                    note = _("Files from the family: %(count)d") % {"count": len(stored)}
-            entry = TimelineEntry.objects.create(
-                case=case, kind=kind, text=note, submission_token=token
-            )
-            attachments_record(case=case, entry=entry, stored=stored, source="family")
-            # update(), not save(): the case row may be open in a caseworker's form right now.
-            Case.objects.filter(pk=case.pk).update(needs_attention=True, updated_at=timezone.now())
-            audit_record(
-                actor=None,
-                action=AuditEvent.Action.CREATE,
-                obj=entry,
-                reference=case.reference,
-                detail={"by": "family", "entry": entry.pk, "files": len(stored)},
-            )
-            notifications_queue(
-                kind=Notification.Kind.FAMILY_MESSAGE,
-                key=str(entry.pk),
-                recipients=_people_to_tell(case),
-                case=case,
-            )
-    except IntegrityError:
-        uploads_discard(stored)
-        first = TimelineEntry.objects.filter(case=case, submission_token=token).first()
-        if token is None or first is None:
-            raise
-        return first
+        entry, created = submitted_once(TimelineEntry, token=token, create=add, case=case)
     except BaseException:
         uploads_discard(stored)
         raise
+    if not created:
+        uploads_discard(stored)  # the first submission's copies are the ones on record
     return entry
 
 
@@ -114,25 +115,37 @@ def family_collective_consent_set(*, case: Case, agrees: bool) -> Applicant | No
 # --- From caseworkers -------------------------------------------------------------------------
 
 
-@transaction.atomic
-def family_message_post(*, case: Case, actor: User, text: str) -> TimelineEntry:
-    """A message the family reads on the status page until FAMILY_MESSAGE_DAYS have passed."""
-    now = timezone.now()
-    entry = TimelineEntry.objects.create(
-        case=case,
-        kind=TimelineEntry.Kind.MESSAGE_OUT,
-        text=text,
-        visible_to_family=True,
-        visible_until=now + timedelta(days=settings.FAMILY_MESSAGE_DAYS),
-        author=actor,
-        created_at=now,
-    )
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE,
-        obj=entry,
-        reference=case.reference,
-        detail={"entry": entry.pk, "kind": entry.kind, "visible_to_family": True},
+def family_message_post(
+    *, case: Case, actor: User, text: str, token: str | None = None
+) -> TimelineEntry:
+    """A message the family reads on the status page until FAMILY_MESSAGE_DAYS have passed.
+
+    With the form's one-time `token`, a repeat posts nothing and returns the first message.
+    """
+
+    def post(token: str | None) -> TimelineEntry:  # in submitted_once's transaction
+        now = timezone.now()
+        entry = TimelineEntry.objects.create(
+            case=case,
+            kind=TimelineEntry.Kind.MESSAGE_OUT,
+            text=text,
+            visible_to_family=True,
+            visible_until=now + timedelta(days=settings.FAMILY_MESSAGE_DAYS),
+            author=actor,
+            created_at=now,
+            submission_token=token,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            obj=entry,
+            reference=case.reference,
+            detail={"entry": entry.pk, "kind": entry.kind, "visible_to_family": True},
+        )
+        return entry
+
+    entry, _created = submitted_once(
+        TimelineEntry, token=token, create=post, case=case, author=actor
     )
     return entry
 

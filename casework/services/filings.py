@@ -24,6 +24,7 @@ from casework.models import (
     Case,
     Deadline,
     EscalationStep,
+    Exchange,
     Filing,
     ResponseRule,
     Serviceman,
@@ -32,6 +33,7 @@ from casework.models import (
 from casework.rules import calendar as engine
 from casework.rules.store import rule_for, term_rule, working_calendar_for
 from casework.services.audit import audit_record
+from casework.services.submissions import submitted_once
 
 S = Filing.Status
 OPEN = Deadline.State.OPEN
@@ -189,7 +191,6 @@ def _finish(filing: Filing, *, actor: User | None, action: str, fields: list[str
     return filing
 
 
-@transaction.atomic
 def filing_create(
     *,
     case: Case,
@@ -199,8 +200,12 @@ def filing_create(
     actor: User | None,
     escalates: Filing | None = None,
     notes: str = "",
+    token: str | None = None,
 ) -> Filing:
-    """A draft filing. Refuses a signer the rule does not allow (a рапорт is the serviceman's)."""
+    """A draft filing. Refuses a signer the rule does not allow (a рапорт is the serviceman's).
+
+    With the form's one-time `token`, a repeat creates nothing and returns the first draft.
+    """
     rule = rule_for(office=office, filing_kind=kind, on=timezone.localdate())
     if (
         rule is not None
@@ -210,21 +215,29 @@ def filing_create(
         raise RuleError(
             _("Only the serviceman himself may file this; prepare it for his signature.")
         )
-    filing = Filing.objects.create(
-        case=case,
-        office=office,
-        kind=kind,
-        signer=signer,
-        escalates=escalates,
-        notes=notes,
-        rule=rule,
-        created_by=actor,
-    )
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CREATE,
-        obj=filing,
-        detail={"case": case.reference, "kind": kind},
+
+    def create(token: str | None) -> Filing:  # in submitted_once's transaction
+        filing = Filing.objects.create(
+            case=case,
+            office=office,
+            kind=kind,
+            signer=signer,
+            escalates=escalates,
+            notes=notes,
+            rule=rule,
+            created_by=actor,
+            submission_token=token,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            obj=filing,
+            detail={"case": case.reference, "kind": kind},
+        )
+        return filing
+
+    filing, _created = submitted_once(
+        Filing, token=token, create=create, case=case, created_by=actor
     )
     return filing
 
@@ -472,7 +485,6 @@ FIRST_FILINGS = {
 }
 
 
-@transaction.atomic
 def exchange_record(
     *,
     happened_on: date,
@@ -480,13 +492,45 @@ def exchange_record(
     case_references: list[str],
     servicemen: list[Serviceman],
     actor: User | None,
+    token: str | None = None,
 ) -> tuple[int, list[Case]]:
-    """Record an exchange; wake every matching "in captivity" case and propose first filings."""
-    from casework.models import Exchange
+    """Record an exchange; wake every matching "in captivity" case and propose first filings.
 
-    exchange, _created = Exchange.objects.get_or_create(
-        happened_on=happened_on, defaults={"description": description}
-    )
+    Each recording is its own Exchange (two on one day happen). With the form's one-time `token`,
+    a repeat records and wakes nothing and returns the first result.
+    """
+    woken: list[Case] = []
+
+    def record(token: str | None) -> Exchange:  # in submitted_once's transaction
+        # Created first: a simultaneous repeat stops at the unique token before locking cases.
+        exchange = Exchange.objects.create(
+            happened_on=happened_on, description=description, submission_token=token
+        )
+        woken.extend(_exchange_wake(exchange, case_references, servicemen, actor))
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CHANGE,
+            obj=exchange,
+            reference=f"exchange-{happened_on.isoformat()}",
+            detail={"woken": [c.reference for c in woken]},
+        )
+        return exchange
+
+    exchange, created = submitted_once(Exchange, token=token, create=record)
+    if not created:
+        # The first recording's answer: the named cases whose man it released.
+        woken = list(
+            Case.objects.filter(serviceman__exchange=exchange, reference__in=case_references)
+            .select_related("serviceman")
+            .order_by("pk")
+        )
+    return exchange.pk, woken
+
+
+def _exchange_wake(
+    exchange: Exchange, case_references: list[str], servicemen: list[Serviceman], actor: User | None
+) -> list[Case]:
+    happened_on = exchange.happened_on
     waiting = Q(in_captivity=True) | Q(serviceman__status=Serviceman.Status.CAPTIVE)
     named = Q(reference__in=case_references) | Q(serviceman__in=[s.pk for s in servicemen])
     matched = (
@@ -538,11 +582,4 @@ def exchange_record(
                     rule=rule_for(office=office, filing_kind=kind, on=happened_on),
                 )
         woken.append(case)
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CHANGE,
-        obj=exchange,
-        reference=f"exchange-{happened_on.isoformat()}",
-        detail={"woken": [c.reference for c in woken]},
-    )
-    return exchange.pk, woken
+    return woken

@@ -1,7 +1,12 @@
-"""Staff email notices: queued as rows (pending -> sent), sent by a task, re-queued by a sweep.
+"""Staff email notices: queued as rows, sent by a task, retried by a sweep.
 
-Queuing is idempotent (a unique `dedupe_key` per notice and recipient) and so is sending (the row
-is locked and must still be pending), so a retry or a redelivered message never sends twice.
+Queuing is idempotent (a unique `dedupe_key` per notice and recipient). Sending is deliberately
+at least once, in three steps: claim the rows (pending -> sending, with `claimed_at`, committed),
+talk to the mail server outside any transaction, then mark them sent. A repeated or concurrent
+task finds the rows claimed or sent and sends nothing; a refused send puts them back to pending;
+a claim that never finished (the worker died) is retried once it is older than CLAIM_TIMEOUT.
+Only a crash between the server's acceptance and the mark can send one email twice; nothing is
+ever lost. Reminder digests (services/reminders.py) use the same claim.
 An email carries a case reference and a link into the admin, never a name, contact or diagnosis.
 """
 
@@ -15,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,6 +29,9 @@ from casework.models import Case, Notification
 
 MAX_SEND_ATTEMPTS = 5
 STALE_AFTER = timedelta(minutes=2)
+# Far longer than one send may take (EMAIL_TIMEOUT per connection step), so a live sender's
+# claim is never taken over; a dead sender's rows wait this long before being retried.
+CLAIM_TIMEOUT = timedelta(minutes=15)
 
 
 class NotificationDeliveryError(Exception):
@@ -82,46 +91,82 @@ def notifications_send(*, notification_ids: Sequence[int]) -> int:
 
 
 def notification_send(*, notification_id: int) -> bool:
-    """Send one pending notice and mark it sent; False if there was nothing (left) to send.
+    """Send one notice unless it is sent or being sent; False if there was nothing to send.
 
-    The row stays locked while the mail server is talked to, so a concurrent duplicate task skips
-    it instead of sending again. A refusal counts an attempt; after MAX_SEND_ATTEMPTS it fails.
+    A refusal counts an attempt and leaves it pending; after MAX_SEND_ATTEMPTS it fails.
     """
-    failure: Exception | None = None
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "case")
-            .filter(pk=notification_id, state=Notification.State.PENDING)
-            .first()
+    claimed = notifications_claim(
+        Notification.objects.filter(pk=notification_id).select_related("recipient", "case")
+    )
+    if not claimed:
+        return False  # sent, failed, deleted, or being sent by another worker right now
+    notification = claimed[0]
+    if not notification.recipient.email or not notification.recipient.is_active:
+        notifications_settle(claimed, state=Notification.State.FAILED)
+        return False
+    try:
+        _message(notification).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        given_up = notification.attempts >= MAX_SEND_ATTEMPTS
+        notifications_settle(
+            claimed, state=Notification.State.FAILED if given_up else Notification.State.PENDING
         )
-        if notification is None:
-            return False  # sent, failed, deleted, or being sent by another worker right now
-        notification.attempts += 1
-        if not notification.recipient.email or not notification.recipient.is_active:
-            notification.state = Notification.State.FAILED
-            notification.save(update_fields=["attempts", "state"])
-            return False
-        try:
-            _message(notification).send()
-        except (smtplib.SMTPException, OSError) as exc:
-            failure = exc
-            if notification.attempts >= MAX_SEND_ATTEMPTS:
-                notification.state = Notification.State.FAILED
-            notification.save(update_fields=["attempts", "state"])
-        else:
-            notification.state, notification.sent_at = Notification.State.SENT, timezone.now()
-            notification.save(update_fields=["attempts", "state", "sent_at"])
-    if failure is not None:
-        raise NotificationDeliveryError(type(failure).__name__) from failure
+        raise NotificationDeliveryError(type(exc).__name__) from exc
+    notifications_settle(claimed, state=Notification.State.SENT)
     return True
+
+
+def notifications_retryable_q() -> Q:
+    """Rows a sender may take: pending, or claimed by a sender that did not finish in time."""
+    lapsed = timezone.now() - CLAIM_TIMEOUT
+    return Q(state=Notification.State.PENDING) | Q(
+        state=Notification.State.SENDING, claimed_at__lt=lapsed
+    )
+
+
+def notifications_claim(rows: QuerySet[Notification]) -> list[Notification]:
+    """Claim the retryable rows among `rows` for this sender (counting an attempt each).
+
+    Committed before it returns, so call it outside any transaction: a repeated or concurrent
+    sender then finds the rows taken and skips them while this one talks to the mail server.
+    Locked rows are skipped, never waited for, so two senders cannot deadlock.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            rows.select_for_update(skip_locked=True, of=("self",)).filter(
+                notifications_retryable_q()
+            )
+        )
+        for row in claimed:
+            row.state, row.claimed_at = Notification.State.SENDING, now
+            row.attempts += 1
+        Notification.objects.bulk_update(claimed, ["state", "claimed_at", "attempts"])
+    return claimed
+
+
+def notifications_settle(claimed: Sequence[Notification], *, state: str) -> None:
+    """End this sender's claim: sent, back to pending for a retry, or failed for good.
+
+    Rows whose claim lapsed and was taken by another sender meanwhile are that sender's now.
+    """
+    if not claimed:
+        return
+    values: dict[str, object] = {"state": state}
+    if state == Notification.State.SENT:
+        values["sent_at"] = timezone.now()
+    Notification.objects.filter(
+        pk__in=[row.pk for row in claimed],
+        state=Notification.State.SENDING,
+        claimed_at=claimed[0].claimed_at,  # one claim stamps all its rows alike
+    ).update(**values)
 
 
 def notifications_requeue_stale() -> int:
     """Re-queue pending notices the broker may have lost (the database is the source of truth)."""
     ids = list(
         Notification.objects.filter(
-            state=Notification.State.PENDING, created_at__lt=timezone.now() - STALE_AFTER
+            notifications_retryable_q(), created_at__lt=timezone.now() - STALE_AFTER
         )
         # Deadline reminders go out as digests; the deadline sweep re-queues those itself.
         .exclude(kind=Notification.Kind.DEADLINE_REMINDER)

@@ -1,9 +1,11 @@
 """The deadline sweep (what beat runs) and reminder digests to staff.
 
 The database is the source of truth: the sweep marks missed clocks and writes one Notification
-row per (deadline, stage, due moment); sending a digest marks rows sent in the same transaction,
-so a retried or duplicated task never emails twice, and a lost broker message is re-queued by
-the next sweep.
+row per (deadline, stage, due moment). A digest claims its rows, sends, then marks them sent, as
+single notices do (services/notifications.py): a retried or duplicated task never emails twice,
+a failed send leaves the rows for the next try, and the next sweep re-queues rows whose message
+was lost or whose sender died (at least once: only a crash right after the server accepted the
+digest sends it again).
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from django.utils.translation import gettext as _
 from casework.models import Deadline, Filing, Heartbeat, Notification
 from casework.roles import Role
 from casework.services.filings import case_next_deadline_refresh, filing_mark_overdue
+from casework.services.notifications import (
+    notifications_claim,
+    notifications_retryable_q,
+    notifications_settle,
+)
 from casework.services.system import heartbeat_record
 
 SWEEP_HEARTBEAT = "reminder_sweep"
@@ -105,9 +112,9 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepReport:
             stage = "day" if deadline.due_at < now + STAGES["day"] else "week"
             _queue(deadline, stage, report)
         heartbeat_record(name=SWEEP_HEARTBEAT)
-        # Pending rows from earlier sweeps (a lost message, a failed send) are retried too.
+        # Rows from earlier sweeps (a lost message, a failed send, a dead sender) are retried.
         pending = Notification.objects.filter(
-            kind=Notification.Kind.DEADLINE_REMINDER, state=Notification.State.PENDING
+            notifications_retryable_q(), kind=Notification.Kind.DEADLINE_REMINDER
         ).values_list("recipient_id", flat=True)
         recipients = sorted(set(pending) | report.recipients)
         transaction.on_commit(lambda: _enqueue_digests(recipients))
@@ -121,26 +128,26 @@ def _enqueue_digests(user_ids: list[int]) -> None:
         send_reminder_digest.delay(user_id=user_id)
 
 
-@transaction.atomic
 def reminder_digest_send(*, user: User) -> int:
-    """Email one digest of this user's pending reminders; returns how many rows it covered."""
-    rows = list(
-        Notification.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(recipient=user, kind=Notification.Kind.DEADLINE_REMINDER, state="pending")
+    """Email one digest of this user's pending reminders; returns how many rows it covered.
+
+    Call outside a transaction: the claim must be committed before the mail server is asked.
+    A refused send puts the rows back to pending and raises, so the task (and the sweep) retry.
+    """
+    claimed = notifications_claim(
+        Notification.objects.filter(recipient=user, kind=Notification.Kind.DEADLINE_REMINDER)
         .select_related("deadline", "case")
         .order_by("deadline__due_at")
     )
-    if not rows:
+    if not claimed:
         return 0
     if not user.email:
         # Nowhere to send them: mark them failed (as single notices are) instead of retrying
         # forever; the dashboard still shows every deadline.
-        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
-            state=Notification.State.FAILED
-        )
+        notifications_settle(claimed, state=Notification.State.FAILED)
         return 0
     with translation.override(settings.STAFF_EMAIL_LANGUAGE):
-        lines = [_digest_line(row) for row in rows if row.deadline and row.case]
+        lines = [_digest_line(row) for row in claimed if row.deadline and row.case]
         body = "\n".join(
             [
                 _("Deadlines that need you:"),
@@ -151,13 +158,15 @@ def reminder_digest_send(*, user: User) -> int:
                 f"{settings.SITE_URL}/admin/",
             ]
         )
-        subject = _("Casework: %(count)d deadline reminder(s)") % {"count": len(rows)}
-    # References, deadline kinds and dates only: never a name, a contact or a diagnosis.
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
-        state=Notification.State.SENT, sent_at=timezone.now()
-    )
-    return len(rows)
+        subject = _("Casework: %(count)d deadline reminder(s)") % {"count": len(claimed)}
+    try:
+        # References, deadline kinds and dates only: never a name, a contact or a diagnosis.
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except OSError:  # SMTPException included; the rows stay for a retry, never given up
+        notifications_settle(claimed, state=Notification.State.PENDING)
+        raise
+    notifications_settle(claimed, state=Notification.State.SENT)
+    return len(claimed)
 
 
 def _digest_line(row: Notification) -> str:
