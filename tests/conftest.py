@@ -180,6 +180,15 @@ def reference_data(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_intake_cache() -> None:
+    """The intake keeps rows it reads on every submission for a minute per process; a rolled
+    back test's intake team must not be the next test's."""
+    from casework.services.intake import intake_cache_clear
+
+    intake_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_rate_counters() -> None:
     """Rate-limit and lockout counters live in Redis, which no database rollback resets: clear
     them, or a lockout from one test (same factory username) would leak into the next."""

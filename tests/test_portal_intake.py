@@ -139,6 +139,22 @@ def test_without_an_intake_team_the_first_team_by_name_gets_it(client):
     assert Case.objects.get().team.name == "Alpha"
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_intake_team_deleted_while_cached_costs_a_retry_not_the_familys_answers(client):
+    # Real commits: the foreign key to the deleted team is checked when the intake commits.
+    old, new = TeamFactory(name="Old", receives_intake=True), TeamFactory(name="New")
+    client.post("/ru/intake/", intake_post())  # reads the intake team into the minute's cache
+    Case.objects.update(team=new)
+    old.delete()
+    Team.objects.filter(pk=new.pk).update(receives_intake=True)
+    body = client.post("/ru/intake/", intake_post()).content.decode()
+    assert 'id="access-code"' in body
+    assert Case.objects.count() == 2 and set(Case.objects.values_list("team", flat=True)) == {
+        new.pk
+    }
+    assert IntakeSubmission.objects.count() == 2
+
+
 def test_errors_stand_next_to_their_fields_translated_and_nothing_typed_is_lost(client):
     data = intake_post(
         name="",

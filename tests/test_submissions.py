@@ -14,7 +14,7 @@ from casework.services.cases import timeline_entry_add
 from tests.factories import CaseFactory, UserFactory
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_simultaneous_repeat_waits_for_the_first_and_returns_its_entry():
     case, user = CaseFactory(), UserFactory(role=Role.CASEWORKER)
     inserted, first = threading.Event(), {}

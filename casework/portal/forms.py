@@ -77,6 +77,23 @@ def read_stamp(value: str) -> tuple[str, float] | None:
         return None
 
 
+class SharedChoicesMixin:
+    """Choices fixed in code and never changed per form: each form shares them instead of
+    deep-copying them (with their translated labels) for every visitor, which was half the cost
+    of building the intake form."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return forms.Field.__deepcopy__(cast(forms.Field, self), memo)
+
+
+class FixedChoiceField(SharedChoicesMixin, forms.ChoiceField):
+    pass
+
+
+class FixedMultipleChoiceField(SharedChoicesMixin, forms.MultipleChoiceField):
+    pass
+
+
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
@@ -157,8 +174,8 @@ class IntakeForm(forms.Form):
         help_text=_("A first name is enough. It does not have to be your real name."),
         max_length=200,
     )
-    relationship = forms.ChoiceField(label=_("Who are you to him?"), choices=RELATIONSHIP_CHOICES)
-    channel = forms.ChoiceField(
+    relationship = FixedChoiceField(label=_("Who are you to him?"), choices=RELATIONSHIP_CHOICES)
+    channel = FixedChoiceField(
         label=_("How can we contact you safely?"),
         choices=Applicant.Channel.choices,
         widget=forms.RadioSelect,
@@ -177,15 +194,15 @@ class IntakeForm(forms.Form):
     given_name = _text(_("His first name"), max_length=100)
     patronymic = _text(_("His patronymic"), max_length=100)
     birth_date = _date(_("His date of birth"))
-    jurisdiction = forms.ChoiceField(
+    jurisdiction = FixedChoiceField(
         label=_("He serves in"), choices=JURISDICTION_CHOICES, required=False
     )
     unit = _text(_("His unit"), _("The unit number, for example в/ч 12345, if you know it."), 100)
     rank = _text(_("His rank"), max_length=100)
-    service_type = forms.ChoiceField(
+    service_type = FixedChoiceField(
         label=_("How does he serve?"), choices=SERVICE_TYPE_CHOICES, required=False
     )
-    status = forms.ChoiceField(
+    status = FixedChoiceField(
         label=_("Where is he now, as far as you know?"), choices=STATUS_CHOICES, required=False
     )
     captured_on = _date(_("Taken prisoner on"))
@@ -207,7 +224,7 @@ class IntakeForm(forms.Form):
     what_happened = _long_text(
         _("What happened?"), _("In your own words. Dates and places help us most.")
     )
-    wants = forms.MultipleChoiceField(
+    wants = FixedMultipleChoiceField(
         label=_("What would you like?"),
         choices=Want.choices,
         widget=forms.CheckboxSelectMultiple,
