@@ -158,6 +158,29 @@ def noise_jpeg(kilobytes: int) -> bytes:
         side = int(side * 1.3)
 
 
+def server_cpu_seconds(gunicorn_pid: int) -> dict[str, float]:
+    """CPU time used so far by the gunicorn workers and by this database's PostgreSQL backends.
+
+    Throughput on a shared 2-core VM swings with its neighbours; CPU per submission does much
+    less, so both are printed. Linux only (reads /proc); empty elsewhere.
+    """
+    used = {"gunicorn": 0.0, "postgres": 0.0}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(fields[1]) == gunicorn_pid:  # ppid: a worker of our gunicorn
+            used["gunicorn"] += seconds
+        elif command.startswith("postgres:") and f" {DB_NAME} " in command:
+            used["postgres"] += seconds
+    return used
+
+
 def bench_env(var: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_FILE")}
     env.update(
@@ -242,11 +265,13 @@ def main() -> int:
                 )
                 for _ in range(args.processes)
             ]
+            cpu_before = server_cpu_seconds(server.pid)
             began = time.perf_counter()
             for client in clients:
                 client.start()
             results = [queue.get() for _ in clients]
             elapsed = time.perf_counter() - began
+            cpu_after = server_cpu_seconds(server.pid)
             for client in clients:
                 client.join()
         finally:
@@ -267,6 +292,12 @@ def main() -> int:
     print(f"GET  ms: p50 {percentile(gets, 0.5):.1f}  p95 {percentile(gets, 0.95):.1f}")
     per_visitor = (statistics.mean(gets) + statistics.mean(posts)) * 1000
     print(f"mean GET+POST per visitor: {per_visitor:.1f} ms")
+    if posts:
+        cpu = {k: (cpu_after[k] - cpu_before[k]) * 1000 / len(posts) for k in cpu_before}
+        print(
+            f"server CPU per submission (GET+POST): gunicorn {cpu['gunicorn']:.1f} ms, "
+            f"PostgreSQL {cpu['postgres']:.1f} ms"
+        )
     if upload:
         from casework.uploads import clean  # needs no settings
 

@@ -710,3 +710,34 @@ def test_another_teams_people_posted_by_id_are_not_labelled_and_nothing_is_saved
             {"serviceman": serviceman, "relationship": "nonsense"},
         )
         assert label in body
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.django_db
+def test_case_list_rows_are_exactly_what_djangos_own_cells_would_be(rf, language):
+    # CaseAdmin.list_rows writes the rows out for speed; Django's items_for_result is the truth.
+    from django.contrib.admin.templatetags.admin_list import items_for_result
+    from django.urls import resolve
+    from django.utils import timezone, translation
+
+    team = TeamFactory(name="North & <South>")
+    user = UserFactory(role=Role.COORDINATOR, teams=[team])
+    CaseFactory(team=team)  # no risk, no assignee, no deadline
+    CaseFactory(
+        team=team,
+        assignee=user,
+        injured=True,
+        suicide_risk=True,
+        priority=Case.Priority.URGENT,
+        status=Case.Status.WAITING,
+        next_deadline=timezone.now() + timezone.timedelta(days=3),
+    )
+    request = rf.get("/admin/casework/case/", {"team__id__exact": team.pk})
+    request.user, request.resolver_match = user, resolve("/admin/casework/case/")
+    model_admin = site._registry[Case]
+    with translation.override(language):
+        changelist = model_admin.get_changelist_instance(request)
+        ours = model_admin.list_rows(changelist)
+        djangos = ["".join(items_for_result(changelist, c, None)) for c in changelist.result_list]
+    assert len(ours) == 2 and ours == djangos
+    assert "_changelist_filters=team__id__exact" in ours[0]  # the filters survive the click

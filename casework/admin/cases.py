@@ -6,11 +6,14 @@ one that does not exist. Names appear in page bodies only, never in a URL or a p
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import F, QuerySet
@@ -20,9 +23,11 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html_join
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -199,6 +204,14 @@ class MergeForm(forms.Form):
 # --- The case admin -----------------------------------------------------------------------------
 
 
+@functools.cache
+def _risk_mark(flag: str, language: str) -> SafeString:
+    """A risk flag's abbreviation with its label, per language (the argument keys the cache)."""
+    return format_html(
+        '<abbr title="{}">{}</abbr>', RISK_FLAG_LABELS[flag], RISK_FLAG_ABBREVIATIONS[flag]
+    )
+
+
 @admin.register(Case, site=site)
 class CaseAdmin(AuditedModelAdmin):
     audit_views = True
@@ -301,10 +314,9 @@ class CaseAdmin(AuditedModelAdmin):
 
     @admin.display(description=_("risk"))
     def risk(self, case: Case) -> str:
+        language = get_language()
         return format_html_join(
-            " ",
-            '<abbr title="{}">{}</abbr>',
-            ((RISK_FLAG_LABELS[flag], RISK_FLAG_ABBREVIATIONS[flag]) for flag in case.risk_flags),
+            " ", "{}", ((_risk_mark(flag, language),) for flag in case.risk_flags)
         )
 
     @admin.display(description=_("next deadline"), ordering=F("next_deadline").asc(nulls_last=True))
@@ -316,6 +328,46 @@ class CaseAdmin(AuditedModelAdmin):
     @admin.display(description=_("age (days)"), ordering="-created_at")
     def age(self, case: Case) -> int:
         return (timezone.now() - case.created_at).days
+
+    def list_rows(self, changelist: ChangeList) -> list[SafeString]:
+        """The cells of each list row in one go, as Django's admin renders `list_display`.
+
+        Django builds each of a page's 500 cells through its generic lookups, which was a fifth
+        of the page's time; the rows are written out here instead. A test renders both and
+        compares them, so a column added to `list_display` must be added here too.
+        """
+        # The admin's change URL is "<changelist URL><pk>/change/": reversed once, not per row.
+        changelist_url = reverse("admin:casework_case_changelist", current_app=self.admin_site.name)
+        preserved: dict[str, Any] = {
+            "preserved_filters": changelist.preserved_filters,
+            "opts": changelist.opts,
+        }
+        empty = self.get_empty_value_display()
+        return [
+            format_html(
+                '<th class="field-reference"><a href="{}">{}</a></th>'
+                '<td class="field-serviceman_name">{}</td>'
+                '<td class="field-status">{}</td>'
+                '<td class="field-priority">{}</td>'
+                '<td class="field-risk">{}</td>'
+                '<td class="field-assignee nowrap">{}</td>'
+                '<td class="field-team nowrap">{}</td>'
+                '<td class="field-next_deadline_column">{}</td>'
+                '<td class="field-age">{}</td>',
+                add_preserved_filters(preserved, f"{changelist_url}{quote(case.pk)}/change/"),
+                case.reference,
+                self.serviceman_name(case),
+                # The enum's label: get_FOO_display() rebuilds the choices on every call.
+                Case.Status(case.status).label,
+                Case.Priority(case.priority).label,
+                self.risk(case) or empty,
+                case.assignee if case.assignee_id else empty,
+                case.team,
+                self.next_deadline_column(case),
+                number_format(self.age(case)),
+            )
+            for case in changelist.result_list
+        ]
 
     # --- Writes go through the case services
 
