@@ -81,3 +81,13 @@ def test_unreadable_secret_file_is_refused(tmp_path):
     done = load_production(SECRET_KEY=None, SECRET_KEY_FILE=str(tmp_path / "missing"))
     assert done.returncode != 0
     assert "SECRET_KEY_FILE names a file that cannot be read" in done.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    # Set per connection (config/settings/base.py): the dashboard's counts were slower with it.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
