@@ -30,7 +30,8 @@ _CASE_READ_WRITE = {
     "casework.applicant": ["view", "change", "add"],
     "casework.timelineentry": ["view", "add"],
     "casework.filing": ["view", "add", "change"],
-    "casework.deadline": ["view"],
+    # "change" only hands a clock to someone else (deadline_hand_over); clocks move by filings.
+    "casework.deadline": ["view", "change"],
     "casework.attachment": ["view"],
     "casework.team": ["view"],
     "casework.exchange": ["view"],
@@ -48,7 +49,6 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]]] = {
         "casework.serviceman": ["view", "change", "add"],
         "casework.applicant": ["view", "change", "add", "delete"],
         "casework.timelineentry": ["view", "add", "change"],
-        "casework.deadline": ["view", "change"],
         "casework.team": ["view", "change", "add"],
         "casework.exchange": ["view", "change", "add"],
         "casework.givennameequivalent": ["view", "change", "add", "delete"],

@@ -432,6 +432,22 @@ def deadlines_visible_to(user: AnyUser) -> QuerySet[Deadline]:
     return Deadline.objects.filter(case_visibility_q(user, "case"))
 
 
+def deadline_responsible_candidates(case: Case) -> QuerySet[User]:
+    """Who can answer for a clock on this case: active staff who can see it (coordinators, the
+    case's team's caseworkers, its assignee), so a handed-over deadline never lands with someone
+    who cannot open the case."""
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(groups__name=Role.COORDINATOR.value)
+            | Q(groups__name=Role.CASEWORKER.value, teams=case.team_id)
+            | Q(pk=case.assignee_id)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
 def filing_get_for_user(*, user: AnyUser, pk: int | str) -> Filing:
     """The filing if its case is visible to this user; otherwise NotFoundError."""
     filing = filings_visible_to(user).filter(pk=pk).select_related("case", "office", "rule").first()

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.exceptions import TransitionError
 from casework.models import (
     AuditEvent,
     AuthorityOffice,
@@ -29,6 +30,7 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.services.filings import (
+    deadline_hand_over,
     filing_create,
     filing_mark_sent,
     filing_record_registration,
@@ -820,3 +822,63 @@ def test_case_list_shows_and_filters_by_next_deadline(verified_client, caseworke
     assert by_deadline[:2] == [soon.reference, later.reference]  # no deadline sorts last
     body = client.get(listing).content.decode()
     assert soon.next_deadline.astimezone(MSK).strftime("%d.%m.%Y") in body
+
+
+# --- Handing a deadline over -------------------------------------------------------------------
+
+
+def hand_over_url(deadline: Deadline) -> str:
+    return reverse("admin:casework_deadline_hand_over", args=[deadline.pk])
+
+
+def test_a_caseworker_hands_a_deadline_to_a_team_colleague(verified_client, caseworker, case, team):
+    colleague = UserFactory(role=Role.CASEWORKER, teams=[team], username="colleague")
+    UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()], username="stranger")
+    deadline = sent(case, TODAY).deadlines.get(state=Deadline.State.OPEN)
+    assert deadline.responsible == caseworker
+    client = verified_client(caseworker)
+    assert f'href="{change_url(deadline)}"' in client.get(change_url(case)).content.decode()
+    assert f'href="{hand_over_url(deadline)}"' in client.get(change_url(deadline)).content.decode()
+    page = client.get(hand_over_url(deadline)).content.decode()
+    assert "colleague" in page and "stranger" not in page  # only who can open the case
+
+    response = client.post(hand_over_url(deadline), {"responsible": colleague.pk}, follow=True)
+    deadline.refresh_from_db()
+    assert deadline.responsible == colleague and deadline.backup_team == team
+    assert shown_messages(response) == ["colleague now answers for this deadline."]
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE).latest("pk")
+    assert event.detail == {"deadline": deadline.pk, "responsible": [caseworker.pk, colleague.pk]}
+    assert (event.actor, event.object_reference) == (caseworker, case.reference)
+
+
+def test_a_deadline_is_never_handed_to_someone_who_cannot_open_the_case(
+    verified_client, caseworker, case
+):
+    stranger = UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()])
+    deadline = sent(case, TODAY).deadlines.get(state=Deadline.State.OPEN)
+    client = verified_client(caseworker)
+    before = Deadline.objects.values().get(pk=deadline.pk), AuditEvent.objects.count()
+    response = client.post(hand_over_url(deadline), {"responsible": stranger.pk})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert (Deadline.objects.values().get(pk=deadline.pk), AuditEvent.objects.count()) == before
+    with pytest.raises(TransitionError):  # the service refuses too, whoever calls it
+        deadline_hand_over(deadline=deadline, responsible=stranger, actor=caseworker)
+    assert Deadline.objects.values().get(pk=deadline.pk) == before[0]
+
+
+def test_a_closed_deadline_or_another_teams_deadline_cannot_be_handed_over(
+    verified_client, caseworker, case, team
+):
+    colleague = UserFactory(role=Role.CASEWORKER, teams=[team])
+    filing = sent(case, TODAY)
+    deadline = filing.deadlines.get(state=Deadline.State.OPEN)
+    Deadline.objects.filter(pk=deadline.pk).update(state=Deadline.State.MET)
+    client = verified_client(caseworker)
+    assert client.post(hand_over_url(deadline), {"responsible": colleague.pk}).status_code == 403
+    with pytest.raises(TransitionError):
+        deadline_hand_over(deadline=deadline, responsible=colleague, actor=caseworker)
+    elsewhere = sent(CaseFactory(), TODAY).deadlines.get(state=Deadline.State.OPEN)
+    response = client.post(hand_over_url(elsewhere), {"responsible": colleague.pk})
+    assert response.status_code == 302 and response["Location"] == NOT_FOUND_REDIRECT
+    assert Deadline.objects.get(pk=deadline.pk).responsible == caseworker
+    assert Deadline.objects.get(pk=elsewhere.pk).responsible is None

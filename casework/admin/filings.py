@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -51,6 +52,7 @@ from casework.selectors import (
     AWAITING_RESPONSE,
     awaiting_response_deadlines_q,
     cases_visible_to,
+    deadline_responsible_candidates,
     deadlines_visible_to,
     due_soon_deadlines_q,
     filings_visible_to,
@@ -62,6 +64,7 @@ from casework.services.filings import (
     EXTENDABLE,
     REGISTRABLE,
     SENDABLE,
+    deadline_hand_over,
     escalation_targets,
     filing_create,
     filing_escalate,
@@ -483,6 +486,7 @@ class DeadlineInline(ReadOnlyInline):
     model = Deadline
     fk_name = "case"
     verbose_name_plural = _("open and missed deadlines")
+    show_change_link = True  # the deadline's own page, where it can be handed over
     fields = ("kind", "due", "state", "filing", "responsible")
     readonly_fields = fields
 
@@ -730,6 +734,18 @@ class FilingAdmin(AuditedModelAdmin):
         )
 
 
+class HandOverForm(forms.Form):
+    responsible: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Who answers for it now"),
+        queryset=None,
+        help_text=_("Only people who can open this case are listed."),
+    )
+
+    def __init__(self, *args: Any, candidates: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["responsible"]).queryset = candidates
+
+
 # --- The deadline list --------------------------------------------------------------------------
 
 
@@ -764,6 +780,80 @@ class DeadlineAdmin(AuditedModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # clocks move only through the filing and rule services
+
+    def may_hand_over(self, request: HttpRequest, deadline: Deadline) -> bool:
+        # Who answers for a clock is the one thing staff change by hand (deadline_hand_over).
+        return deadline.state in (Deadline.State.OPEN, Deadline.State.MISSED) and bool(
+            request.user.has_perm("casework.change_deadline")
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view  # login, second factor, never_cache, CSRF
+        return [
+            path(
+                "<path:object_id>/hand-over/",
+                wrap(self.hand_over_view),
+                name="casework_deadline_hand_over",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: models.Model | None = None,
+    ) -> HttpResponse:
+        context["may_hand_over"] = isinstance(obj, Deadline) and self.may_hand_over(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def hand_over_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """GET: who could answer for this clock instead. POST: `deadline_hand_over`."""
+        deadline = self.get_object(request, unquote(object_id))
+        if deadline is None:
+            not_found = self._get_obj_does_not_exist_redirect  # type: ignore[attr-defined]
+            return not_found(request, self.opts, object_id)
+        if not self.may_hand_over(request, deadline):
+            raise PermissionDenied
+        change_url = reverse("admin:casework_deadline_change", args=[deadline.pk])
+        data = request.POST if request.method == "POST" else None
+        form = HandOverForm(data, candidates=deadline_responsible_candidates(deadline.case))
+        if data is not None and form.is_valid():
+            try:
+                deadline_hand_over(
+                    deadline=deadline,
+                    responsible=form.cleaned_data["responsible"],
+                    actor=acting_user(request),
+                )
+            except CaseworkError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                dashboard_forget(request.user)
+                dashboard_forget(form.cleaned_data["responsible"])
+                self.message_user(
+                    request,
+                    _("%(person)s now answers for this deadline.")
+                    % {"person": form.cleaned_data["responsible"]},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        return TemplateResponse(
+            request,
+            "admin/casework/deadline/hand_over.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Hand over a deadline"),
+                "subtitle": None,
+                "opts": self.opts,
+                "original": deadline,
+                "due": deadline_due(deadline),
+                "form": form,
+                "change_url": change_url,
+            },
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # clocks are opened by the filing services

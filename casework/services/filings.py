@@ -32,6 +32,7 @@ from casework.models import (
 )
 from casework.rules import calendar as engine
 from casework.rules.store import rule_for, term_rule, working_calendar_for
+from casework.selectors import deadline_responsible_candidates
 from casework.services.audit import audit_record
 from casework.services.submissions import submitted_once
 
@@ -344,6 +345,31 @@ def filing_record_response(
             received_on=answered_on,
         )
     return filing
+
+
+@transaction.atomic
+def deadline_hand_over(*, deadline: Deadline, responsible: User, actor: User | None) -> Deadline:
+    """Make someone else answer for an open or missed clock (audited); the backup team stays.
+
+    Refused, changing nothing, for a closed clock or for someone who cannot see the case.
+    """
+    locked = (
+        Deadline.objects.select_for_update(of=("self",)).select_related("case").get(pk=deadline.pk)
+    )
+    if locked.state not in (Deadline.State.OPEN, Deadline.State.MISSED):
+        raise TransitionError(_("Only an open or missed deadline can be handed over."))
+    if not deadline_responsible_candidates(locked.case).filter(pk=responsible.pk).exists():
+        raise TransitionError(_("That person cannot see this case, so cannot answer for it."))
+    previous = locked.responsible_id
+    locked.responsible = responsible
+    locked.save(update_fields=["responsible"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=locked.case,
+        detail={"deadline": locked.pk, "responsible": [previous, responsible.pk]},
+    )
+    return locked
 
 
 @transaction.atomic
