@@ -7,6 +7,9 @@ its cases is. Something not visible is reported as not existing.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,15 +81,25 @@ def case_get_for_user(*, user: AnyUser, pk: int | str) -> Case:
 # --- Names: given-name equivalences and duplicate candidates -----------------------------------
 
 
-def given_name_groups() -> dict[str, str]:
-    """Skeleton of every listed spelling -> its group (the editable equivalence table)."""
-    return {
-        name_skeleton(spelling): group
+class GivenNameTable(dict[str, str]):
+    """Skeleton of every listed spelling -> its group, with a digest of the whole table: the
+    digest is part of each serviceman's index version, so editing the table re-indexes them."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        super().__init__(pairs)
+        table = json.dumps(sorted(self.items()), ensure_ascii=False)
+        self.digest = hashlib.sha256(table.encode()).hexdigest()[:16]
+
+
+def given_name_groups() -> GivenNameTable:
+    """The editable given-name equivalence table, as it is now."""
+    return GivenNameTable(
+        (name_skeleton(spelling), group)
         for group, spelling in GivenNameEquivalent.objects.values_list("group", "spelling")
-    }
+    )
 
 
-def given_name_key(given_name: str, groups: dict[str, str] | None = None) -> str:
+def given_name_key(given_name: str, groups: GivenNameTable | None = None) -> str:
     """Кирилл, Кирило, Kirill and Kyrylo share a key; an unlisted name keys on its skeleton."""
     skeleton = name_skeleton(given_name)
     if not skeleton:
@@ -109,7 +122,7 @@ def _score(
     given_key: str,
     patronymic: str,
     birth_date: date | None,
-    groups: dict[str, str],
+    groups: GivenNameTable,
 ) -> Candidate | None:
     # A truncated HMAC can collide; the decrypted skeleton must really match.
     if name_skeleton(serviceman.surname) != name_skeleton(surname):

@@ -67,14 +67,25 @@ def send_notifications(self, *, notification_ids: list[int]) -> None:  # type: i
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
 
 
+@shared_task(name="casework.tasks.reindex_servicemen")
+def reindex_servicemen() -> None:
+    from casework.services.keys import servicemen_reindex
+
+    servicemen_reindex()
+
+
 @shared_task(name="casework.tasks.sweep_portal")
 def sweep_portal() -> None:
     from casework.services import ratelimit
     from casework.services.attachments import attachments_requeue_stale
     from casework.services.intake import intake_receipts_expire
+    from casework.services.keys import servicemen_reindex
     from casework.services.notifications import notifications_requeue_stale
 
     notifications_requeue_stale()
     attachments_requeue_stale()
     intake_receipts_expire()
     ratelimit.purge_expired()
+    # Rows indexed under an older given-name table (an edit's re-index task was lost, or an
+    # intake read the table in the minute before the edit): one scan, nothing to do usually.
+    servicemen_reindex()

@@ -240,3 +240,49 @@ def test_name_search_with_an_absurd_date_is_just_a_word(django_user_model):
 
     user = UserFactory(role=Role.COORDINATOR)
     assert list(cases_matching_name(user=user, query="Ivanov 1.1.99999999999999999999")) == []
+
+
+def test_editing_the_given_name_table_reindexes_the_servicemen_it_touches(
+    django_capture_on_commit_callbacks,
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    from casework.services.people import serviceman_index_values
+    from tests.factories import TOTPDeviceFactory
+    from tests.test_admin import login_form, totp_token
+
+    man = ServicemanFactory(surname="Ершов", given_name="Егор", birth_date=None)
+    before = man.surname_initial_index
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    device = TOTPDeviceFactory(user=coordinator)
+    client = Client()
+    assert login_form(client, coordinator, device, totp_token(device)).status_code == 302
+    # Егор is a folk form of Георгий: a coordinator puts it in that group.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:casework_givennameequivalent_add"),
+            {"spelling": "Егор", "group": "Georgii"},
+        )
+    assert response.status_code == 302
+    man.refresh_from_db()
+    wanted = serviceman_index_values(surname="Ершов", given_name="Георгий", birth_year=None)
+    assert man.surname_initial_index == wanted["surname_initial_index"] != before
+    found = serviceman_candidates(surname="Ershov", given_name="Georgy")
+    assert [c.serviceman.pk for c in found] == [man.pk] and "given name" in found[0].reasons
+
+
+def test_the_portal_sweep_reindexes_rows_left_on_an_older_table():
+    from casework.models import GivenNameEquivalent
+    from casework.tasks import sweep_portal
+
+    man = ServicemanFactory(surname="Ершов", given_name="Егор", birth_date=None)
+    GivenNameEquivalent.objects.create(spelling="Егор", group="Georgii")  # no re-index queued
+    stale = Serviceman.objects.values("index_version", "surname_initial_index").get(pk=man.pk)
+    sweep_portal.delay()  # eager in tests
+    fresh = Serviceman.objects.values("index_version", "surname_initial_index").get(pk=man.pk)
+    assert fresh["index_version"] != stale["index_version"]
+    assert fresh["surname_initial_index"] != stale["surname_initial_index"]
+    assert [
+        c.serviceman.pk for c in serviceman_candidates(surname="Ершов", given_name="Георгий")
+    ] == [man.pk]

@@ -31,7 +31,7 @@ from casework.selectors import (
     servicemen_visible_to,
 )
 from casework.services.filings import exchange_record
-from casework.services.people import serviceman_save
+from casework.services.people import given_names_changed, serviceman_save
 
 
 @admin.register(Serviceman, site=site)
@@ -239,3 +239,12 @@ class GivenNameEquivalentAdmin(AuditedModelAdmin):
     list_display = ("spelling", "group")
     ordering = ("group", "spelling")
     list_per_page = 200
+
+    # The table decides the initial some names are indexed under: re-index after each edit.
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        given_names_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        given_names_changed()

@@ -32,7 +32,7 @@ from casework.models import (
     Team,
     TimelineEntry,
 )
-from casework.selectors import given_name_groups, notice_recipients_for_team
+from casework.selectors import GivenNameTable, given_name_groups, notice_recipients_for_team
 from casework.services.access_codes import access_code_hash, access_code_new
 from casework.services.attachments import (
     StoredUpload,
@@ -239,7 +239,7 @@ def intake_cache_clear() -> None:
     _cache.clear()
 
 
-def _given_name_groups() -> dict[str, str]:
+def _given_name_groups() -> GivenNameTable:
     return _read_at_most_once_a_minute("given-names", given_name_groups)
 
 

@@ -16,7 +16,6 @@ from django.db import connection, models, transaction
 
 from casework.crypto import (
     EncryptedMixin,
-    current_index_key_id,
     decrypt,
     encrypt,
     encrypted_under_current_key,
@@ -24,7 +23,7 @@ from casework.crypto import (
 from casework.models import Serviceman
 from casework.selectors import given_name_groups
 from casework.services.attachments import attachment_files_rotate
-from casework.services.people import INDEX_FIELDS, serviceman_reindex
+from casework.services.people import INDEX_FIELDS, index_version, serviceman_reindex
 
 
 @dataclass
@@ -95,16 +94,16 @@ def rows_reencrypt(model: type[models.Model], rows: list[RawRow]) -> tuple[int, 
     return rotated, skipped
 
 
-def servicemen_reindex(batch_size: int) -> int:
-    """Recompute blind indexes of servicemen indexed under an older key."""
+def servicemen_reindex(batch_size: int = 500) -> int:
+    """Recompute blind indexes of servicemen indexed under an older key or given-name table."""
     groups = given_name_groups()
     done = 0
-    key = current_index_key_id()
+    version = index_version(groups)
     while True:
         with transaction.atomic():
             batch = list(
                 Serviceman.objects.select_for_update(skip_locked=True)
-                .exclude(index_key_id=key)
+                .exclude(index_version=version)
                 .order_by("pk")[:batch_size]
             )
             if not batch:

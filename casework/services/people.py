@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -11,11 +12,11 @@ from django.utils import timezone
 from casework.crypto import blind_index, current_index_key_id, keyed_hash, name_skeleton
 from casework.exceptions import MergeError
 from casework.models import AuditEvent, Case, Serviceman, TimelineEntry
-from casework.selectors import given_name_key
+from casework.selectors import GivenNameTable, given_name_groups, given_name_key
 from casework.services.audit import audit_record
 
 INDEX_FIELDS = [
-    "index_key_id",
+    "index_version",
     "surname_index",
     "surname_initial_index",
     "surname_year_index",
@@ -38,7 +39,7 @@ SERVICEMAN_FIELDS = [
 
 
 def serviceman_index_values(
-    *, surname: str, given_name: str, birth_year: int | None, groups: dict[str, str] | None = None
+    *, surname: str, given_name: str, birth_year: int | None, groups: GivenNameTable | None = None
 ) -> dict[str, str]:
     """Blind-index values for a name; never an index of a given name alone."""
     skeleton = name_skeleton(surname)
@@ -56,11 +57,27 @@ def serviceman_index_values(
     }
 
 
-def serviceman_reindex(serviceman: Serviceman, groups: dict[str, str] | None = None) -> list[str]:
-    """Recompute the blind indexes in memory under the newest key; returns fields to save.
+def index_version(groups: GivenNameTable) -> str:
+    """What indexes are computed with: the newest index key and the given-name table. A row
+    with another version is re-indexed (`servicemen_reindex`): after a key rotation, or after
+    a coordinator edits the table (which changes the initial some names are indexed under)."""
+    made_with = f"{current_index_key_id()}\x00{groups.digest}"
+    return hashlib.sha256(made_with.encode()).hexdigest()[:8]
+
+
+def given_names_changed() -> None:
+    """The given-name table was edited: re-index every serviceman once it is committed."""
+    from casework.tasks import reindex_servicemen
+
+    transaction.on_commit(reindex_servicemen.delay, robust=True)
+
+
+def serviceman_reindex(serviceman: Serviceman, groups: GivenNameTable | None = None) -> list[str]:
+    """Recompute the blind indexes in memory under the newest version; returns fields to save.
 
     Bulk callers pass `groups` (the given-name table) so it is read once, not once per row.
     """
+    groups = given_name_groups() if groups is None else groups
     values = serviceman_index_values(
         surname=serviceman.surname,
         given_name=serviceman.given_name,
@@ -71,7 +88,7 @@ def serviceman_reindex(serviceman: Serviceman, groups: dict[str, str] | None = N
         setattr(serviceman, field, value)
     unit = name_skeleton(serviceman.unit_number) or serviceman.unit_number.strip()
     serviceman.unit_index = keyed_hash("unit", unit) if unit else ""
-    serviceman.index_key_id = current_index_key_id()
+    serviceman.index_version = index_version(groups)
     return INDEX_FIELDS
 
 
