@@ -882,3 +882,30 @@ def test_a_closed_deadline_or_another_teams_deadline_cannot_be_handed_over(
     assert response.status_code == 302 and response["Location"] == NOT_FOUND_REDIRECT
     assert Deadline.objects.get(pk=deadline.pk).responsible == caseworker
     assert Deadline.objects.get(pk=elsewhere.pk).responsible is None
+
+
+# --- Discarding a draft ------------------------------------------------------------------------
+
+
+def test_a_draft_made_by_mistake_is_discarded_and_audited(verified_client, caseworker, case):
+    client = verified_client(caseworker)
+    filing = draft(case)
+    assert action_url(filing, "discard") in client.get(change_url(filing)).content.decode()
+    assert "no authority knows of it" in client.get(action_url(filing, "discard")).content.decode()
+    response = client.post(action_url(filing, "discard"), {}, follow=True)
+    assert response.redirect_chain == [(change_url(case), 302)]
+    assert shown_messages(response) == [f"Draft {filing.reference} discarded."]
+    assert not Filing.objects.filter(pk=filing.pk).exists()
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.DELETE).get()
+    assert (event.actor, event.object_reference) == (caseworker, filing.reference)
+    assert event.detail == {"case": case.reference, "kind": "complaint"}
+
+
+def test_a_sent_filing_cannot_be_discarded(verified_client, caseworker, case):
+    client = verified_client(caseworker)
+    filing = sent(case, TODAY)
+    assert action_url(filing, "discard") not in client.get(change_url(filing)).content.decode()
+    before = snapshot(filing), AuditEvent.objects.count()
+    response = client.post(action_url(filing, "discard"), {}, follow=True)
+    assert "A filing that is sent cannot be discarded." in shown_messages(response)
+    assert (snapshot(filing), AuditEvent.objects.count()) == before

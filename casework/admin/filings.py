@@ -67,6 +67,7 @@ from casework.services.filings import (
     deadline_hand_over,
     escalation_targets,
     filing_create,
+    filing_discard,
     filing_escalate,
     filing_mark_sent,
     filing_record_extension,
@@ -271,13 +272,24 @@ def _record_vvk_result(request: HttpRequest, filing: Filing, data: dict[str, Any
         messages.warning(request, advice)
 
 
+def _discard(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> str:
+    reference = filing_discard(filing=filing, actor=acting_user(request))
+    messages.success(request, _("Draft %(filing)s discarded.") % {"filing": reference})
+    return reverse("admin:casework_case_change", args=[filing.case_id])  # the filing is gone
+
+
+class DiscardForm(forms.Form):
+    """Posting it is the confirmation."""
+
+
 @dataclass(frozen=True)
 class FilingAction:
     name: str
     label: Promise
     form_class: type[forms.Form]
     offered: Callable[[Filing], bool]  # whether to show the link; the service decides
-    perform: Callable[[HttpRequest, Filing, dict[str, Any]], None]
+    # Returns where to go next when not back to the filing's page.
+    perform: Callable[[HttpRequest, Filing, dict[str, Any]], str | None]
 
 
 def _escalatable(filing: Filing) -> bool:
@@ -318,6 +330,13 @@ ACTIONS = {
             VvkResultForm,
             lambda f: f.kind == FilingKind.VVK_REQUEST,
             _record_vvk_result,
+        ),
+        FilingAction(
+            "discard",
+            _("Discard draft"),
+            DiscardForm,
+            lambda f: f.status == Filing.Status.DRAFT,
+            _discard,
         ),
     )
 }
@@ -708,13 +727,13 @@ class FilingAdmin(AuditedModelAdmin):
         form = spec.form_class(data)
         if data is not None and form.is_valid():
             try:
-                spec.perform(request, filing, form.cleaned_data)
+                next_url = spec.perform(request, filing, form.cleaned_data)
             except CaseworkError as error:
                 # The service rolled everything back; the same form comes back as typed.
                 self.message_user(request, error.message, messages.ERROR)
             else:
                 dashboard_forget(request.user)  # their own numbers changed; count again
-                return HttpResponseRedirect(change_url)
+                return HttpResponseRedirect(next_url or change_url)
         proposals = []
         if spec.name == "escalate":
             proposals = [

@@ -244,6 +244,27 @@ def filing_create(
 
 
 @transaction.atomic
+def filing_discard(*, filing: Filing, actor: User | None) -> str:
+    """Delete a draft made by mistake; returns its reference. Audited.
+
+    Only a draft: nothing was sent, so no clock ran and no authority knows of it. A filing that
+    was sent is a record of what the authority received and stays.
+    """
+    filing = _locked(filing)
+    _require(filing, {S.DRAFT}, _("discarded"))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.DELETE,
+        obj=filing,
+        detail={"case": filing.case.reference, "kind": filing.kind},
+    )
+    reference = filing.reference
+    filing.delete()
+    case_next_deadline_refresh(filing.case_id)
+    return reference
+
+
+@transaction.atomic
 def filing_mark_sent(
     *,
     filing: Filing,
