@@ -52,6 +52,23 @@ def case_visibility_q(user: AnyUser, prefix: str) -> Q:
     return Q(**{f"{prefix}__team__in": _team_ids(user)}) | Q(**{f"{prefix}__assignee": user})
 
 
+def users_who_see_case(case: Case) -> QuerySet[User]:
+    """Active staff for whom `cases_visible_to` includes this case: the same rule read from the
+    case's side (coordinators and superusers; the case's team's caseworkers; its assignee if a
+    caseworker). A deadline is only ever handed to one of them."""
+    caseworker = Q(groups__name=Role.CASEWORKER.value)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__name=Role.COORDINATOR.value)
+            | (caseworker & (Q(teams=case.team_id) | Q(pk=case.assignee_id)))
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
 def servicemen_visible_to(user: AnyUser) -> QuerySet[Serviceman]:
     if is_coordinator(user):
         return Serviceman.objects.all()
@@ -443,22 +460,6 @@ def filings_visible_to(user: AnyUser) -> QuerySet[Filing]:
 def deadlines_visible_to(user: AnyUser) -> QuerySet[Deadline]:
     """Deadlines of the cases this user may see."""
     return Deadline.objects.filter(case_visibility_q(user, "case"))
-
-
-def deadline_responsible_candidates(case: Case) -> QuerySet[User]:
-    """Who can answer for a clock on this case: active staff who can see it (coordinators, the
-    case's team's caseworkers, its assignee), so a handed-over deadline never lands with someone
-    who cannot open the case."""
-    return (
-        User.objects.filter(is_active=True, is_staff=True)
-        .filter(
-            Q(groups__name=Role.COORDINATOR.value)
-            | Q(groups__name=Role.CASEWORKER.value, teams=case.team_id)
-            | Q(pk=case.assignee_id)
-        )
-        .distinct()
-        .order_by("username")
-    )
 
 
 def filing_get_for_user(*, user: AnyUser, pk: int | str) -> Filing:

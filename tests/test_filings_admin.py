@@ -907,5 +907,44 @@ def test_a_sent_filing_cannot_be_discarded(verified_client, caseworker, case):
     assert action_url(filing, "discard") not in client.get(change_url(filing)).content.decode()
     before = snapshot(filing), AuditEvent.objects.count()
     response = client.post(action_url(filing, "discard"), {}, follow=True)
-    assert "A filing that is sent cannot be discarded." in shown_messages(response)
+    assert "Only a draft can be discarded; a filing that was sent stays." in shown_messages(
+        response
+    )
     assert (snapshot(filing), AuditEvent.objects.count()) == before
+
+
+def test_only_people_who_see_the_case_can_answer_for_its_deadlines(team, caseworker):
+    from casework.selectors import cases_visible_to, users_who_see_case
+
+    administrator = UserFactory(role=Role.ADMINISTRATOR)  # no case content for this role
+    case = CaseFactory(team=team, assignee=administrator)
+    superuser, coordinator = UserFactory(is_superuser=True), UserFactory(role=Role.COORDINATOR)
+    UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()])
+    UserFactory(role=Role.CASEWORKER, teams=[team], is_active=False)
+    candidates = set(users_who_see_case(case))
+    assert candidates == {caseworker, superuser, coordinator}
+    # The same rule as cases_visible_to, read from the case's side.
+    everyone = UserFactory._meta.model.objects.all()
+    assert {u for u in everyone if cases_visible_to(u).filter(pk=case.pk).exists()} == candidates
+    deadline = sent(case, TODAY).deadlines.get(state=Deadline.State.OPEN)
+    with pytest.raises(TransitionError):
+        deadline_hand_over(deadline=deadline, responsible=administrator, actor=caseworker)
+    assert Deadline.objects.get(pk=deadline.pk).responsible == administrator
+
+
+def test_discarding_the_last_escalation_draft_lets_the_filing_be_escalated_again(caseworker, case):
+    from casework.services.filings import filing_discard, filing_escalate, filing_record_response
+
+    filing = sent(case, TODAY - timedelta(days=40))
+    filing_record_response(
+        filing=filing, actor=None, answered_on=TODAY, outcome="refused", forwarded_to=None
+    )
+    drafts = filing_escalate(filing=filing, actor=caseworker)
+    assert Filing.objects.get(pk=filing.pk).status == Filing.Status.ESCALATED
+    for number, proposed in enumerate(drafts, start=1):
+        filing_discard(filing=proposed, actor=caseworker)
+        still_escalated = number < len(drafts)
+        status = Filing.objects.get(pk=filing.pk).status
+        assert status == (Filing.Status.ESCALATED if still_escalated else Filing.Status.ANSWERED)
+    again = filing_escalate(filing=filing, actor=caseworker)
+    assert [d.office_id for d in again] == [d.office_id for d in drafts]

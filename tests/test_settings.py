@@ -86,8 +86,10 @@ def test_unreadable_secret_file_is_refused(tmp_path):
 @pytest.mark.django_db
 def test_postgresql_connections_run_without_jit():
     # Set per connection (config/settings/base.py): the dashboard's counts were slower with it.
+    from django.conf import settings
     from django.db import connection
 
+    assert "-c jit=off" in settings.DATABASES["default"]["OPTIONS"]["options"]
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)

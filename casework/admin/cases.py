@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
@@ -336,6 +337,14 @@ class CaseAdmin(AuditedModelAdmin):
         of the page's time; the rows are written out here instead. A test renders both and
         compares them, so a column added to `list_display` must be added here too.
         """
+        if changelist.is_popup or tuple(changelist.list_display) != self.list_display:
+            # A raw-id popup, or a user with bulk actions (a checkbox column): Django's own cells.
+            return [
+                format_html_join(
+                    "", "{}", ((cell,) for cell in items_for_result(changelist, c, None))
+                )
+                for c in changelist.result_list
+            ]
         # The admin's change URL is "<changelist URL><pk>/change/": reversed once, not per row.
         changelist_url = reverse("admin:casework_case_changelist", current_app=self.admin_site.name)
         preserved: dict[str, Any] = {
@@ -356,7 +365,7 @@ class CaseAdmin(AuditedModelAdmin):
                 '<td class="field-age">{}</td>',
                 add_preserved_filters(preserved, f"{changelist_url}{quote(case.pk)}/change/"),
                 case.reference,
-                self.serviceman_name(case),
+                self.serviceman_name(case) or empty,  # a family may not know his name yet
                 # The enum's label: get_FOO_display() rebuilds the choices on every call.
                 Case.Status(case.status).label,
                 Case.Priority(case.priority).label,

@@ -52,11 +52,11 @@ from casework.selectors import (
     AWAITING_RESPONSE,
     awaiting_response_deadlines_q,
     cases_visible_to,
-    deadline_responsible_candidates,
     deadlines_visible_to,
     due_soon_deadlines_q,
     filings_visible_to,
     overdue_deadlines,
+    users_who_see_case,
 )
 from casework.services.filings import (
     ANSWERABLE,
@@ -839,8 +839,9 @@ class DeadlineAdmin(AuditedModelAdmin):
             raise PermissionDenied
         change_url = reverse("admin:casework_deadline_change", args=[deadline.pk])
         data = request.POST if request.method == "POST" else None
-        form = HandOverForm(data, candidates=deadline_responsible_candidates(deadline.case))
+        form = HandOverForm(data, candidates=users_who_see_case(deadline.case))
         if data is not None and form.is_valid():
+            previous = deadline.responsible
             try:
                 deadline_hand_over(
                     deadline=deadline,
@@ -850,8 +851,9 @@ class DeadlineAdmin(AuditedModelAdmin):
             except CaseworkError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                dashboard_forget(request.user)
-                dashboard_forget(form.cleaned_data["responsible"])
+                # Whose overview numbers changed: count them again on their next view.
+                for person in {request.user, previous, form.cleaned_data["responsible"]} - {None}:
+                    dashboard_forget(person)
                 self.message_user(
                     request,
                     _("%(person)s now answers for this deadline.")

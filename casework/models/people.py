@@ -108,7 +108,12 @@ class Serviceman(models.Model):
     # Keyed hashes (casework.crypto): lookups and grouping without plaintext. The key id sits
     # beside them so a key rotation knows which rows still need re-indexing.
     # The index key and given-name table the indexes were computed with (services/people.py).
-    index_version = models.CharField(max_length=8, blank=True, editable=False)
+    index_version = models.CharField(
+        max_length=8,
+        blank=True,
+        editable=False,
+        db_column="index_key_id",  # its first name
+    )
     surname_index = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
     surname_initial_index = models.CharField(
         max_length=16, blank=True, editable=False, db_index=True

@@ -32,7 +32,7 @@ from casework.models import (
 )
 from casework.rules import calendar as engine
 from casework.rules.store import rule_for, term_rule, working_calendar_for
-from casework.selectors import deadline_responsible_candidates
+from casework.selectors import users_who_see_case
 from casework.services.audit import audit_record
 from casework.services.submissions import submitted_once
 
@@ -248,18 +248,26 @@ def filing_discard(*, filing: Filing, actor: User | None) -> str:
     """Delete a draft made by mistake; returns its reference. Audited.
 
     Only a draft: nothing was sent, so no clock ran and no authority knows of it. A filing that
-    was sent is a record of what the authority received and stays.
+    was sent is a record of what the authority received and stays. Discarding the last draft an
+    escalation proposed puts the escalated filing back, so it can be escalated again.
     """
     filing = _locked(filing)
-    _require(filing, {S.DRAFT}, _("discarded"))
+    if filing.status != S.DRAFT:
+        raise TransitionError(_("Only a draft can be discarded; a filing that was sent stays."))
     audit_record(
         actor=actor,
         action=AuditEvent.Action.DELETE,
         obj=filing,
         detail={"case": filing.case.reference, "kind": filing.kind},
     )
-    reference = filing.reference
+    reference, parent_id = filing.reference, filing.escalates_id
     filing.delete()
+    if parent_id is not None:
+        parent = _locked(Filing(pk=parent_id))
+        if parent.status == S.ESCALATED and not parent.escalations.exists():
+            refused = parent.outcome in ESCALATABLE_OUTCOMES
+            parent.status = S.ANSWERED if refused else S.OVERDUE
+            _finish(parent, actor=actor, action="escalation withdrawn", fields=["status"])
     case_next_deadline_refresh(filing.case_id)
     return reference
 
@@ -379,7 +387,7 @@ def deadline_hand_over(*, deadline: Deadline, responsible: User, actor: User | N
     )
     if locked.state not in (Deadline.State.OPEN, Deadline.State.MISSED):
         raise TransitionError(_("Only an open or missed deadline can be handed over."))
-    if not deadline_responsible_candidates(locked.case).filter(pk=responsible.pk).exists():
+    if not users_who_see_case(locked.case).filter(pk=responsible.pk).exists():
         raise TransitionError(_("That person cannot see this case, so cannot answer for it."))
     previous = locked.responsible_id
     locked.responsible = responsible

@@ -136,6 +136,9 @@ def intake_submit(*, token: str, answers: IntakeAnswers, uploads: Sequence[Uploa
     moment) fails on its unique index, rolls all of its work back and returns the receipt of the
     first. Repeats are rare, so the usual path pays no query to look for one first. Files are
     written (encrypted) before the transaction and removed again if it fails.
+
+    Call it outside any transaction (the view does): foreign keys are checked at commit, and
+    only a commit of its own lets a failure from a stale cached row be retried here.
     """
     code = access_code_new()
     stored = uploads_store(uploads)

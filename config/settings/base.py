@@ -107,10 +107,13 @@ if EMBEDDED:
 else:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     options = DATABASES["default"].setdefault("OPTIONS", {})
-    # No JIT: it compiled the dashboard's counts for ~50 ms each, more than it saved; the rest of
-    # the workload is short queries that never reach its cost threshold. Set per connection, so
-    # it needs no server change and no extra statement.
-    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        # No JIT: it compiled the dashboard's counts for ~50 ms each, more than it saved; the
+        # rest of the workload is short queries that never reach its cost threshold. Set per
+        # connection (no server change, no extra statement). PgBouncer refuses this startup
+        # option: behind one, set `jit = off` on the server and DATABASE_JIT_OPTION=false.
+        if env.bool("DATABASE_JIT_OPTION", default=True):
+            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 # Persistent connections with a health check, not Django's pool: Celery closes connections
 # around every task, and gunicorn's sync workers hold one connection each.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
