@@ -9,186 +9,665 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0001_initial'),
+        ("casework", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Exchange',
+            name="Exchange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('happened_on', models.DateField(verbose_name='date')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='description')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("happened_on", models.DateField(verbose_name="date")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=200, verbose_name="description"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'exchange',
-                'verbose_name_plural': 'exchanges',
-                'ordering': ['-happened_on'],
+                "verbose_name": "exchange",
+                "verbose_name_plural": "exchanges",
+                "ordering": ["-happened_on"],
             },
         ),
         migrations.CreateModel(
-            name='GivenNameEquivalent',
+            name="GivenNameEquivalent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.CharField(db_index=True, max_length=40, verbose_name='group')),
-                ('spelling', models.CharField(max_length=60, unique=True, verbose_name='spelling')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("group", models.CharField(db_index=True, max_length=40, verbose_name="group")),
+                ("spelling", models.CharField(max_length=60, unique=True, verbose_name="spelling")),
             ],
             options={
-                'verbose_name': 'given-name equivalent',
-                'verbose_name_plural': 'given-name equivalents',
-                'ordering': ['group', 'spelling'],
+                "verbose_name": "given-name equivalent",
+                "verbose_name_plural": "given-name equivalents",
+                "ordering": ["group", "spelling"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('view', 'view'), ('create', 'create'), ('change', 'change'), ('delete', 'delete'), ('merge', 'merge'), ('search', 'search'), ('export', 'export'), ('download', 'download'), ('login', 'login'), ('login_failed', 'failed login'), ('logout', 'logout'), ('rotate', 'key rotation')], max_length=16, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, max_length=40, verbose_name='object type')),
-                ('object_reference', models.CharField(blank=True, db_index=True, max_length=40, verbose_name='object')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "view"),
+                            ("create", "create"),
+                            ("change", "change"),
+                            ("delete", "delete"),
+                            ("merge", "merge"),
+                            ("search", "search"),
+                            ("export", "export"),
+                            ("download", "download"),
+                            ("login", "login"),
+                            ("login_failed", "failed login"),
+                            ("logout", "logout"),
+                            ("rotate", "key rotation"),
+                        ],
+                        max_length=16,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(blank=True, max_length=40, verbose_name="object type"),
+                ),
+                (
+                    "object_reference",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=40, verbose_name="object"
+                    ),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Serviceman',
+            name="Serviceman",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=casework.models.people.serviceman_reference, max_length=12, unique=True)),
-                ('surname', casework.crypto.EncryptedCharField(blank=True, max_length=100, verbose_name='surname')),
-                ('given_name', casework.crypto.EncryptedCharField(blank=True, max_length=100, verbose_name='given name')),
-                ('patronymic', casework.crypto.EncryptedCharField(blank=True, max_length=100, verbose_name='patronymic')),
-                ('birth_date', casework.crypto.EncryptedDateField(blank=True, null=True, verbose_name='date of birth')),
-                ('unit_number', casework.crypto.EncryptedCharField(blank=True, max_length=100, verbose_name='unit')),
-                ('rank', casework.crypto.EncryptedCharField(blank=True, max_length=100, verbose_name='rank')),
-                ('service_type', models.CharField(choices=[('mobilised', 'mobilised'), ('contract', 'contract'), ('conscript', 'conscript'), ('volunteer', 'volunteer'), ('unknown', 'unknown')], default='unknown', max_length=12, verbose_name='service type')),
-                ('status', models.CharField(choices=[('serving', 'serving'), ('missing', 'missing'), ('captive', 'in captivity'), ('released', 'released'), ('redeployed', 'sent back to the front'), ('hospitalised', 'in hospital'), ('discharged', 'discharged'), ('deceased', 'deceased'), ('unknown', 'unknown')], default='unknown', max_length=12, verbose_name='status')),
-                ('jurisdiction', models.CharField(choices=[('RU', 'Russia'), ('UA', 'Ukraine')], default='RU', max_length=2, verbose_name='jurisdiction')),
-                ('captured_on', casework.crypto.EncryptedDateField(blank=True, null=True, verbose_name='captured on')),
-                ('released_on', casework.crypto.EncryptedDateField(blank=True, null=True, verbose_name='released on')),
-                ('places', casework.crypto.EncryptedTextField(blank=True, verbose_name='places')),
-                ('current_location', casework.crypto.EncryptedTextField(blank=True, verbose_name='where he is now')),
-                ('health_summary', casework.crypto.EncryptedTextField(blank=True, verbose_name='health')),
-                ('index_key_id', models.CharField(blank=True, editable=False, max_length=8)),
-                ('surname_index', models.CharField(blank=True, db_index=True, editable=False, max_length=16)),
-                ('surname_initial_index', models.CharField(blank=True, db_index=True, editable=False, max_length=16)),
-                ('surname_year_index', models.CharField(blank=True, db_index=True, editable=False, max_length=16)),
-                ('unit_index', models.CharField(blank=True, db_index=True, editable=False, max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('exchange', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='casework.exchange', verbose_name='exchange')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        default=casework.models.people.serviceman_reference,
+                        max_length=12,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "surname",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=100, verbose_name="surname"
+                    ),
+                ),
+                (
+                    "given_name",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=100, verbose_name="given name"
+                    ),
+                ),
+                (
+                    "patronymic",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=100, verbose_name="patronymic"
+                    ),
+                ),
+                (
+                    "birth_date",
+                    casework.crypto.EncryptedDateField(
+                        blank=True, null=True, verbose_name="date of birth"
+                    ),
+                ),
+                (
+                    "unit_number",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=100, verbose_name="unit"
+                    ),
+                ),
+                (
+                    "rank",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=100, verbose_name="rank"
+                    ),
+                ),
+                (
+                    "service_type",
+                    models.CharField(
+                        choices=[
+                            ("mobilised", "mobilised"),
+                            ("contract", "contract"),
+                            ("conscript", "conscript"),
+                            ("volunteer", "volunteer"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="unknown",
+                        max_length=12,
+                        verbose_name="service type",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("serving", "serving"),
+                            ("missing", "missing"),
+                            ("captive", "in captivity"),
+                            ("released", "released"),
+                            ("redeployed", "sent back to the front"),
+                            ("hospitalised", "in hospital"),
+                            ("discharged", "discharged"),
+                            ("deceased", "deceased"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="unknown",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.CharField(
+                        choices=[("RU", "Russia"), ("UA", "Ukraine")],
+                        default="RU",
+                        max_length=2,
+                        verbose_name="jurisdiction",
+                    ),
+                ),
+                (
+                    "captured_on",
+                    casework.crypto.EncryptedDateField(
+                        blank=True, null=True, verbose_name="captured on"
+                    ),
+                ),
+                (
+                    "released_on",
+                    casework.crypto.EncryptedDateField(
+                        blank=True, null=True, verbose_name="released on"
+                    ),
+                ),
+                ("places", casework.crypto.EncryptedTextField(blank=True, verbose_name="places")),
+                (
+                    "current_location",
+                    casework.crypto.EncryptedTextField(blank=True, verbose_name="where he is now"),
+                ),
+                (
+                    "health_summary",
+                    casework.crypto.EncryptedTextField(blank=True, verbose_name="health"),
+                ),
+                ("index_key_id", models.CharField(blank=True, editable=False, max_length=8)),
+                (
+                    "surname_index",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=16),
+                ),
+                (
+                    "surname_initial_index",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=16),
+                ),
+                (
+                    "surname_year_index",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=16),
+                ),
+                (
+                    "unit_index",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=16),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "exchange",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="casework.exchange",
+                        verbose_name="exchange",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'serviceman',
-                'verbose_name_plural': 'servicemen',
+                "verbose_name": "serviceman",
+                "verbose_name_plural": "servicemen",
             },
         ),
         migrations.CreateModel(
-            name='Applicant',
+            name="Applicant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=casework.models.people.applicant_reference, max_length=12, unique=True)),
-                ('name', casework.crypto.EncryptedCharField(blank=True, max_length=200, verbose_name='name or how to address you')),
-                ('relationship', models.CharField(blank=True, choices=[('mother', 'mother'), ('father', 'father'), ('wife', 'wife or partner'), ('sister', 'sister'), ('brother', 'brother'), ('child', 'son or daughter'), ('other', 'other relative or friend'), ('self', 'the serviceman himself')], max_length=10, verbose_name='relationship')),
-                ('phone', casework.crypto.EncryptedCharField(blank=True, max_length=40, verbose_name='phone')),
-                ('telegram', casework.crypto.EncryptedCharField(blank=True, max_length=100, verbose_name='Telegram')),
-                ('signal', casework.crypto.EncryptedCharField(blank=True, max_length=100, verbose_name='Signal')),
-                ('email', casework.crypto.EncryptedCharField(blank=True, max_length=200, verbose_name='email')),
-                ('address', casework.crypto.EncryptedTextField(blank=True, verbose_name='postal address')),
-                ('preferred_channel', models.CharField(blank=True, choices=[('signal', 'Signal'), ('telegram', 'Telegram'), ('email', 'email'), ('phone', 'phone call'), ('sms', 'text message'), ('none', 'do not contact me; I will check the status page')], max_length=10, verbose_name='preferred channel')),
-                ('may_call', models.BooleanField(default=False, verbose_name='may we call?')),
-                ('safe_hours', casework.crypto.EncryptedCharField(blank=True, max_length=200, verbose_name='safe hours to contact')),
-                ('consent_given_at', models.DateTimeField(blank=True, null=True, verbose_name='consent given at')),
-                ('consent_collective', models.BooleanField(default=False, verbose_name='agrees to be named in a collective complaint')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('serviceman', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='applicants', to='casework.serviceman')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        default=casework.models.people.applicant_reference,
+                        max_length=12,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "name",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=200, verbose_name="name or how to address you"
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("mother", "mother"),
+                            ("father", "father"),
+                            ("wife", "wife or partner"),
+                            ("sister", "sister"),
+                            ("brother", "brother"),
+                            ("child", "son or daughter"),
+                            ("other", "other relative or friend"),
+                            ("self", "the serviceman himself"),
+                        ],
+                        max_length=10,
+                        verbose_name="relationship",
+                    ),
+                ),
+                (
+                    "phone",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=40, verbose_name="phone"
+                    ),
+                ),
+                (
+                    "telegram",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=100, verbose_name="Telegram"
+                    ),
+                ),
+                (
+                    "signal",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=100, verbose_name="Signal"
+                    ),
+                ),
+                (
+                    "email",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=200, verbose_name="email"
+                    ),
+                ),
+                (
+                    "address",
+                    casework.crypto.EncryptedTextField(blank=True, verbose_name="postal address"),
+                ),
+                (
+                    "preferred_channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("signal", "Signal"),
+                            ("telegram", "Telegram"),
+                            ("email", "email"),
+                            ("phone", "phone call"),
+                            ("sms", "text message"),
+                            ("none", "do not contact me; I will check the status page"),
+                        ],
+                        max_length=10,
+                        verbose_name="preferred channel",
+                    ),
+                ),
+                ("may_call", models.BooleanField(default=False, verbose_name="may we call?")),
+                (
+                    "safe_hours",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=200, verbose_name="safe hours to contact"
+                    ),
+                ),
+                (
+                    "consent_given_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="consent given at"),
+                ),
+                (
+                    "consent_collective",
+                    models.BooleanField(
+                        default=False, verbose_name="agrees to be named in a collective complaint"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "serviceman",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="applicants",
+                        to="casework.serviceman",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'applicant',
-                'verbose_name_plural': 'applicants',
+                "verbose_name": "applicant",
+                "verbose_name_plural": "applicants",
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('members', models.ManyToManyField(blank=True, related_name='teams', to=settings.AUTH_USER_MODEL, verbose_name='members')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="teams",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="members",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'team',
-                'verbose_name_plural': 'teams',
-                'ordering': ['name'],
+                "verbose_name": "team",
+                "verbose_name_plural": "teams",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=casework.references.new_reference, max_length=12, unique=True, verbose_name='reference')),
-                ('status', models.CharField(choices=[('new', 'new'), ('triage', 'in triage'), ('active', 'active'), ('waiting', 'waiting for an authority'), ('on_hold', 'on hold'), ('closed', 'closed')], default='new', max_length=10, verbose_name='status')),
-                ('family_status', models.CharField(choices=[('received', 'We have received your message'), ('in_progress', 'A caseworker is working on it'), ('waiting_authority', 'We are waiting for an answer from the authorities'), ('need_information', 'We need more information from you'), ('answered', 'An answer has arrived'), ('closed', 'The case is closed')], default='received', max_length=20, verbose_name='status shown to the family')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'low'), (2, 'normal'), (3, 'high'), (4, 'urgent')], default=2, verbose_name='priority')),
-                ('injured', models.BooleanField(default=False, verbose_name='injured')),
-                ('under_25', models.BooleanField(default=False, verbose_name='under 25')),
-                ('suicide_risk', models.BooleanField(default=False, verbose_name='suicide risk')),
-                ('in_captivity', models.BooleanField(default=False, verbose_name='in captivity')),
-                ('exchange_imminent', models.BooleanField(default=False, verbose_name='exchange imminent')),
-                ('needs_attention', models.BooleanField(default=False, help_text='New information from the family.', verbose_name='needs attention')),
-                ('source', models.CharField(choices=[('intake', 'intake form'), ('phone', 'phone'), ('import', 'import'), ('api', 'API')], default='intake', max_length=8, verbose_name='source')),
-                ('summary', casework.crypto.EncryptedTextField(blank=True, verbose_name='what happened')),
-                ('wishes', casework.crypto.EncryptedTextField(blank=True, verbose_name='what he and the family want')),
-                ('outcome', models.CharField(blank=True, choices=[('discharged', 'discharged'), ('leave', 'leave granted'), ('vvk_referral', 'medical board referral obtained'), ('found', 'whereabouts found'), ('advice', 'advice given'), ('no_contact', 'family stopped responding'), ('withdrawn', 'withdrawn by the family'), ('other', 'other')], max_length=14, verbose_name='outcome')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='opened')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('next_deadline', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='next deadline')),
-                ('applicant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='casework.applicant', verbose_name='applicant')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
-                ('merged_into', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='casework.case')),
-                ('serviceman', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='casework.serviceman', verbose_name='serviceman')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='casework.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        default=casework.references.new_reference,
+                        max_length=12,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "new"),
+                            ("triage", "in triage"),
+                            ("active", "active"),
+                            ("waiting", "waiting for an authority"),
+                            ("on_hold", "on hold"),
+                            ("closed", "closed"),
+                        ],
+                        default="new",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "family_status",
+                    models.CharField(
+                        choices=[
+                            ("received", "We have received your message"),
+                            ("in_progress", "A caseworker is working on it"),
+                            (
+                                "waiting_authority",
+                                "We are waiting for an answer from the authorities",
+                            ),
+                            ("need_information", "We need more information from you"),
+                            ("answered", "An answer has arrived"),
+                            ("closed", "The case is closed"),
+                        ],
+                        default="received",
+                        max_length=20,
+                        verbose_name="status shown to the family",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "low"), (2, "normal"), (3, "high"), (4, "urgent")],
+                        default=2,
+                        verbose_name="priority",
+                    ),
+                ),
+                ("injured", models.BooleanField(default=False, verbose_name="injured")),
+                ("under_25", models.BooleanField(default=False, verbose_name="under 25")),
+                ("suicide_risk", models.BooleanField(default=False, verbose_name="suicide risk")),
+                ("in_captivity", models.BooleanField(default=False, verbose_name="in captivity")),
+                (
+                    "exchange_imminent",
+                    models.BooleanField(default=False, verbose_name="exchange imminent"),
+                ),
+                (
+                    "needs_attention",
+                    models.BooleanField(
+                        default=False,
+                        help_text="New information from the family.",
+                        verbose_name="needs attention",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("intake", "intake form"),
+                            ("phone", "phone"),
+                            ("import", "import"),
+                            ("api", "API"),
+                        ],
+                        default="intake",
+                        max_length=8,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "summary",
+                    casework.crypto.EncryptedTextField(blank=True, verbose_name="what happened"),
+                ),
+                (
+                    "wishes",
+                    casework.crypto.EncryptedTextField(
+                        blank=True, verbose_name="what he and the family want"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("discharged", "discharged"),
+                            ("leave", "leave granted"),
+                            ("vvk_referral", "medical board referral obtained"),
+                            ("found", "whereabouts found"),
+                            ("advice", "advice given"),
+                            ("no_contact", "family stopped responding"),
+                            ("withdrawn", "withdrawn by the family"),
+                            ("other", "other"),
+                        ],
+                        max_length=14,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="opened"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                (
+                    "next_deadline",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="next deadline"
+                    ),
+                ),
+                (
+                    "applicant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cases",
+                        to="casework.applicant",
+                        verbose_name="applicant",
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assignee",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "serviceman",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="casework.serviceman",
+                        verbose_name="serviceman",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="casework.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
             },
         ),
         migrations.CreateModel(
-            name='TimelineEntry',
+            name="TimelineEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('note', 'note'), ('call', 'call'), ('message_in', 'message from the family'), ('message_out', 'message to the family'), ('status', 'status change'), ('document', 'document'), ('upload', 'upload'), ('intake', 'intake'), ('merge', 'merge')], default='note', max_length=12, verbose_name='kind')),
-                ('text', casework.crypto.EncryptedTextField(blank=True, verbose_name='text')),
-                ('visible_to_family', models.BooleanField(default=False, verbose_name='visible to the family')),
-                ('visible_until', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("note", "note"),
+                            ("call", "call"),
+                            ("message_in", "message from the family"),
+                            ("message_out", "message to the family"),
+                            ("status", "status change"),
+                            ("document", "document"),
+                            ("upload", "upload"),
+                            ("intake", "intake"),
+                            ("merge", "merge"),
+                        ],
+                        default="note",
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", casework.crypto.EncryptedTextField(blank=True, verbose_name="text")),
+                (
+                    "visible_to_family",
+                    models.BooleanField(default=False, verbose_name="visible to the family"),
+                ),
+                ("visible_until", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timeline",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'timeline entry',
-                'verbose_name_plural': 'timeline entries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "timeline entry",
+                "verbose_name_plural": "timeline entries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['team', 'status'], name='casework_ca_team_id_b01d05_idx'),
+            model_name="case",
+            index=models.Index(fields=["team", "status"], name="casework_ca_team_id_b01d05_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['assignee', 'status'], name='casework_ca_assigne_4a8a74_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["assignee", "status"], name="casework_ca_assigne_4a8a74_idx"
+            ),
         ),
     ]

@@ -5,20 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0003_roles_and_given_names'),
+        ("casework", "0003_roles_and_given_names"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='created_at',
-            field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False, verbose_name='opened'),
+            model_name="case",
+            name="created_at",
+            field=models.DateTimeField(
+                db_index=True,
+                default=django.utils.timezone.now,
+                editable=False,
+                verbose_name="opened",
+            ),
         ),
         migrations.AlterField(
-            model_name='timelineentry',
-            name='created_at',
-            field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False),
+            model_name="timelineentry",
+            name="created_at",
+            field=models.DateTimeField(
+                db_index=True, default=django.utils.timezone.now, editable=False
+            ),
         ),
     ]

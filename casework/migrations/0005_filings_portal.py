@@ -10,294 +10,1012 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0004_case_dates'),
+        ("casework", "0004_case_dates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JurisdictionCalendar',
+            name="JurisdictionCalendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('jurisdiction', models.CharField(choices=[('RU', 'Russia'), ('UA', 'Ukraine')], max_length=2, unique=True, verbose_name='jurisdiction')),
-                ('public_holidays_observed', models.BooleanField(default=True, verbose_name='public holidays are days off')),
-                ('published_through_year', models.PositiveIntegerField(verbose_name='official calendar published through year')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.CharField(
+                        choices=[("RU", "Russia"), ("UA", "Ukraine")],
+                        max_length=2,
+                        unique=True,
+                        verbose_name="jurisdiction",
+                    ),
+                ),
+                (
+                    "public_holidays_observed",
+                    models.BooleanField(default=True, verbose_name="public holidays are days off"),
+                ),
+                (
+                    "published_through_year",
+                    models.PositiveIntegerField(
+                        verbose_name="official calendar published through year"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar',
-                'verbose_name_plural': 'calendars',
+                "verbose_name": "calendar",
+                "verbose_name_plural": "calendars",
             },
         ),
         migrations.CreateModel(
-            name='RateCounter',
+            name="RateCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=80, unique=True)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('expires_at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=80, unique=True)),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("expires_at", models.DateTimeField(db_index=True)),
             ],
         ),
         migrations.AddField(
-            model_name='case',
-            name='access_code_hash',
+            model_name="case",
+            name="access_code_hash",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='case',
-            name='access_code_issued_at',
+            model_name="case",
+            name="access_code_issued_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='team',
-            name='receives_intake',
-            field=models.BooleanField(default=False, help_text='New family intakes land here.', verbose_name='receives new intakes'),
+            model_name="team",
+            name="receives_intake",
+            field=models.BooleanField(
+                default=False,
+                help_text="New family intakes land here.",
+                verbose_name="receives new intakes",
+            ),
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('filename', casework.crypto.EncryptedCharField(blank=True, max_length=255, verbose_name='file name')),
-                ('kind', models.CharField(max_length=8, verbose_name='type')),
-                ('size', models.PositiveIntegerField(verbose_name='size')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the original')),
-                ('source', models.CharField(choices=[('family', 'family'), ('staff', 'staff')], default='family', max_length=8)),
-                ('state', models.CharField(choices=[('pending', 'being cleaned'), ('clean', 'cleaned'), ('failed', 'could not be cleaned')], default='pending', max_length=8, verbose_name='state')),
-                ('cleaned_content_type', models.CharField(blank=True, max_length=40)),
-                ('cleaned_extension', models.CharField(blank=True, max_length=8)),
-                ('metadata_found', models.JSONField(blank=True, default=list, verbose_name='metadata found')),
-                ('failure', models.CharField(blank=True, max_length=40)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('cleaned_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='casework.case')),
-                ('timeline_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='attachments', to='casework.timelineentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "filename",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=255, verbose_name="file name"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=8, verbose_name="type")),
+                ("size", models.PositiveIntegerField(verbose_name="size")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the original")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("family", "family"), ("staff", "staff")],
+                        default="family",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "being cleaned"),
+                            ("clean", "cleaned"),
+                            ("failed", "could not be cleaned"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                ("cleaned_content_type", models.CharField(blank=True, max_length=40)),
+                ("cleaned_extension", models.CharField(blank=True, max_length=8)),
+                (
+                    "metadata_found",
+                    models.JSONField(blank=True, default=list, verbose_name="metadata found"),
+                ),
+                ("failure", models.CharField(blank=True, max_length=40)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("cleaned_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "timeline_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="attachments",
+                        to="casework.timelineentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AuthorityOffice',
+            name="AuthorityOffice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ru_unit_commander', 'RU unit commander'), ('ru_higher_commander', 'RU higher commander'), ('ru_prosecutor_garrison', 'RU garrison military prosecutor'), ('ru_prosecutor_district', 'RU district military prosecutor'), ('ru_prosecutor_main', "RU Main Military Prosecutor's Office"), ('ru_mod', 'RU Ministry of Defence'), ('ru_health_authority', 'RU regional health authority'), ('ru_ombudsman', 'RU Human Rights Commissioner'), ('ru_military_court', 'RU garrison military court'), ('ru_vvk', 'RU military medical board'), ('ua_commander', 'UA commander'), ('ua_higher_commander', 'UA next-level commander'), ('ua_mod_rights', "UA MoD directorate for servicemen's rights"), ('ua_pow_hq', 'UA Coordination Headquarters for POWs'), ('ua_ombudsman', 'UA Parliamentary Commissioner for Human Rights'), ('ua_court', 'UA administrative court')], max_length=32, verbose_name='kind')),
-                ('jurisdiction', models.CharField(choices=[('RU', 'Russia'), ('UA', 'Ukraine')], max_length=2, verbose_name='jurisdiction')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('address', models.TextField(blank=True, verbose_name='address')),
-                ('time_zone', models.CharField(default='Europe/Moscow', max_length=40, verbose_name='time zone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='casework.authorityoffice', verbose_name='parent office (for escalation)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ru_unit_commander", "RU unit commander"),
+                            ("ru_higher_commander", "RU higher commander"),
+                            ("ru_prosecutor_garrison", "RU garrison military prosecutor"),
+                            ("ru_prosecutor_district", "RU district military prosecutor"),
+                            ("ru_prosecutor_main", "RU Main Military Prosecutor's Office"),
+                            ("ru_mod", "RU Ministry of Defence"),
+                            ("ru_health_authority", "RU regional health authority"),
+                            ("ru_ombudsman", "RU Human Rights Commissioner"),
+                            ("ru_military_court", "RU garrison military court"),
+                            ("ru_vvk", "RU military medical board"),
+                            ("ua_commander", "UA commander"),
+                            ("ua_higher_commander", "UA next-level commander"),
+                            ("ua_mod_rights", "UA MoD directorate for servicemen's rights"),
+                            ("ua_pow_hq", "UA Coordination Headquarters for POWs"),
+                            ("ua_ombudsman", "UA Parliamentary Commissioner for Human Rights"),
+                            ("ua_court", "UA administrative court"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.CharField(
+                        choices=[("RU", "Russia"), ("UA", "Ukraine")],
+                        max_length=2,
+                        verbose_name="jurisdiction",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("address", models.TextField(blank=True, verbose_name="address")),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Europe/Moscow", max_length=40, verbose_name="time zone"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="casework.authorityoffice",
+                        verbose_name="parent office (for escalation)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'authority office',
-                'verbose_name_plural': 'authority offices',
-                'ordering': ['jurisdiction', 'kind', 'name'],
+                "verbose_name": "authority office",
+                "verbose_name_plural": "authority offices",
+                "ordering": ["jurisdiction", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarOverride',
+            name="CalendarOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('jurisdiction', models.CharField(choices=[('RU', 'Russia'), ('UA', 'Ukraine')], max_length=2, verbose_name='jurisdiction')),
-                ('day', models.DateField(verbose_name='day')),
-                ('is_working', models.BooleanField(verbose_name='working day')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.CharField(
+                        choices=[("RU", "Russia"), ("UA", "Ukraine")],
+                        max_length=2,
+                        verbose_name="jurisdiction",
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("is_working", models.BooleanField(verbose_name="working day")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'calendar override',
-                'verbose_name_plural': 'calendar overrides',
-                'ordering': ['-day'],
-                'constraints': [models.UniqueConstraint(fields=('jurisdiction', 'day'), name='override_day_once')],
+                "verbose_name": "calendar override",
+                "verbose_name_plural": "calendar overrides",
+                "ordering": ["-day"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("jurisdiction", "day"), name="override_day_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EscalationStep',
+            name="EscalationStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ladder', models.CharField(max_length=4, verbose_name='ladder')),
-                ('jurisdiction', models.CharField(choices=[('RU', 'Russia'), ('UA', 'Ukraine')], max_length=2, verbose_name='jurisdiction')),
-                ('position', models.PositiveIntegerField(verbose_name='step')),
-                ('from_office_kind', models.CharField(choices=[('ru_unit_commander', 'RU unit commander'), ('ru_higher_commander', 'RU higher commander'), ('ru_prosecutor_garrison', 'RU garrison military prosecutor'), ('ru_prosecutor_district', 'RU district military prosecutor'), ('ru_prosecutor_main', "RU Main Military Prosecutor's Office"), ('ru_mod', 'RU Ministry of Defence'), ('ru_health_authority', 'RU regional health authority'), ('ru_ombudsman', 'RU Human Rights Commissioner'), ('ru_military_court', 'RU garrison military court'), ('ru_vvk', 'RU military medical board'), ('ua_commander', 'UA commander'), ('ua_higher_commander', 'UA next-level commander'), ('ua_mod_rights', "UA MoD directorate for servicemen's rights"), ('ua_pow_hq', 'UA Coordination Headquarters for POWs'), ('ua_ombudsman', 'UA Parliamentary Commissioner for Human Rights'), ('ua_court', 'UA administrative court')], max_length=32, verbose_name='after a filing to')),
-                ('to_office_kind', models.CharField(choices=[('ru_unit_commander', 'RU unit commander'), ('ru_higher_commander', 'RU higher commander'), ('ru_prosecutor_garrison', 'RU garrison military prosecutor'), ('ru_prosecutor_district', 'RU district military prosecutor'), ('ru_prosecutor_main', "RU Main Military Prosecutor's Office"), ('ru_mod', 'RU Ministry of Defence'), ('ru_health_authority', 'RU regional health authority'), ('ru_ombudsman', 'RU Human Rights Commissioner'), ('ru_military_court', 'RU garrison military court'), ('ru_vvk', 'RU military medical board'), ('ua_commander', 'UA commander'), ('ua_higher_commander', 'UA next-level commander'), ('ua_mod_rights', "UA MoD directorate for servicemen's rights"), ('ua_pow_hq', 'UA Coordination Headquarters for POWs'), ('ua_ombudsman', 'UA Parliamentary Commissioner for Human Rights'), ('ua_court', 'UA administrative court')], max_length=32, verbose_name='file with')),
-                ('filing_kind', models.CharField(choices=[('raport', 'рапорт on health or leave (serviceman)'), ('discharge_raport', 'рапорт on discharge (serviceman)'), ('vvk_request', 'medical board referral request'), ('complaint', 'complaint'), ('appeal', 'appeal'), ('repeat_complaint', 'repeat complaint'), ('records_request', 'request for medical records'), ('court_claim', 'court claim')], max_length=20, verbose_name='filing kind')),
-                ('signer', models.CharField(choices=[('serviceman', 'serviceman'), ('family', 'family member')], max_length=12, verbose_name='signed by')),
-                ('trigger', models.CharField(choices=[('overdue', 'no answer by the deadline'), ('refused', 'refused or formal reply'), ('any', 'overdue or refused')], default='any', max_length=8, verbose_name='when')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('verification', models.CharField(choices=[('verified', 'verified by a lawyer'), ('sourced', 'sourced, not yet checked by a lawyer'), ('unverified', 'unverified — check with a lawyer')], default='unverified', max_length=12, verbose_name='verification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ladder", models.CharField(max_length=4, verbose_name="ladder")),
+                (
+                    "jurisdiction",
+                    models.CharField(
+                        choices=[("RU", "Russia"), ("UA", "Ukraine")],
+                        max_length=2,
+                        verbose_name="jurisdiction",
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="step")),
+                (
+                    "from_office_kind",
+                    models.CharField(
+                        choices=[
+                            ("ru_unit_commander", "RU unit commander"),
+                            ("ru_higher_commander", "RU higher commander"),
+                            ("ru_prosecutor_garrison", "RU garrison military prosecutor"),
+                            ("ru_prosecutor_district", "RU district military prosecutor"),
+                            ("ru_prosecutor_main", "RU Main Military Prosecutor's Office"),
+                            ("ru_mod", "RU Ministry of Defence"),
+                            ("ru_health_authority", "RU regional health authority"),
+                            ("ru_ombudsman", "RU Human Rights Commissioner"),
+                            ("ru_military_court", "RU garrison military court"),
+                            ("ru_vvk", "RU military medical board"),
+                            ("ua_commander", "UA commander"),
+                            ("ua_higher_commander", "UA next-level commander"),
+                            ("ua_mod_rights", "UA MoD directorate for servicemen's rights"),
+                            ("ua_pow_hq", "UA Coordination Headquarters for POWs"),
+                            ("ua_ombudsman", "UA Parliamentary Commissioner for Human Rights"),
+                            ("ua_court", "UA administrative court"),
+                        ],
+                        max_length=32,
+                        verbose_name="after a filing to",
+                    ),
+                ),
+                (
+                    "to_office_kind",
+                    models.CharField(
+                        choices=[
+                            ("ru_unit_commander", "RU unit commander"),
+                            ("ru_higher_commander", "RU higher commander"),
+                            ("ru_prosecutor_garrison", "RU garrison military prosecutor"),
+                            ("ru_prosecutor_district", "RU district military prosecutor"),
+                            ("ru_prosecutor_main", "RU Main Military Prosecutor's Office"),
+                            ("ru_mod", "RU Ministry of Defence"),
+                            ("ru_health_authority", "RU regional health authority"),
+                            ("ru_ombudsman", "RU Human Rights Commissioner"),
+                            ("ru_military_court", "RU garrison military court"),
+                            ("ru_vvk", "RU military medical board"),
+                            ("ua_commander", "UA commander"),
+                            ("ua_higher_commander", "UA next-level commander"),
+                            ("ua_mod_rights", "UA MoD directorate for servicemen's rights"),
+                            ("ua_pow_hq", "UA Coordination Headquarters for POWs"),
+                            ("ua_ombudsman", "UA Parliamentary Commissioner for Human Rights"),
+                            ("ua_court", "UA administrative court"),
+                        ],
+                        max_length=32,
+                        verbose_name="file with",
+                    ),
+                ),
+                (
+                    "filing_kind",
+                    models.CharField(
+                        choices=[
+                            ("raport", "рапорт on health or leave (serviceman)"),
+                            ("discharge_raport", "рапорт on discharge (serviceman)"),
+                            ("vvk_request", "medical board referral request"),
+                            ("complaint", "complaint"),
+                            ("appeal", "appeal"),
+                            ("repeat_complaint", "repeat complaint"),
+                            ("records_request", "request for medical records"),
+                            ("court_claim", "court claim"),
+                        ],
+                        max_length=20,
+                        verbose_name="filing kind",
+                    ),
+                ),
+                (
+                    "signer",
+                    models.CharField(
+                        choices=[("serviceman", "serviceman"), ("family", "family member")],
+                        max_length=12,
+                        verbose_name="signed by",
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("overdue", "no answer by the deadline"),
+                            ("refused", "refused or formal reply"),
+                            ("any", "overdue or refused"),
+                        ],
+                        default="any",
+                        max_length=8,
+                        verbose_name="when",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("verified", "verified by a lawyer"),
+                            ("sourced", "sourced, not yet checked by a lawyer"),
+                            ("unverified", "unverified — check with a lawyer"),
+                        ],
+                        default="unverified",
+                        max_length=12,
+                        verbose_name="verification",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'escalation step',
-                'verbose_name_plural': 'escalation steps',
-                'ordering': ['jurisdiction', 'ladder', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('ladder', 'from_office_kind', 'to_office_kind', 'filing_kind'), name='ladder_step_once')],
+                "verbose_name": "escalation step",
+                "verbose_name_plural": "escalation steps",
+                "ordering": ["jurisdiction", "ladder", "position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("ladder", "from_office_kind", "to_office_kind", "filing_kind"),
+                        name="ladder_step_once",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Filing',
+            name="Filing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=casework.models.filings.filing_reference, max_length=12, unique=True, verbose_name='reference')),
-                ('kind', models.CharField(choices=[('raport', 'рапорт on health or leave (serviceman)'), ('discharge_raport', 'рапорт on discharge (serviceman)'), ('vvk_request', 'medical board referral request'), ('complaint', 'complaint'), ('appeal', 'appeal'), ('repeat_complaint', 'repeat complaint'), ('records_request', 'request for medical records'), ('court_claim', 'court claim')], max_length=20, verbose_name='kind')),
-                ('signer', models.CharField(choices=[('serviceman', 'serviceman'), ('family', 'family member')], max_length=12, verbose_name='signed by')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('sent', 'sent'), ('registered', 'registered'), ('extended', 'extended'), ('answered', 'answered'), ('overdue', 'overdue'), ('escalated', 'escalated')], default='draft', max_length=10, verbose_name='status')),
-                ('sent_on', models.DateField(blank=True, null=True, verbose_name='sent on')),
-                ('method', models.CharField(blank=True, choices=[('registered_mail', 'registered mail'), ('e_reception', 'e-reception'), ('in_person', 'in person'), ('armiya_plus', 'Армія+')], max_length=16, verbose_name='method')),
-                ('tracking_number', casework.crypto.EncryptedCharField(blank=True, max_length=60, verbose_name='tracking number')),
-                ('received_on', models.DateField(blank=True, null=True, verbose_name='received by the authority on')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='received at (hour terms)')),
-                ('registration_number', casework.crypto.EncryptedCharField(blank=True, max_length=60, verbose_name='incoming number')),
-                ('registered_on', models.DateField(blank=True, null=True, verbose_name='registered on')),
-                ('extension_notice_on', models.DateField(blank=True, null=True, verbose_name='extension notice on')),
-                ('extensions', models.PositiveSmallIntegerField(default=0, verbose_name='extensions')),
-                ('answered_on', models.DateField(blank=True, null=True, verbose_name='answered on')),
-                ('outcome', models.CharField(blank=True, choices=[('granted', 'granted'), ('refused', 'refused'), ('formal', 'formal reply'), ('forwarded', 'forwarded to another office')], max_length=10, verbose_name='outcome')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='response due')),
-                ('due_provisional', models.BooleanField(default=False)),
-                ('board_date', models.DateField(blank=True, null=True, verbose_name='board date')),
-                ('fitness_category', models.CharField(blank=True, choices=[('А', 'А — fit'), ('Б', 'Б — fit with minor limits'), ('В', 'В — limited fit'), ('Г', 'Г — temporarily unfit'), ('Д', 'Д — not fit')], max_length=1, verbose_name='fitness category')),
-                ('conclusion', casework.crypto.EncryptedTextField(blank=True, verbose_name='board conclusion')),
-                ('notes', casework.crypto.EncryptedTextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='filings', to='casework.case')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('escalates', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='escalations', to='casework.filing', verbose_name='escalates')),
-                ('forwarded_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='casework.authorityoffice')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='filings', to='casework.authorityoffice', verbose_name='office')),
-                ('proof', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='casework.attachment', verbose_name='proof of sending')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        default=casework.models.filings.filing_reference,
+                        max_length=12,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("raport", "рапорт on health or leave (serviceman)"),
+                            ("discharge_raport", "рапорт on discharge (serviceman)"),
+                            ("vvk_request", "medical board referral request"),
+                            ("complaint", "complaint"),
+                            ("appeal", "appeal"),
+                            ("repeat_complaint", "repeat complaint"),
+                            ("records_request", "request for medical records"),
+                            ("court_claim", "court claim"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "signer",
+                    models.CharField(
+                        choices=[("serviceman", "serviceman"), ("family", "family member")],
+                        max_length=12,
+                        verbose_name="signed by",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("sent", "sent"),
+                            ("registered", "registered"),
+                            ("extended", "extended"),
+                            ("answered", "answered"),
+                            ("overdue", "overdue"),
+                            ("escalated", "escalated"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("sent_on", models.DateField(blank=True, null=True, verbose_name="sent on")),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("registered_mail", "registered mail"),
+                            ("e_reception", "e-reception"),
+                            ("in_person", "in person"),
+                            ("armiya_plus", "Армія+"),
+                        ],
+                        max_length=16,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "tracking_number",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=60, verbose_name="tracking number"
+                    ),
+                ),
+                (
+                    "received_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="received by the authority on"
+                    ),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="received at (hour terms)"
+                    ),
+                ),
+                (
+                    "registration_number",
+                    casework.crypto.EncryptedCharField(
+                        blank=True, max_length=60, verbose_name="incoming number"
+                    ),
+                ),
+                (
+                    "registered_on",
+                    models.DateField(blank=True, null=True, verbose_name="registered on"),
+                ),
+                (
+                    "extension_notice_on",
+                    models.DateField(blank=True, null=True, verbose_name="extension notice on"),
+                ),
+                (
+                    "extensions",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="extensions"),
+                ),
+                (
+                    "answered_on",
+                    models.DateField(blank=True, null=True, verbose_name="answered on"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("granted", "granted"),
+                            ("refused", "refused"),
+                            ("formal", "formal reply"),
+                            ("forwarded", "forwarded to another office"),
+                        ],
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="response due"),
+                ),
+                ("due_provisional", models.BooleanField(default=False)),
+                ("board_date", models.DateField(blank=True, null=True, verbose_name="board date")),
+                (
+                    "fitness_category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("А", "А — fit"),
+                            ("Б", "Б — fit with minor limits"),
+                            ("В", "В — limited fit"),
+                            ("Г", "Г — temporarily unfit"),
+                            ("Д", "Д — not fit"),
+                        ],
+                        max_length=1,
+                        verbose_name="fitness category",
+                    ),
+                ),
+                (
+                    "conclusion",
+                    casework.crypto.EncryptedTextField(blank=True, verbose_name="board conclusion"),
+                ),
+                ("notes", casework.crypto.EncryptedTextField(blank=True, verbose_name="notes")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="filings",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "escalates",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="escalations",
+                        to="casework.filing",
+                        verbose_name="escalates",
+                    ),
+                ),
+                (
+                    "forwarded_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="casework.authorityoffice",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="filings",
+                        to="casework.authorityoffice",
+                        verbose_name="office",
+                    ),
+                ),
+                (
+                    "proof",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="casework.attachment",
+                        verbose_name="proof of sending",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'filing',
-                'verbose_name_plural': 'filings',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "filing",
+                "verbose_name_plural": "filings",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Deadline',
+            name="Deadline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('response_due', 'response due'), ('early_check', 'early check'), ('court_limit', 'court filing limit'), ('raport_48h', '48-hour рапорт decision'), ('custom', 'custom')], max_length=14, verbose_name='kind')),
-                ('due_at', models.DateTimeField(verbose_name='due')),
-                ('state', models.CharField(choices=[('open', 'open'), ('met', 'met'), ('missed', 'missed'), ('cancelled', 'cancelled')], default='open', max_length=10, verbose_name='state')),
-                ('provisional', models.BooleanField(default=False, verbose_name='provisional calendar')),
-                ('unverified', models.BooleanField(default=False, verbose_name='unverified rule')),
-                ('basis', models.CharField(blank=True, max_length=200, verbose_name='how it was computed')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('backup_team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='casework.team')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='casework.case')),
-                ('responsible', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deadlines', to=settings.AUTH_USER_MODEL, verbose_name='responsible')),
-                ('filing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='casework.filing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("response_due", "response due"),
+                            ("early_check", "early check"),
+                            ("court_limit", "court filing limit"),
+                            ("raport_48h", "48-hour рапорт decision"),
+                            ("custom", "custom"),
+                        ],
+                        max_length=14,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="due")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "open"),
+                            ("met", "met"),
+                            ("missed", "missed"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "provisional",
+                    models.BooleanField(default=False, verbose_name="provisional calendar"),
+                ),
+                ("unverified", models.BooleanField(default=False, verbose_name="unverified rule")),
+                (
+                    "basis",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="how it was computed"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "backup_team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="casework.team",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadlines",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "responsible",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deadlines",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="responsible",
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadlines",
+                        to="casework.filing",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deadline',
-                'verbose_name_plural': 'deadlines',
-                'ordering': ['due_at'],
+                "verbose_name": "deadline",
+                "verbose_name_plural": "deadlines",
+                "ordering": ["due_at"],
             },
         ),
         migrations.CreateModel(
-            name='IntakeSubmission',
+            name="IntakeSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('access_code', casework.crypto.EncryptedCharField(blank=True, max_length=32)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='submission', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("access_code", casework.crypto.EncryptedCharField(blank=True, max_length=32)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submission",
+                        to="casework.case",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('new_intake', 'new intake'), ('deadline_reminder', 'deadline reminder'), ('family_message', 'new information from a family')], max_length=20)),
-                ('dedupe_key', models.CharField(max_length=120, unique=True)),
-                ('state', models.CharField(choices=[('pending', 'pending'), ('sent', 'sent'), ('failed', 'failed')], default='pending', max_length=8)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='casework.case')),
-                ('deadline', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='casework.deadline')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("new_intake", "new intake"),
+                            ("deadline_reminder", "deadline reminder"),
+                            ("family_message", "new information from a family"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("dedupe_key", models.CharField(max_length=120, unique=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "pending"), ("sent", "sent"), ("failed", "failed")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "deadline",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="casework.deadline",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ResponseRule',
+            name="ResponseRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(verbose_name='code')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('jurisdiction', models.CharField(choices=[('RU', 'Russia'), ('UA', 'Ukraine')], max_length=2, verbose_name='jurisdiction')),
-                ('office_kinds', models.JSONField(blank=True, default=list, verbose_name='office kinds')),
-                ('filing_kinds', models.JSONField(blank=True, default=list, verbose_name='filing kinds')),
-                ('unit', models.CharField(choices=[('calendar_days', 'calendar days'), ('working_days', 'working days'), ('hours', 'hours'), ('months', 'months')], max_length=14, verbose_name='unit')),
-                ('amount', models.PositiveIntegerField(verbose_name='term')),
-                ('start_from', models.CharField(choices=[('registration', 'registration by the authority'), ('receipt', 'receipt by the authority')], max_length=12, verbose_name='counts from')),
-                ('registration_lag_days', models.PositiveIntegerField(default=0, verbose_name='days from receipt to assumed registration')),
-                ('ceiling_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='ceiling (days)')),
-                ('extension_amount', models.PositiveIntegerField(default=0, verbose_name='extension')),
-                ('extension_unit', models.CharField(choices=[('calendar_days', 'calendar days'), ('working_days', 'working days'), ('hours', 'hours'), ('months', 'months')], default='calendar_days', max_length=14, verbose_name='extension unit')),
-                ('max_extensions', models.PositiveIntegerField(default=0, verbose_name='extensions allowed')),
-                ('early_check_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='early check (days)')),
-                ('roll_forward', models.BooleanField(default=True, verbose_name='a term ending on a day off moves forward')),
-                ('who_may_file', models.CharField(choices=[('anyone', 'anyone, including family'), ('serviceman', 'the serviceman only')], default='anyone', max_length=12, verbose_name='who may file')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid to')),
-                ('source', models.TextField(blank=True, verbose_name='source')),
-                ('verification', models.CharField(choices=[('verified', 'verified by a lawyer'), ('sourced', 'sourced, not yet checked by a lawyer'), ('unverified', 'unverified — check with a lawyer')], default='unverified', max_length=12, verbose_name='verification')),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(verbose_name="code")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "jurisdiction",
+                    models.CharField(
+                        choices=[("RU", "Russia"), ("UA", "Ukraine")],
+                        max_length=2,
+                        verbose_name="jurisdiction",
+                    ),
+                ),
+                (
+                    "office_kinds",
+                    models.JSONField(blank=True, default=list, verbose_name="office kinds"),
+                ),
+                (
+                    "filing_kinds",
+                    models.JSONField(blank=True, default=list, verbose_name="filing kinds"),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("calendar_days", "calendar days"),
+                            ("working_days", "working days"),
+                            ("hours", "hours"),
+                            ("months", "months"),
+                        ],
+                        max_length=14,
+                        verbose_name="unit",
+                    ),
+                ),
+                ("amount", models.PositiveIntegerField(verbose_name="term")),
+                (
+                    "start_from",
+                    models.CharField(
+                        choices=[
+                            ("registration", "registration by the authority"),
+                            ("receipt", "receipt by the authority"),
+                        ],
+                        max_length=12,
+                        verbose_name="counts from",
+                    ),
+                ),
+                (
+                    "registration_lag_days",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="days from receipt to assumed registration"
+                    ),
+                ),
+                (
+                    "ceiling_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="ceiling (days)"
+                    ),
+                ),
+                (
+                    "extension_amount",
+                    models.PositiveIntegerField(default=0, verbose_name="extension"),
+                ),
+                (
+                    "extension_unit",
+                    models.CharField(
+                        choices=[
+                            ("calendar_days", "calendar days"),
+                            ("working_days", "working days"),
+                            ("hours", "hours"),
+                            ("months", "months"),
+                        ],
+                        default="calendar_days",
+                        max_length=14,
+                        verbose_name="extension unit",
+                    ),
+                ),
+                (
+                    "max_extensions",
+                    models.PositiveIntegerField(default=0, verbose_name="extensions allowed"),
+                ),
+                (
+                    "early_check_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="early check (days)"
+                    ),
+                ),
+                (
+                    "roll_forward",
+                    models.BooleanField(
+                        default=True, verbose_name="a term ending on a day off moves forward"
+                    ),
+                ),
+                (
+                    "who_may_file",
+                    models.CharField(
+                        choices=[
+                            ("anyone", "anyone, including family"),
+                            ("serviceman", "the serviceman only"),
+                        ],
+                        default="anyone",
+                        max_length=12,
+                        verbose_name="who may file",
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid to")),
+                ("source", models.TextField(blank=True, verbose_name="source")),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("verified", "verified by a lawyer"),
+                            ("sourced", "sourced, not yet checked by a lawyer"),
+                            ("unverified", "unverified — check with a lawyer"),
+                        ],
+                        default="unverified",
+                        max_length=12,
+                        verbose_name="verification",
+                    ),
+                ),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response rule',
-                'verbose_name_plural': 'response rules',
-                'ordering': ['jurisdiction', 'code', '-version'],
+                "verbose_name": "response rule",
+                "verbose_name_plural": "response rules",
+                "ordering": ["jurisdiction", "code", "-version"],
             },
         ),
         migrations.AddField(
-            model_name='filing',
-            name='rule',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='filings', to='casework.responserule'),
+            model_name="filing",
+            name="rule",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="filings",
+                to="casework.responserule",
+            ),
         ),
         migrations.AddField(
-            model_name='deadline',
-            name='rule',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deadlines', to='casework.responserule'),
+            model_name="deadline",
+            name="rule",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="deadlines",
+                to="casework.responserule",
+            ),
         ),
         migrations.AddIndex(
-            model_name='attachment',
-            index=models.Index(fields=['state', 'created_at'], name='casework_at_state_836e13_idx'),
+            model_name="attachment",
+            index=models.Index(fields=["state", "created_at"], name="casework_at_state_836e13_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['state', 'created_at'], name='casework_no_state_8ba86f_idx'),
+            model_name="notification",
+            index=models.Index(fields=["state", "created_at"], name="casework_no_state_8ba86f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='responserule',
-            constraint=models.UniqueConstraint(fields=('code', 'version'), name='rule_code_version'),
+            model_name="responserule",
+            constraint=models.UniqueConstraint(
+                fields=("code", "version"), name="rule_code_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='filing',
-            index=models.Index(fields=['case', 'status'], name='casework_fi_case_id_259d4d_idx'),
+            model_name="filing",
+            index=models.Index(fields=["case", "status"], name="casework_fi_case_id_259d4d_idx"),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['state', 'due_at'], name='casework_de_state_6281d2_idx'),
+            model_name="deadline",
+            index=models.Index(fields=["state", "due_at"], name="casework_de_state_6281d2_idx"),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['case', 'state', 'due_at'], name='casework_de_case_id_4a0567_idx'),
+            model_name="deadline",
+            index=models.Index(
+                fields=["case", "state", "due_at"], name="casework_de_case_id_4a0567_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['responsible', 'state', 'due_at'], name='casework_de_respons_27ddc0_idx'),
+            model_name="deadline",
+            index=models.Index(
+                fields=["responsible", "state", "due_at"], name="casework_de_respons_27ddc0_idx"
+            ),
         ),
     ]

@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0008_role_groups'),
+        ("casework", "0008_role_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.OrderBy(models.F('priority'), descending=True), models.OrderBy(models.F('next_deadline')), name='case_triage_order'),
+            model_name="case",
+            index=models.Index(
+                models.OrderBy(models.F("priority"), descending=True),
+                models.OrderBy(models.F("next_deadline")),
+                name="case_triage_order",
+            ),
         ),
     ]

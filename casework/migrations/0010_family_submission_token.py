@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0009_case_triage_order'),
+        ("casework", "0009_case_triage_order"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='timelineentry',
-            name='submission_token',
-            field=models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True),
+            model_name="timelineentry",
+            name="submission_token",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, null=True, unique=True
+            ),
         ),
     ]

@@ -4,30 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0010_family_submission_token'),
+        ("casework", "0010_family_submission_token"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='exchange',
-            name='submission_token',
-            field=models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True),
+            model_name="exchange",
+            name="submission_token",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, null=True, unique=True
+            ),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='submission_token',
-            field=models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True),
+            model_name="filing",
+            name="submission_token",
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, null=True, unique=True
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='claimed_at',
+            model_name="notification",
+            name="claimed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='state',
-            field=models.CharField(choices=[('pending', 'pending'), ('sending', 'sending'), ('sent', 'sent'), ('failed', 'failed')], default='pending', max_length=8),
+            model_name="notification",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "pending"),
+                    ("sending", "sending"),
+                    ("sent", "sent"),
+                    ("failed", "failed"),
+                ],
+                default="pending",
+                max_length=8,
+            ),
         ),
     ]
