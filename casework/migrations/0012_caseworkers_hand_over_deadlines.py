@@ -1,14 +1,37 @@
-"""Re-sync the role groups: caseworkers may now hand a deadline to a colleague."""
+"""Caseworkers may now hand a deadline to a colleague: give their group `change_deadline`.
+
+Frozen to this one permission (not a re-sync of casework/roles.py), so replaying the migration
+later neither applies a newer matrix nor drops permissions an organisation added by hand.
+"""
 
 from django.db import migrations
 
+GROUP, APP, CODENAME = "Caseworker", "casework", "change_deadline"
+
+
+def _permission(apps):
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions of models created earlier in the same run do not exist yet in a migration.
+    app_config = apps.get_app_config(APP)
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    permission_model = apps.get_model("auth", "Permission")
+    return permission_model.objects.get(content_type__app_label=APP, codename=CODENAME)
+
 
 def forwards(apps, schema_editor):
-    from casework.roles import sync_role_groups
+    group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=GROUP)
+    group.permissions.add(_permission(apps))
 
-    sync_role_groups(apps)
+
+def backwards(apps, schema_editor):
+    group = apps.get_model("auth", "Group").objects.filter(name=GROUP).first()
+    if group is not None:
+        group.permissions.remove(_permission(apps))
 
 
 class Migration(migrations.Migration):
     dependencies = [("casework", "0011_review_tokens")]
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(forwards, backwards)]
