@@ -841,6 +841,8 @@ def test_a_caseworker_hands_a_deadline_to_a_team_colleague(verified_client, case
     assert f'href="{hand_over_url(deadline)}"' in client.get(change_url(deadline)).content.decode()
     page = client.get(hand_over_url(deadline)).content.decode()
     assert "colleague" in page and "stranger" not in page  # only who can open the case
+    assert '<form method="post" novalidate id="hand-over-form">' in page
+    assert 'value="Hand over"' in page and f'<a href="{change_url(deadline)}">' in page
 
     response = client.post(hand_over_url(deadline), {"responsible": colleague.pk}, follow=True)
     deadline.refresh_from_db()
