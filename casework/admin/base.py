@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views.decorators.debug import sensitive_post_parameters
@@ -152,7 +153,29 @@ class AuditedModelAdmin(admin.ModelAdmin):
         # Reached only for an object the user may see; a missing one redirects before this.
         if self.audit_views and change and obj is not None and request.method == "GET":
             self.record_view(request, obj)
+        if obj is not None:
+            context.update(self.change_page_extra(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def change_page_extra(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """What a subclass shows on an existing object's page beside the form."""
+        return {}
 
     def record_view(self, request: HttpRequest, obj: Any) -> None:
         record_view_audit(obj=obj, actor=request.user)
+
+    def page(
+        self, request: HttpRequest, template: str, title: Any, **context: Any
+    ) -> TemplateResponse:
+        """One of this admin's own pages (a form, a confirmation), framed like the admin's."""
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "subtitle": None,
+                "opts": self.opts,
+                **context,
+            },
+        )

@@ -20,7 +20,6 @@ from django.db import models
 from django.db.models import F, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -427,37 +426,27 @@ class CaseAdmin(AuditedModelAdmin):
     def record_view(self, request: HttpRequest, obj: Case) -> None:
         case_view_record(case=obj, actor=request.user)
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: models.Model | None = None,
-    ) -> HttpResponse:
-        if isinstance(obj, Case):
-            duplicates = case_duplicates_for_user(user=request.user, case=obj)
-            context.update(
-                serviceman=obj.serviceman,
-                applicants=case_applicants_for_user(user=request.user, case=obj),
-                duplicates=duplicates,
-                candidates=[
-                    (candidate, [MATCH_REASONS.get(reason, reason) for reason in candidate.reasons])
-                    for candidate in duplicates.candidates
-                ],
-                may_merge=self.may_merge(request),
-                merge_url=reverse("admin:casework_case_merge", args=[obj.pk]),
-                attachments=[
-                    (attachment, describe_found(attachment.metadata_found))
-                    for attachment in obj.attachments.order_by("created_at", "pk")
-                ],
-                family_url=reverse("admin:casework_case_family", args=[obj.pk]),
-                family_token=submission_token_new(),  # the message form's one-time token
-                may_manage_code=is_coordinator(request.user),
-                has_access_code=bool(obj.access_code_hash),
-            )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def change_page_extra(self, request: HttpRequest, obj: Case) -> dict[str, Any]:
+        duplicates = case_duplicates_for_user(user=request.user, case=obj)
+        return {
+            "serviceman": obj.serviceman,
+            "applicants": case_applicants_for_user(user=request.user, case=obj),
+            "duplicates": duplicates,
+            "candidates": [
+                (candidate, [MATCH_REASONS.get(reason, reason) for reason in candidate.reasons])
+                for candidate in duplicates.candidates
+            ],
+            "may_merge": self.may_merge(request),
+            "merge_url": reverse("admin:casework_case_merge", args=[obj.pk]),
+            "attachments": [
+                (attachment, describe_found(attachment.metadata_found))
+                for attachment in obj.attachments.order_by("created_at", "pk")
+            ],
+            "family_url": reverse("admin:casework_case_family", args=[obj.pk]),
+            "family_token": submission_token_new(),  # the message form's one-time token
+            "may_manage_code": is_coordinator(request.user),
+            "has_access_code": bool(obj.access_code_hash),
+        }
 
     def may_merge(self, request: HttpRequest) -> bool:
         return is_coordinator(request.user) and self.has_change_permission(request)
@@ -493,14 +482,13 @@ class CaseAdmin(AuditedModelAdmin):
                 case_search_record(actor=request.user, result_count=len(results))
         else:
             form = NameSearchForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Search by name"),
-            "opts": self.opts,
-            "form": form,
-            "results": results,
-        }
-        return TemplateResponse(request, "admin/casework/case/name_search.html", context)
+        return self.page(
+            request,
+            "admin/casework/case/name_search.html",
+            _("Search by name"),
+            form=form,
+            results=results,
+        )
 
     @method_decorator(sensitive_post_parameters("text"))
     @method_decorator(csrf_protect)
@@ -538,16 +526,15 @@ class CaseAdmin(AuditedModelAdmin):
             self.message_user(request, _("The access code no longer works."), messages.WARNING)
             return HttpResponseRedirect(change_url)
         code = access_code_reissue(case=case, actor=actor)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("New access code"),
-            "opts": self.opts,
-            "original": case,
-            "code": access_code_format(code),
-            "change_url": change_url,
-        }
         # admin_view's never_cache marks this page no-store: the code is not kept anywhere.
-        return TemplateResponse(request, "admin/casework/case/new_code.html", context)
+        return self.page(
+            request,
+            "admin/casework/case/new_code.html",
+            _("New access code"),
+            original=case,
+            code=access_code_format(code),
+            change_url=change_url,
+        )
 
     @method_decorator(csrf_protect)
     def merge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -574,17 +561,16 @@ class CaseAdmin(AuditedModelAdmin):
                 other = serviceman_get_for_user(user=request.user, pk=other_pk)
             if not form.cleaned_data["confirm"]:
                 # Merging cannot be undone: a second, explicit step (no script needed).
-                context = {
-                    **self.admin_site.each_context(request),
-                    "title": _("Confirm the merge"),
-                    "opts": self.opts,
-                    "original": case,
-                    "kind": kind,
-                    "other": other,
-                    "merge_url": request.path,
-                    "change_url": change_url,
-                }
-                return TemplateResponse(request, "admin/casework/case/merge_confirm.html", context)
+                return self.page(
+                    request,
+                    "admin/casework/case/merge_confirm.html",
+                    _("Confirm the merge"),
+                    original=case,
+                    kind=kind,
+                    other=other,
+                    merge_url=request.path,
+                    change_url=change_url,
+                )
             if kind == MergeForm.KIND_CASE:
                 case_merge(survivor=case, merged=other, actor=acting_user(request))
             else:

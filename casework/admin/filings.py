@@ -18,10 +18,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -610,36 +608,26 @@ class FilingAdmin(AuditedModelAdmin):
 
     # --- The filing page: next steps, advice, its clocks and the filings it led to
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> HttpResponse:
-        if isinstance(obj, Filing):
-            context.update(
-                filing_actions=offered_actions(obj) if self.may_act(request, obj) else [],
-                vvk_advice=vvk_advice(obj),
-                deadlines=[
-                    (deadline, deadline_due(deadline))
-                    for deadline in with_published_year(
-                        deadlines_visible_to(request.user)
-                        .filter(filing=obj)
-                        .select_related("filing__office", "rule", "responsible")
-                        .order_by("due_at", "pk"),
-                        "filing__office__jurisdiction",
-                    )
-                ],
-                escalations=filings_visible_to(request.user)
-                .filter(escalates=obj)
-                .select_related("office")
-                .defer(*FILING_ENCRYPTED)
-                .order_by("pk"),
-            )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def change_page_extra(self, request: HttpRequest, obj: Filing) -> dict[str, Any]:
+        return {
+            "filing_actions": offered_actions(obj) if self.may_act(request, obj) else [],
+            "vvk_advice": vvk_advice(obj),
+            "deadlines": [
+                (deadline, deadline_due(deadline))
+                for deadline in with_published_year(
+                    deadlines_visible_to(request.user)
+                    .filter(filing=obj)
+                    .select_related("filing__office", "rule", "responsible")
+                    .order_by("due_at", "pk"),
+                    "filing__office__jurisdiction",
+                )
+            ],
+            "escalations": filings_visible_to(request.user)
+            .filter(escalates=obj)
+            .select_related("office")
+            .defer(*FILING_ENCRYPTED)
+            .order_by("pk"),
+        }
 
     # --- Custom views: creating a draft, and one page per transition
 
@@ -653,21 +641,6 @@ class FilingAdmin(AuditedModelAdmin):
             ),
             *super().get_urls(),
         ]
-
-    def _page(
-        self, request: HttpRequest, template: str, title: Any, **context: Any
-    ) -> TemplateResponse:
-        return TemplateResponse(
-            request,
-            template,
-            {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "subtitle": None,
-                "opts": self.opts,
-                **context,
-            },
-        )
 
     @method_decorator(sensitive_post_parameters("notes"))
     def add_view(
@@ -707,7 +680,7 @@ class FilingAdmin(AuditedModelAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:casework_filing_change", args=[filing.pk])
                 )
-        return self._page(request, "admin/casework/filing/create.html", _("New filing"), form=form)
+        return self.page(request, "admin/casework/filing/create.html", _("New filing"), form=form)
 
     @method_decorator(sensitive_post_parameters())
     def action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
@@ -739,7 +712,7 @@ class FilingAdmin(AuditedModelAdmin):
             proposals = [
                 {"step": step, "office": office} for step, office in escalation_targets(filing)
             ]
-        return self._page(
+        return self.page(
             request,
             "admin/casework/filing/action.html",
             spec.label,
@@ -817,17 +790,8 @@ class DeadlineAdmin(AuditedModelAdmin):
             *super().get_urls(),
         ]
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: models.Model | None = None,
-    ) -> HttpResponse:
-        context["may_hand_over"] = isinstance(obj, Deadline) and self.may_hand_over(request, obj)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def change_page_extra(self, request: HttpRequest, obj: Deadline) -> dict[str, Any]:
+        return {"may_hand_over": self.may_hand_over(request, obj)}
 
     def hand_over_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET: who could answer for this clock instead. POST: `deadline_hand_over`."""
@@ -861,19 +825,14 @@ class DeadlineAdmin(AuditedModelAdmin):
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(change_url)
-        return TemplateResponse(
+        return self.page(
             request,
             "admin/casework/deadline/hand_over.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Hand over a deadline"),
-                "subtitle": None,
-                "opts": self.opts,
-                "original": deadline,
-                "due": deadline_due(deadline),
-                "form": form,
-                "change_url": change_url,
-            },
+            _("Hand over a deadline"),
+            original=deadline,
+            due=deadline_due(deadline),
+            form=form,
+            change_url=change_url,
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -317,27 +317,16 @@ class ResponseRuleAdmin(AuditedModelAdmin):
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(request.path)
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> HttpResponse:
-        if obj is not None and isinstance(obj, ResponseRule):
-            frozen = self.is_frozen(obj)
-            context.update(
-                may_edit_rules=self.may_edit_rules(request),
-                frozen=frozen,
-                used=rule_is_used(obj),
-                newer=ResponseRule.objects.filter(code=obj.code, version__gt=obj.version)
-                .order_by("version")
-                .last(),
-                waiting=_waiting_count(obj),
-            )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def change_page_extra(self, request: HttpRequest, obj: ResponseRule) -> dict[str, Any]:
+        return {
+            "may_edit_rules": self.may_edit_rules(request),
+            "frozen": self.is_frozen(obj),
+            "used": rule_is_used(obj),
+            "newer": ResponseRule.objects.filter(code=obj.code, version__gt=obj.version)
+            .order_by("version")
+            .last(),
+            "waiting": _waiting_count(obj),
+        }
 
     # --- Custom views: new version, verification, preview and apply
 
@@ -371,15 +360,11 @@ class ResponseRuleAdmin(AuditedModelAdmin):
             raise PermissionDenied
         return rule, None
 
-    def _context(self, request: HttpRequest, rule: ResponseRule, title: Any) -> dict[str, Any]:
-        return {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "subtitle": None,
-            "opts": self.opts,
-            "original": rule,
-            "change_url": reverse("admin:casework_responserule_change", args=[rule.pk]),
-        }
+    def _rule_page(
+        self, request: HttpRequest, template: str, rule: ResponseRule, title: Any, **context: Any
+    ) -> TemplateResponse:
+        change_url = reverse("admin:casework_responserule_change", args=[rule.pk])
+        return self.page(request, template, title, original=rule, change_url=change_url, **context)
 
     def new_version_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The rule's terms in a form; saving creates the next version, then the preview."""
@@ -411,13 +396,15 @@ class ResponseRuleAdmin(AuditedModelAdmin):
                     reverse("admin:casework_responserule_apply", args=[new.pk])
                 )
         fieldsets = _without(RULE_FIELDSETS, {"code", "version", "verified_by", "verified_at"})
-        context = {
-            **self._context(request, base, _("New version of %(rule)s") % {"rule": base.code}),
-            "adminform": helpers.AdminForm(form, fieldsets, {}),
-            "form": form,
-            "errors": helpers.AdminErrorList(form, []),
-        }
-        return TemplateResponse(request, "admin/casework/responserule/new_version.html", context)
+        return self._rule_page(
+            request,
+            "admin/casework/responserule/new_version.html",
+            base,
+            _("New version of %(rule)s") % {"rule": base.code},
+            adminform=helpers.AdminForm(form, fieldsets, {}),
+            form=form,
+            errors=helpers.AdminErrorList(form, []),
+        )
 
     def verify_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Record that a lawyer checked this version (POST only)."""
@@ -469,16 +456,18 @@ class ResponseRuleAdmin(AuditedModelAdmin):
             }
             for move in moves
         ]
-        context = {
-            **self._context(request, rule, _("Preview and apply %(rule)s") % {"rule": rule}),
-            "rows": [row for row in rows if row["moves"]],
-            "unchanged_count": sum(1 for row in rows if not row["moves"]),
-            "total": len(rows),
-            "newer": ResponseRule.objects.filter(code=rule.code, version__gt=rule.version)
+        return self._rule_page(
+            request,
+            "admin/casework/responserule/apply.html",
+            rule,
+            _("Preview and apply %(rule)s") % {"rule": rule},
+            rows=[row for row in rows if row["moves"]],
+            unchanged_count=sum(1 for row in rows if not row["moves"]),
+            total=len(rows),
+            newer=ResponseRule.objects.filter(code=rule.code, version__gt=rule.version)
             .order_by("version")
             .last(),
-        }
-        return TemplateResponse(request, "admin/casework/responserule/apply.html", context)
+        )
 
 
 def _waiting_count(rule: ResponseRule) -> int:

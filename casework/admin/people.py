@@ -12,7 +12,6 @@ from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -185,14 +184,9 @@ class ExchangeAdmin(AuditedModelAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:casework_exchange_change", args=[exchange_id])
                 )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Record an exchange"),
-            "subtitle": None,
-            "opts": self.opts,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/casework/exchange/record.html", context)
+        return self.page(
+            request, "admin/casework/exchange/record.html", _("Record an exchange"), form=form
+        )
 
     def _report(
         self, request: HttpRequest, *, woken: list[str], visible: list[str], asked: list[str]
