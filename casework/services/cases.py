@@ -6,6 +6,7 @@ Audit rows name fields and count results; they never carry a value, a name or a 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
@@ -97,9 +98,12 @@ def timeline_entry_add(
     kind: str,
     text: str,
     visible_to_family: bool = False,
+    visible_for: timedelta | None = None,
     token: str | None = None,
 ) -> TimelineEntry:
     """Add a note, call or message written by `actor`; other kinds belong to other services.
+
+    A message for the family may be shown only `visible_for` (it then expires on the status page).
 
     With a one-time `token` (a form's, or an API idempotency key), a repeat adds nothing and
     returns the first entry.
@@ -108,20 +112,26 @@ def timeline_entry_add(
         raise ValueError(f"timeline entries of kind {kind!r} are not written by hand")
 
     def add(token: str | None) -> TimelineEntry:  # in submitted_once's transaction
+        now = timezone.now()
         entry = TimelineEntry.objects.create(
             case=case,
             kind=kind,
             text=text,
             visible_to_family=visible_to_family,
+            visible_until=now + visible_for if visible_for else None,
+            created_at=now,
             author=actor,
             submission_token=token,
         )
+        detail: dict[str, object] = {"entry": entry.pk, "kind": kind}
+        if visible_to_family:
+            detail["visible_to_family"] = True
         audit_record(
             actor=actor,
             action=AuditEvent.Action.CREATE,
             obj=entry,
             reference=case.reference,
-            detail={"entry": entry.pk, "kind": kind},
+            detail=detail,
         )
         return entry
 

@@ -25,6 +25,7 @@ from casework.services.attachments import (
     uploads_store,
 )
 from casework.services.audit import audit_record
+from casework.services.cases import timeline_entry_add
 from casework.services.notifications import notifications_queue
 from casework.services.submissions import submitted_once
 
@@ -123,31 +124,15 @@ def family_message_post(
     With the form's one-time `token`, a repeat posts nothing and returns the first message.
     """
 
-    def post(token: str | None) -> TimelineEntry:  # in submitted_once's transaction
-        now = timezone.now()
-        entry = TimelineEntry.objects.create(
-            case=case,
-            kind=TimelineEntry.Kind.MESSAGE_OUT,
-            text=text,
-            visible_to_family=True,
-            visible_until=now + timedelta(days=settings.FAMILY_MESSAGE_DAYS),
-            author=actor,
-            created_at=now,
-            submission_token=token,
-        )
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.CREATE,
-            obj=entry,
-            reference=case.reference,
-            detail={"entry": entry.pk, "kind": entry.kind, "visible_to_family": True},
-        )
-        return entry
-
-    entry, _created = submitted_once(
-        TimelineEntry, token=token, create=post, case=case, author=actor
+    return timeline_entry_add(
+        case=case,
+        actor=actor,
+        kind=TimelineEntry.Kind.MESSAGE_OUT,
+        text=text,
+        visible_to_family=True,
+        visible_for=timedelta(days=settings.FAMILY_MESSAGE_DAYS),
+        token=token,
     )
-    return entry
 
 
 @transaction.atomic
