@@ -86,12 +86,23 @@ def reference_normalise(text: str) -> str:
 # --- Coordinators: revoke and reissue ---------------------------------------------------------
 
 
-@transaction.atomic
 def access_code_reissue(*, case: Case, actor: User) -> str:
     """Give the case a new code and return it (shown once); the old code and its sessions end."""
-    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     code = access_code_new()
-    case.access_code_hash, case.access_code_issued_at = access_code_hash(code), timezone.now()
+    _code_replace(case=case, actor=actor, code_hash=access_code_hash(code), what="reissued")
+    return code
+
+
+def access_code_revoke(*, case: Case, actor: User) -> Case:
+    """Withdraw the case's code: nobody can open its status page until a new one is issued."""
+    return _code_replace(case=case, actor=actor, code_hash="", what="revoked")
+
+
+@transaction.atomic
+def _code_replace(*, case: Case, actor: User, code_hash: str, what: str) -> Case:
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+    case.access_code_hash = code_hash
+    case.access_code_issued_at = timezone.now() if code_hash else None
     case.save(update_fields=["access_code_hash", "access_code_issued_at", "updated_at"])
     # A receipt not yet confirmed must not show the old code again.
     IntakeSubmission.objects.filter(case=case).update(access_code="")
@@ -99,23 +110,7 @@ def access_code_reissue(*, case: Case, actor: User) -> str:
         actor=actor,
         action=AuditEvent.Action.CHANGE,
         obj=case,
-        detail={"fields": ["access_code"], "access_code": "reissued"},
-    )
-    return code
-
-
-@transaction.atomic
-def access_code_revoke(*, case: Case, actor: User) -> Case:
-    """Withdraw the case's code: nobody can open its status page until a new one is issued."""
-    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
-    case.access_code_hash, case.access_code_issued_at = "", None
-    case.save(update_fields=["access_code_hash", "access_code_issued_at", "updated_at"])
-    IntakeSubmission.objects.filter(case=case).update(access_code="")
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CHANGE,
-        obj=case,
-        detail={"fields": ["access_code"], "access_code": "revoked"},
+        detail={"fields": ["access_code"], "access_code": what},
     )
     return case
 
