@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from django.db.models import Q, QuerySet
 
@@ -102,10 +102,11 @@ class GivenNameTable(dict[str, str]):
     """Skeleton of every listed spelling -> its group, with a digest of the whole table: the
     digest is part of each serviceman's index version, so editing the table re-indexes them."""
 
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
-        super().__init__(pairs)
+    @cached_property
+    def digest(self) -> str:
+        # Only indexing asks (a search never does), so it is computed on first use.
         table = json.dumps(sorted(self.items()), ensure_ascii=False)
-        self.digest = hashlib.sha256(table.encode()).hexdigest()[:16]
+        return hashlib.sha256(table.encode()).hexdigest()[:16]
 
 
 def given_name_groups() -> GivenNameTable:
