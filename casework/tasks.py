@@ -67,6 +67,26 @@ def send_notifications(self, *, notification_ids: list[int]) -> None:  # type: i
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
 
 
+@shared_task(name="casework.tasks.send_pending_notifications")
+def send_pending_notifications() -> None:
+    from casework.services.notifications import (
+        SEND_BATCH,
+        NotificationDeliveryError,
+        notifications_send,
+        notifications_untried,
+    )
+
+    ids = notifications_untried()
+    try:
+        notifications_send(notification_ids=ids)
+    except NotificationDeliveryError:
+        # The mail server refused some: those go to the task that retries with a growing pause
+        # (a sender woken every few seconds would spend their attempts within a minute).
+        send_notifications.apply_async(kwargs={"notification_ids": ids}, countdown=120)
+    if len(ids) == SEND_BATCH:
+        send_pending_notifications.delay()  # more are waiting
+
+
 @shared_task(name="casework.tasks.reindex_servicemen")
 def reindex_servicemen() -> None:
     from casework.services.keys import servicemen_reindex

@@ -211,3 +211,105 @@ def test_a_digest_whose_sender_died_is_resent_only_after_its_claim_lapses(
     with django_capture_on_commit_callbacks(execute=True):
         deadlines_sweep()
     assert len(real_smtp.messages) == 1 and states(user) == {"sent"}
+
+
+# --- Waking the sender: the rows are the queue ----------------------------------------------
+
+
+def test_the_woken_sender_sends_untried_notices_only(settings):
+    from casework.tasks import send_pending_notifications
+
+    case, user = CaseFactory(), UserFactory(email="a@org.example")
+    [fresh] = queue_for(case, user)
+    [tried] = queue_for(CaseFactory(), user)
+    Notification.objects.filter(pk=tried).update(attempts=1)  # failed once: retried with backoff
+    reminder = Notification.objects.create(
+        kind=Notification.Kind.DEADLINE_REMINDER, recipient=user, dedupe_key="digest:1"
+    )
+    send_pending_notifications.delay()
+    states = dict(Notification.objects.values_list("pk", "state"))
+    assert states == {fresh: "sent", tried: "pending", reminder.pk: "pending"}
+    assert len(mail.outbox) == 1 and case.reference in mail.outbox[0].subject
+
+
+@pytest.fixture
+def unconsumed_queue(settings):  # type: ignore[no-untyped-def]
+    """Tasks go, not eagerly, to a Redis queue no worker reads; yields a function counting them."""
+    import json
+    import uuid
+
+    import redis
+
+    from config.celery import app
+
+    queue = f"test-wake-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
+    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    try:
+        yield lambda: [json.loads(raw)["headers"] for raw in client.lrange(queue, 0, -1)]
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
+        client.delete(queue)
+
+
+def test_a_burst_of_notices_publishes_one_wake_up_per_window(unconsumed_queue, monkeypatch):
+    from casework.services import notifications
+
+    monkeypatch.setattr(notifications, "_woken_at", -float("inf"))
+    before = timezone.now()
+    for _ in range(5):
+        notifications.notifications_wake()
+    [message] = unconsumed_queue()
+    assert message["task"] == "casework.tasks.send_pending_notifications"
+    # It starts after the window, so every notice committed inside the window is visible to it.
+    eta = dt.datetime.fromisoformat(message["eta"])
+    assert eta >= before + timedelta(seconds=notifications.WAKE_SECONDS + 1)
+    # Once the window has passed, the next notice wakes a sender again.
+    monkeypatch.setattr(
+        notifications, "_woken_at", notifications._woken_at - notifications.WAKE_SECONDS
+    )
+    notifications.notifications_wake()
+    assert len(unconsumed_queue()) == 2
+
+
+@pytest.mark.integration
+def test_a_burst_of_intakes_on_a_real_worker_emails_every_coordinator_once(
+    celery_worker, smtp_server, monkeypatch
+):
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from casework.services import notifications
+    from casework.tasks import send_pending_notifications
+    from tests.conftest import wait_for
+    from tests.factories import TeamFactory
+    from tests.portal_support import aged_stamp, intake_post, reference_from
+
+    team = TeamFactory(receives_intake=True)
+    for address in ("a@org.example", "b@org.example"):
+        user = UserFactory(email=address)
+        user.groups.add(Group.objects.get(name=Role.COORDINATOR.value))
+        team.members.add(user)
+    monkeypatch.setattr(notifications, "_woken_at", -float("inf"))
+    published = []
+    real_publish = send_pending_notifications.apply_async
+    monkeypatch.setattr(
+        send_pending_notifications,
+        "apply_async",
+        lambda *args, **kwargs: published.append(kwargs) or real_publish(*args, **kwargs),
+    )
+    client = Client()
+    references = [
+        reference_from(
+            client.post("/ru/intake/", intake_post(started=aged_stamp())).content.decode()
+        )
+        for _ in range(3)
+    ]
+    assert len(published) == 1  # one wake-up for the burst
+    assert wait_for(lambda: len(smtp_server.messages) == 6, timeout=60)
+    mails = [message.decode() for message in smtp_server.messages]
+    for reference in references:
+        assert sum(reference in text for text in mails) == 2  # each coordinator, once
+    assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
+    assert not wait_for(lambda: len(smtp_server.messages) > 6, timeout=4)

@@ -461,3 +461,15 @@ def test_the_blank_form_differs_per_visitor_only_in_its_hidden_values(client):
     assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
     strip = re.compile(r'value="[^"]+"')
     assert strip.sub("", first.content.decode()) == strip.sub("", second.content.decode())
+
+
+def test_forms_share_their_fields_but_never_one_visitors_answers_or_errors():
+    from casework.portal.forms import IntakeForm
+
+    refused = IntakeForm({"name": "", "relationship": "mother", "contact": "Галина Петровна"})
+    assert not refused.is_valid() and "name" in refused.errors
+    fresh = IntakeForm()
+    assert fresh.fields is not refused.fields and fresh.fields["name"] is refused.fields["name"]
+    page = str(fresh)
+    assert "Галина Петровна" not in page and "errorlist" not in page
+    assert 'value="mother" selected' in str(refused) and 'value="mother" selected' not in page

@@ -1,18 +1,21 @@
 """Staff email notices: queued as rows, sent by a task, retried by a sweep.
 
-Queuing is idempotent (a unique `dedupe_key` per notice and recipient). Sending is deliberately
-at least once, in three steps: claim the rows (pending -> sending, with `claimed_at`, committed),
-talk to the mail server outside any transaction, then mark them sent. A repeated or concurrent
-task finds the rows claimed or sent and sends nothing; a refused send puts them back to pending;
-a claim that never finished (the worker died) is retried once it is older than CLAIM_TIMEOUT.
-Only a crash between the server's acceptance and the mark can send one email twice; nothing is
-ever lost. Reminder digests (services/reminders.py) use the same claim.
+Queuing is idempotent (a unique `dedupe_key` per notice and recipient). The rows are the queue:
+after commit a worker is woken to send every notice not tried yet (`notifications_wake`), and the
+sweep re-queues any left behind. Sending is deliberately at least once, in three steps: claim
+the rows (pending -> sending, with `claimed_at`, committed), talk to the mail server outside any
+transaction, then mark them sent. A repeated or concurrent task finds the rows claimed or sent
+and sends nothing; a refused send puts them back to pending, for a task that retries with a
+growing pause; a claim that never finished (the worker died) is retried once it is older than
+CLAIM_TIMEOUT. Only a crash between the server's acceptance and the mark can send one email
+twice; nothing is ever lost. Reminder digests (services/reminders.py) use the same claim.
 An email carries a case reference and a link into the admin, never a name, contact or diagnosis.
 """
 
 from __future__ import annotations
 
 import smtplib
+import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -32,6 +35,10 @@ STALE_AFTER = timedelta(minutes=2)
 # Far longer than one send may take (EMAIL_TIMEOUT per connection step), so a live sender's
 # claim is never taken over; a dead sender's rows wait this long before being retried.
 CLAIM_TIMEOUT = timedelta(minutes=15)
+# One wake-up message serves every notice queued within this many seconds (see notifications_wake).
+WAKE_SECONDS = 2
+# Notices one woken sender takes; it wakes the next sender if more are waiting.
+SEND_BATCH = 200
 
 
 class NotificationDeliveryError(Exception):
@@ -44,7 +51,7 @@ def notifications_queue(
     """Queue one notice per recipient, once: the same `kind` and `key` never make a second row.
 
     Call inside the transaction that creates what the notice is about, so the rows exist exactly
-    when it does; the sending tasks are queued after commit.
+    when it does; a sender is woken after commit.
     """
     rows = [
         Notification(
@@ -59,16 +66,53 @@ def notifications_queue(
     saved = Notification.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["dedupe_key"], update_fields=["dedupe_key"]
     )
-    ids = [row.pk for row in saved if row.pk is not None]
-    transaction.on_commit(lambda: _queue_sending(ids), robust=True)
-    return ids
+    transaction.on_commit(notifications_wake, robust=True)
+    return [row.pk for row in saved if row.pk is not None]
+
+
+def notifications_wake() -> None:
+    """Have a worker send the notices not tried yet, within a few seconds.
+
+    A process publishes at most one wake-up every WAKE_SECONDS, for a task that runs after that
+    window has closed; a later call inside the window relies on that task, which starts after
+    the caller's commit and so sees its rows. A burst of intakes (families writing in after an
+    exchange is announced) thus costs a broker message every few seconds per web process instead
+    of one per family: that publish was the costliest step left in the family's request. A
+    message lost, or run early by a worker whose clock is a second ahead, loses nothing: the
+    sweep sends what is left. Eager Celery (tests) runs the task at once, so it never skips.
+    """
+    global _woken_at
+    from casework.tasks import send_pending_notifications
+
+    if send_pending_notifications.app.conf.task_always_eager:
+        send_pending_notifications.delay()
+        return
+    now = time.monotonic()  # taken before the task's start time is, so that starts later
+    if now - _woken_at >= WAKE_SECONDS:
+        send_pending_notifications.apply_async(countdown=WAKE_SECONDS + 1)
+        _woken_at = now
+
+
+_woken_at = -float(WAKE_SECONDS)
+
+
+def notifications_untried(*, limit: int = SEND_BATCH) -> list[int]:
+    """Ids of notices never tried, oldest first (a failed one is retried with backoff instead).
+
+    Deadline reminders go out as digests (services/reminders.py), never one by one.
+    """
+    return list(
+        Notification.objects.filter(state=Notification.State.PENDING, attempts=0)
+        .exclude(kind=Notification.Kind.DEADLINE_REMINDER)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def _queue_sending(ids: Sequence[int]) -> None:
     from casework.tasks import send_notifications
 
-    # One message for all of them: an intake tells every coordinator, and a publish per person
-    # would cost the family's request a broker round trip each.
+    # One message for all of them (a publish per notice would cost a broker round trip each).
     if ids:
         send_notifications.delay(notification_ids=list(ids))
 
