@@ -4,7 +4,7 @@
 - coordinator: all cases, triage, assignment, legal rules and templates;
 - administrator: staff accounts, devices and settings (no case content by this role alone);
 - auditor: the audit log only, no case content.
-A data migration creates the groups from ROLE_PERMISSIONS (`sync_role_groups`).
+Data migrations create the groups (`sync_role_groups`); they add up to ROLE_PERMISSIONS.
 """
 
 from __future__ import annotations
@@ -72,11 +72,19 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]]] = {
 }
 
 
-def sync_role_groups(apps: Any, *, in_migration: bool = True) -> None:
-    """Create each role's group and give it exactly the permissions listed above.
+def sync_role_groups(
+    apps: Any,
+    *,
+    matrix: dict[str, dict[str, list[str]]] | None = None,
+    in_migration: bool = True,
+) -> None:
+    """Create each role's group and give it exactly the permissions of `matrix` (default above).
 
-    In a migration, permissions of models created earlier in the same run do not exist yet, so
-    they are made first (the historical app registry allows the `models_module` trick).
+    A migration passes the matrix as it was when it was written, so replaying it never applies
+    a later one; a later change to ROLE_PERMISSIONS comes with a migration of its own (a test
+    checks that the migrations add up to ROLE_PERMISSIONS). In a migration, permissions of
+    models created earlier in the same run do not exist yet, so they are made first (the
+    historical app registry allows the `models_module` trick).
     """
     from django.contrib.auth.management import create_permissions
 
@@ -86,8 +94,8 @@ def sync_role_groups(apps: Any, *, in_migration: bool = True) -> None:
         app_config.models_module = None
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
-    for role, grants in ROLE_PERMISSIONS.items():
-        group, _ = group_model.objects.get_or_create(name=role.value)
+    for role, grants in (ROLE_PERMISSIONS if matrix is None else matrix).items():
+        group, _ = group_model.objects.get_or_create(name=str(role))
         wanted = []
         for label, actions in grants.items():
             app_label, model = label.split(".")

@@ -82,6 +82,38 @@ def test_every_admin_page_follows_the_role_matrix(role):
     assert {status for label, status in seen.items() if label not in allowed} == {403}
 
 
+def test_the_role_migrations_add_up_to_the_matrix_in_roles_py():
+    """Replaying the frozen role migrations gives exactly ROLE_PERMISSIONS: a change to the
+    matrix without a migration of its own fails here."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from casework.roles import ROLE_PERMISSIONS
+
+    # The historical registry, as migrations get it (they mark its app configs, not the live ones).
+    apps = MigrationLoader(connection).project_state().apps
+    for group in Group.objects.all():
+        group.permissions.clear()
+    for name in ("0008_role_groups", "0012_caseworkers_hand_over_deadlines"):
+        importlib.import_module(f"casework.migrations.{name}").forwards(apps, None)
+    for role, grants in ROLE_PERMISSIONS.items():
+        wanted = {
+            (label.split(".")[0], f"{action}_{label.split('.')[1]}")
+            for label, actions in grants.items()
+            for action in actions
+        }
+        assert wanted <= set(Permission.objects.values_list("content_type__app_label", "codename"))
+        granted = set(
+            Group.objects.get(name=role.value).permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        )
+        assert granted == wanted, role
+
+
 @pytest.mark.parametrize("role", [Role.CASEWORKER, Role.COORDINATOR, Role.AUDITOR])
 def test_only_administrators_run_staff_actions(role):
     target = UserFactory(role=Role.CASEWORKER)
