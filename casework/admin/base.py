@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import QuerySet
@@ -163,6 +165,22 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def record_view(self, request: HttpRequest, obj: Any) -> None:
         record_view_audit(obj=obj, actor=request.user)
+
+    def object_or_answer(
+        self, request: HttpRequest, object_id: str, may: Callable[[Any], bool]
+    ) -> tuple[Any, HttpResponse | None]:
+        """The object one of this admin's own views acts on, or the answer to give instead.
+
+        A missing object (another team's is not there) gets exactly the admin's own answer, a
+        redirect with a message; an object the user may see but not act on (`may`) gets 403.
+        """
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            not_found = self._get_obj_does_not_exist_redirect  # type: ignore[attr-defined]
+            return None, not_found(request, self.opts, object_id)
+        if not may(obj):
+            raise PermissionDenied
+        return obj, None
 
     def page(
         self, request: HttpRequest, template: str, title: Any, **context: Any

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_list import items_for_result
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -496,12 +496,11 @@ class CaseAdmin(AuditedModelAdmin):
         """What the family sees: post a message; coordinators reissue or revoke the access code."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        case = self.get_object(request, unquote(object_id))
-        if case is None:
-            not_found = self._get_obj_does_not_exist_redirect  # type: ignore[attr-defined]
-            return not_found(request, self.opts, object_id)
-        if not self.has_change_permission(request, case):
-            raise PermissionDenied
+        case, answer = self.object_or_answer(
+            request, object_id, lambda case: self.has_change_permission(request, case)
+        )
+        if answer is not None:
+            return answer
         change_url = reverse("admin:casework_case_change", args=[case.pk])
         action, actor = request.POST.get("action"), acting_user(request)
         if action == "message":
@@ -541,13 +540,9 @@ class CaseAdmin(AuditedModelAdmin):
         """Merge another case, or another serviceman, into this case's: coordinators only."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        case = self.get_object(request, unquote(object_id))
-        if case is None:
-            # Exactly the admin's answer for a missing object: another team's case is not there.
-            not_found = self._get_obj_does_not_exist_redirect  # type: ignore[attr-defined]
-            return not_found(request, self.opts, object_id)
-        if not self.may_merge(request):
-            raise PermissionDenied
+        case, answer = self.object_or_answer(request, object_id, lambda _: self.may_merge(request))
+        if answer is not None:
+            return answer
         change_url = reverse("admin:casework_case_change", args=[case.pk])
         form = MergeForm(request.POST)
         if not form.is_valid():

@@ -16,7 +16,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -688,13 +687,11 @@ class FilingAdmin(AuditedModelAdmin):
         spec = ACTIONS.get(action)
         if spec is None:
             raise Http404
-        filing = self.get_object(request, unquote(object_id))
-        if filing is None:
-            # Exactly the admin's answer for a missing object: another team's filing is not there.
-            not_found = self._get_obj_does_not_exist_redirect  # type: ignore[attr-defined]
-            return not_found(request, self.opts, object_id)
-        if not self.may_act(request, filing):
-            raise PermissionDenied
+        filing, answer = self.object_or_answer(
+            request, object_id, lambda filing: self.may_act(request, filing)
+        )
+        if answer is not None:
+            return answer
         change_url = reverse("admin:casework_filing_change", args=[filing.pk])
         data = request.POST if request.method == "POST" else None
         form = spec.form_class(data)
@@ -795,12 +792,11 @@ class DeadlineAdmin(AuditedModelAdmin):
 
     def hand_over_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET: who could answer for this clock instead. POST: `deadline_hand_over`."""
-        deadline = self.get_object(request, unquote(object_id))
-        if deadline is None:
-            not_found = self._get_obj_does_not_exist_redirect  # type: ignore[attr-defined]
-            return not_found(request, self.opts, object_id)
-        if not self.may_hand_over(request, deadline):
-            raise PermissionDenied
+        deadline, answer = self.object_or_answer(
+            request, object_id, lambda deadline: self.may_hand_over(request, deadline)
+        )
+        if answer is not None:
+            return answer
         change_url = reverse("admin:casework_deadline_change", args=[deadline.pk])
         data = request.POST if request.method == "POST" else None
         form = HandOverForm(data, candidates=users_who_see_case(deadline.case))

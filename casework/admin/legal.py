@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -352,13 +351,7 @@ class ResponseRuleAdmin(AuditedModelAdmin):
         ]
 
     def _rule_or_redirect(self, request: HttpRequest, object_id: str) -> Any:
-        rule = self.get_object(request, unquote(object_id))
-        if rule is None:
-            not_found = self._get_obj_does_not_exist_redirect  # type: ignore[attr-defined]
-            return None, not_found(request, self.opts, object_id)
-        if not self.may_edit_rules(request):
-            raise PermissionDenied
-        return rule, None
+        return self.object_or_answer(request, object_id, lambda _: self.may_edit_rules(request))
 
     def _rule_page(
         self, request: HttpRequest, template: str, rule: ResponseRule, title: Any, **context: Any
