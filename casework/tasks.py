@@ -69,22 +69,15 @@ def send_notifications(self, *, notification_ids: list[int]) -> None:  # type: i
 
 @shared_task(name="casework.tasks.send_pending_notifications")
 def send_pending_notifications() -> None:
-    from casework.services.notifications import (
-        SEND_BATCH,
-        NotificationDeliveryError,
-        notifications_send,
-        notifications_untried,
-    )
+    from casework.services.notifications import notifications_send_untried
 
-    ids = notifications_untried()
-    try:
-        notifications_send(notification_ids=ids)
-    except NotificationDeliveryError:
-        # The mail server refused some: those go to the task that retries with a growing pause
-        # (a sender woken every few seconds would spend their attempts within a minute).
-        send_notifications.apply_async(kwargs={"notification_ids": ids}, countdown=120)
-    if len(ids) == SEND_BATCH:
-        send_pending_notifications.delay()  # more are waiting
+    refused, more = notifications_send_untried()
+    if refused:
+        # To the task that retries with a growing pause: a sender woken every few seconds
+        # would spend a refused notice's attempts within a minute.
+        send_notifications.apply_async(kwargs={"notification_ids": refused}, countdown=60)
+    if more:
+        send_pending_notifications.delay()
 
 
 @shared_task(name="casework.tasks.reindex_servicemen")

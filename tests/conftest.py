@@ -189,6 +189,15 @@ def fresh_intake_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_notice_wake_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wake-up published by an earlier test must not stand in for this test's (a worker of
+    this test would never see that message)."""
+    from casework.services import notifications
+
+    monkeypatch.setattr(notifications, "_woken_at", -float("inf"))
+
+
+@pytest.fixture(autouse=True)
 def fresh_rate_counters() -> None:
     """Rate-limit and lockout counters live in Redis, which no database rollback resets: clear
     them, or a lockout from one test (same factory username) would leak into the next."""

@@ -216,7 +216,7 @@ def test_a_digest_whose_sender_died_is_resent_only_after_its_claim_lapses(
 # --- Waking the sender: the rows are the queue ----------------------------------------------
 
 
-def test_the_woken_sender_sends_untried_notices_only(settings):
+def test_the_woken_sender_sends_untried_notices_only():
     from casework.tasks import send_pending_notifications
 
     case, user = CaseFactory(), UserFactory(email="a@org.example")
@@ -256,7 +256,6 @@ def unconsumed_queue(settings):  # type: ignore[no-untyped-def]
 def test_a_burst_of_notices_publishes_one_wake_up_per_window(unconsumed_queue, monkeypatch):
     from casework.services import notifications
 
-    monkeypatch.setattr(notifications, "_woken_at", -float("inf"))
     before = timezone.now()
     for _ in range(5):
         notifications.notifications_wake()
@@ -264,7 +263,8 @@ def test_a_burst_of_notices_publishes_one_wake_up_per_window(unconsumed_queue, m
     assert message["task"] == "casework.tasks.send_pending_notifications"
     # It starts after the window, so every notice committed inside the window is visible to it.
     eta = dt.datetime.fromisoformat(message["eta"])
-    assert eta >= before + timedelta(seconds=notifications.WAKE_SECONDS + 1)
+    margin = notifications.WAKE_MARGIN_SECONDS
+    assert eta >= before + timedelta(seconds=notifications.WAKE_SECONDS + margin)
     # Once the window has passed, the next notice wakes a sender again.
     monkeypatch.setattr(
         notifications, "_woken_at", notifications._woken_at - notifications.WAKE_SECONDS
@@ -291,7 +291,8 @@ def test_a_burst_of_intakes_on_a_real_worker_emails_every_coordinator_once(
         user = UserFactory(email=address)
         user.groups.add(Group.objects.get(name=Role.COORDINATOR.value))
         team.members.add(user)
-    monkeypatch.setattr(notifications, "_woken_at", -float("inf"))
+    # A window long enough for three requests on a slow machine; the sender starts after it.
+    monkeypatch.setattr(notifications, "WAKE_SECONDS", 6)
     published = []
     real_publish = send_pending_notifications.apply_async
     monkeypatch.setattr(
@@ -313,3 +314,38 @@ def test_a_burst_of_intakes_on_a_real_worker_emails_every_coordinator_once(
         assert sum(reference in text for text in mails) == 2  # each coordinator, once
     assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
     assert not wait_for(lambda: len(smtp_server.messages) > 6, timeout=4)
+
+
+def test_a_refused_notice_goes_to_the_retrying_task_and_the_rest_are_still_sent(
+    settings, monkeypatch
+):
+    from casework.tasks import send_notifications, send_pending_notifications
+
+    case = CaseFactory()
+    refused_user, fine_user = UserFactory(email="a@org.example"), UserFactory(email="")
+    [refused] = queue_for(case, refused_user)
+    [no_address] = queue_for(case, fine_user)
+    settings.EMAIL_BACKEND = "tests.test_notifications.RefusingBackend"
+    handed_over = []
+    monkeypatch.setattr(
+        send_notifications, "apply_async", lambda **kwargs: handed_over.append(kwargs)
+    )
+    send_pending_notifications.delay()
+    assert handed_over == [{"kwargs": {"notification_ids": [refused]}, "countdown": 60}]
+    states = dict(Notification.objects.values_list("pk", "state"))
+    assert states == {refused: "pending", no_address: "failed"}
+    assert Notification.objects.get(pk=refused).attempts == 1
+    assert mail.outbox == []
+
+
+def test_a_woken_sender_stops_at_its_batch_or_its_time_and_says_more_are_waiting():
+    from casework.services.notifications import notifications_send_untried
+
+    user = UserFactory(email="a@org.example")
+    ids = [queue_for(CaseFactory(), user)[0] for _ in range(3)]
+    assert notifications_send_untried(limit=3, seconds=-1) == ([], True)  # out of time at once
+    assert set(Notification.objects.values_list("state", flat=True)) == {"pending"}
+    assert notifications_send_untried(limit=2) == ([], True)
+    assert list(Notification.objects.filter(state="sent").values_list("pk", flat=True)) == ids[:2]
+    assert notifications_send_untried(limit=2) == ([], False)
+    assert len(mail.outbox) == 3

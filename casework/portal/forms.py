@@ -93,6 +93,10 @@ def shared_fields(form_class: FormClass) -> FormClass:
     fields was most of the cost of reading a submission. Only for forms that never change a
     field after the class is defined (no per-instance choices, widgets or `required`).
     """
+    for name, field in form_class.base_fields.items():
+        # Django gives these a copy of their own per form (a fresh queryset, copied sub-fields).
+        if isinstance(field, forms.ModelChoiceField | forms.MultiValueField):
+            raise TypeError(f"{form_class.__name__}.{name} cannot be shared between forms")
     form_class.base_fields = _SharedFields(form_class.base_fields)
     return form_class
 

@@ -37,8 +37,13 @@ STALE_AFTER = timedelta(minutes=2)
 CLAIM_TIMEOUT = timedelta(minutes=15)
 # One wake-up message serves every notice queued within this many seconds (see notifications_wake).
 WAKE_SECONDS = 2
-# Notices one woken sender takes; it wakes the next sender if more are waiting.
-SEND_BATCH = 200
+# How much later than the window's end the woken sender starts: room for the worker's clock to
+# run ahead of the web server's.
+WAKE_MARGIN_SECONDS = 3
+# A woken sender sends at most this many notices, for at most this long (one send may wait on the
+# mail server for EMAIL_TIMEOUT), well inside the task's time limit; then it wakes the next.
+SEND_BATCH = 25
+SEND_SECONDS = 60.0
 
 
 class NotificationDeliveryError(Exception):
@@ -78,8 +83,9 @@ def notifications_wake() -> None:
     the caller's commit and so sees its rows. A burst of intakes (families writing in after an
     exchange is announced) thus costs a broker message every few seconds per web process instead
     of one per family: that publish was the costliest step left in the family's request. A
-    message lost, or run early by a worker whose clock is a second ahead, loses nothing: the
-    sweep sends what is left. Eager Celery (tests) runs the task at once, so it never skips.
+    message lost, or run early by a worker whose clock is more than WAKE_MARGIN_SECONDS ahead,
+    loses nothing: the sweep sends what is left. Eager Celery (tests) runs the task at once, so
+    it never skips.
     """
     global _woken_at
     from casework.tasks import send_pending_notifications
@@ -89,14 +95,14 @@ def notifications_wake() -> None:
         return
     now = time.monotonic()  # taken before the task's start time is, so that starts later
     if now - _woken_at >= WAKE_SECONDS:
-        send_pending_notifications.apply_async(countdown=WAKE_SECONDS + 1)
+        send_pending_notifications.apply_async(countdown=WAKE_SECONDS + WAKE_MARGIN_SECONDS)
         _woken_at = now
 
 
 _woken_at = -float(WAKE_SECONDS)
 
 
-def notifications_untried(*, limit: int = SEND_BATCH) -> list[int]:
+def notifications_untried(*, limit: int) -> list[int]:
     """Ids of notices never tried, oldest first (a failed one is retried with backoff instead).
 
     Deadline reminders go out as digests (services/reminders.py), never one by one.
@@ -107,6 +113,26 @@ def notifications_untried(*, limit: int = SEND_BATCH) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def notifications_send_untried(
+    *, limit: int = SEND_BATCH, seconds: float = SEND_SECONDS
+) -> tuple[list[int], bool]:
+    """Send notices never tried, oldest first: at most `limit`, starting none after `seconds`.
+
+    Returns the ids the mail server refused (pending again, for the retrying task) and whether
+    untried notices are left for another sender.
+    """
+    ids, refused = notifications_untried(limit=limit), list[int]()
+    started = time.monotonic()
+    for pk in ids:
+        if time.monotonic() - started > seconds:
+            return refused, True
+        try:
+            notification_send(notification_id=pk)
+        except NotificationDeliveryError:
+            refused.append(pk)
+    return refused, len(ids) == limit
 
 
 def _queue_sending(ids: Sequence[int]) -> None:
