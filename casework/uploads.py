@@ -33,7 +33,14 @@ MAX_PDF_PAGES = 50
 MAX_PDF_PIXELS = 120_000_000
 PDF_DPI = 150
 JPEG_QUALITY = 85
-TOOL_TIMEOUT_SECONDS = 120
+# A PDF costs four poppler runs: three quick inspections (pdfinfo twice, pdfdetach) and one
+# rendering (pdftoppm, up to 50 pages). Their timeouts together (90 s), with decrypting and
+# rebuilding the pages, must fit inside CELERY_TASK_SOFT_TIME_LIMIT (120 s): a hanging tool then
+# marks the file unreadable, instead of the task being interrupted and retried on the same file
+# or, past CELERY_TASK_TIME_LIMIT, killed with its plaintext pages left in /tmp (a tmpfs in
+# docker-compose.yml for that reason). tests/test_uploads.py checks the sum.
+TOOL_TIMEOUT_SECONDS = 10
+RENDER_TIMEOUT_SECONDS = 60
 
 _KIND_BY_MIME = {
     "image/jpeg": "jpeg",
@@ -213,7 +220,15 @@ def _clean_pdf(data: bytes) -> CleanResult:
             )
         _check_pdf_page_sizes(info, page_count)
         found = _pdf_metadata(data, info, source)
-        _run_poppler("pdftoppm", "-r", str(PDF_DPI), "-png", source, Path(workdir) / "page")
+        _run_poppler(
+            "pdftoppm",
+            "-r",
+            str(PDF_DPI),
+            "-png",
+            source,
+            Path(workdir) / "page",
+            timeout=RENDER_TIMEOUT_SECONDS,
+        )
         # pdftoppm pads page numbers to equal width, so name order is page order.
         page_files = sorted(Path(workdir).glob("page-*.png"))
         if len(page_files) != page_count:
@@ -242,7 +257,7 @@ def _clean_pdf(data: bytes) -> CleanResult:
     return CleanResult(output.getvalue(), "application/pdf", "pdf", found)
 
 
-def _run_poppler(tool: str, *arguments: str | Path) -> str:
+def _run_poppler(tool: str, *arguments: str | Path, timeout: int = TOOL_TIMEOUT_SECONDS) -> str:
     """Run a poppler-utils tool on an upload; a failure or a hang means the file is unreadable."""
     executable = shutil.which(tool)
     if executable is None:
@@ -252,7 +267,7 @@ def _run_poppler(tool: str, *arguments: str | Path) -> str:
         completed = subprocess.run(  # noqa: S603 (argument list, no shell; paths are ours)
             [executable, *map(str, arguments)],
             capture_output=True,
-            timeout=TOOL_TIMEOUT_SECONDS,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:

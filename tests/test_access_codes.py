@@ -6,7 +6,10 @@ import hashlib
 import hmac
 
 import pytest
+from django.utils import timezone, translation
 
+from casework.exceptions import AccessLockedError, AccessRefusedError
+from casework.models import AuditEvent, Case
 from casework.services.access_codes import (
     access_code_format,
     access_code_hash,
@@ -15,7 +18,10 @@ from casework.services.access_codes import (
     access_code_normalise,
     luhn_check_digit,
     reference_normalise,
+    status_access_check,
 )
+from tests.factories import CaseFactory
+from tests.portal_support import fresh_counters  # noqa: F401  (fixture)
 
 
 def test_the_check_digit_is_luhns():
@@ -70,3 +76,48 @@ def test_the_hash_is_keyed_and_never_the_code(settings):
 def test_references_are_read_however_they_were_typed():
     assert reference_normalise(" k7m4 qx2p ") == "K7M4-QX2P"
     assert reference_normalise("К7М4-QХ2Р") == "K7M4-QX2P"  # Cyrillic look-alikes
+
+
+def _case_with_code() -> tuple[Case, str]:
+    code = access_code_new()
+    case = CaseFactory(
+        access_code_hash=access_code_hash(code), access_code_issued_at=timezone.now()
+    )
+    return case, code
+
+
+def _another_code(code: str) -> str:
+    other = access_code_new()
+    return other if other != code else _another_code(code)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("fresh_counters")
+def test_the_lock_messages_name_their_real_windows(settings):
+    settings.STATUS_LOCK_FAILURES = 2
+    settings.STATUS_CLIENT_FAILURES = 3
+    # A pair lock lasts STATUS_LOCK_SECONDS: an hour.
+    assert settings.STATUS_LOCK_SECONDS == 3600
+    first, first_code = _case_with_code()
+    with pytest.raises(AccessRefusedError):
+        status_access_check(reference=first.reference, code=_another_code(first_code), client="c")
+    with pytest.raises(AccessLockedError):
+        status_access_check(reference=first.reference, code=_another_code(first_code), client="c")
+    with translation.override("en"), pytest.raises(AccessLockedError) as pair_lock:
+        status_access_check(reference=first.reference, code=first_code, client="c")
+    assert "try again in an hour" in pair_lock.value.message
+    # The third failure from this client, on another case, reaches the daily cap.
+    second, second_code = _case_with_code()
+    with pytest.raises(AccessRefusedError):
+        status_access_check(reference=second.reference, code=_another_code(second_code), client="c")
+    third, third_code = _case_with_code()
+    logins_before = AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN).count()
+    with translation.override("en"), pytest.raises(AccessLockedError) as daily_cap:
+        status_access_check(reference=third.reference, code=third_code, client="c")
+    assert "try again tomorrow" in daily_cap.value.message
+    assert "hour" not in daily_cap.value.message
+    with translation.override("ru"), pytest.raises(AccessLockedError) as in_russian:
+        status_access_check(reference=third.reference, code=third_code, client="c")
+    assert "завтра" in in_russian.value.message
+    # Refused although the code was right: no sign-in was recorded.
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN).count() == logins_before

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from casework.models import Attachment, AuditEvent, Case, TimelineEntry
 from casework.roles import Role
+from casework.services.cases import case_update
 from tests.factories import CaseFactory, TeamFactory, UserFactory
-from tests.test_admin import verified_client  # noqa: F401 (fixture)
+from tests.test_admin import change_form_data, verified_client  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,40 @@ def test_a_reloaded_or_double_tapped_message_is_posted_once(verified_client, tea
     assert again != token
     client.post(family_url(case), {"action": "message", "text": "Ответ пришёл.", "token": again})
     assert TimelineEntry.objects.filter(case=case).count() == 2
+
+
+def test_the_family_status_set_on_the_case_page_goes_through_its_service(verified_client, team):  # noqa: F811
+    case = CaseFactory(team=team)
+    worker = UserFactory(role=Role.CASEWORKER, teams=[team])
+    client = verified_client(worker)
+    change_url = reverse("admin:casework_case_change", args=[case.pk])
+    data = change_form_data(client.get(change_url))
+    data.update(status=Case.Status.ACTIVE, family_status=Case.FamilyStatus.NEED_INFORMATION)
+    response = client.post(change_url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    case.refresh_from_db()
+    assert (case.status, case.family_status) == ("active", "need_information")
+    changes = AuditEvent.objects.filter(action="change", object_reference=case.reference)
+    assert sorted(
+        (e.actor, e.detail["fields"], e.detail.get("family_status")) for e in changes
+    ) == [
+        (worker, ["family_status"], "need_information"),
+        (worker, ["status"], None),
+    ]
+    note = TimelineEntry.objects.get(case=case)
+    assert (note.kind, note.author, note.visible_to_family) == ("status", worker, False)
+    # Written in the organisation's language (LANGUAGE_CODE), whatever the caseworker's.
+    assert note.text == "Статус для семьи: Нам нужны дополнительные сведения от вас"
+    # Saved again unchanged: no second note, no second audit of the family status.
+    client.post(change_url, change_form_data(client.get(change_url)))
+    assert TimelineEntry.objects.filter(case=case).count() == 1
+    assert changes.filter(detail__family_status__isnull=False).count() == 1
+
+
+def test_the_generic_case_update_refuses_the_family_status_and_changes_nothing():
+    case, worker = CaseFactory(), UserFactory()
+    case.family_status = Case.FamilyStatus.ANSWERED
+    with pytest.raises(ValueError):
+        case_update(case=case, actor=worker, changed=["family_status"])
+    assert Case.objects.get(pk=case.pk).family_status == "received"
+    assert not AuditEvent.objects.exists() and not TimelineEntry.objects.exists()

@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+
+from casework.uploads import MAX_BYTES, MAX_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -44,6 +47,20 @@ def test_app_commands_point_at_existing_modules_and_files():
             assert importlib.util.find_spec(command[command.index("-A") + 1] + ".celery")
 
 
+@pytest.mark.parametrize("name", ["web", "worker"])
+def test_temporary_files_of_web_and_worker_stay_in_memory(name):
+    # The worker decrypts uploads into temporary files while cleaning them: never onto a disk.
+    service = COMPOSE["services"][name]
+    mounts = [entry.split(":", 1) for entry in service["tmpfs"]]
+    options = {path: set(opts.split(",")) for path, opts in mounts}
+    # Nothing points tempfile elsewhere, so it writes to /tmp.
+    assert "TMPDIR" not in service["environment"]
+    assert "TMPDIR" not in (ROOT / "Dockerfile").read_text()
+    assert "mode=1777" in options["/tmp"]  # the app runs as an unprivileged user
+    assert any(option.startswith("size=") for option in options["/tmp"])
+    assert not any(volume.split(":")[1].startswith("/tmp") for volume in service["volumes"])
+
+
 def test_secrets_are_files_and_every_secret_setting_uses_one():
     app = COMPOSE["services"]["web"]
     for key, value in app["environment"].items():
@@ -74,8 +91,14 @@ def test_proxy_config_exists_logs_nothing_and_buffers_bodies():
     text = (ROOT / caddyfile).read_text()
     directives = [line.split("#")[0].strip() for line in text.splitlines()]
     assert "log" not in {d.split(" ")[0] for d in directives if d}
-    assert any(d.startswith("request_buffers") for d in directives)
     assert "reverse_proxy web:8000 {" in directives
+    # Django, not the proxy, answers a form with files a little too large (input kept): the
+    # proxy's limit leaves ample room above MAX_FILES files of MAX_BYTES, and buffers it all.
+    sizes = dict(
+        d.split()[:2] for d in directives if d.startswith(("max_size ", "request_buffers "))
+    )
+    assert sizes == {"max_size": "200MB", "request_buffers": "200MB"}
+    assert 200 * 1000 * 1000 > 1.5 * MAX_FILES * MAX_BYTES
 
 
 def test_dockerfile_uses_the_agreed_base_and_no_access_log():

@@ -118,3 +118,46 @@ def test_tracebacks_in_logs_keep_only_the_exception_type():
     text = logging.Formatter().format(record)
     assert "Петренко" not in text
     assert "ValueError (details withheld)" in text
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "from 2001:0db8:85a3:0000:0000:8a2e:0370:7334 at 12:30:45",
+            "from [addr] at 12:30:45",
+        ),
+        ("client 2001:db8::8a2e:370:7334.", "client [addr]."),
+        ("peer [2001:DB8::1]:443 closed", "peer [[addr]]:443 closed"),
+        ("loopback ::1, link fe80::1%eth0: ok", "loopback [addr], link [addr]: ok"),
+        ("mapped ::ffff:203.0.113.9 and 198.51.100.4", "mapped [addr] and [addr]"),
+        ("x 2001:db8:7:1:9a3c:ff01:2b:77 y", "x [addr] y"),
+    ],
+)
+def test_ipv6_and_ipv4_addresses_are_redacted_in_every_form(message, expected):
+    import logging
+
+    from casework.logging import RedactFilter
+
+    record = logging.LogRecord("casework", logging.WARNING, __file__, 1, "%s", (message,), None)
+    RedactFilter().filter(record)
+    assert record.getMessage() == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "sent at 12:30:45 on 2025-05-24T09:15:00.123Z, retry 23:59",
+        "ratio 1:2:3, std::vector, Error:: see above",
+        "a bare :: and a face:bad:cab",
+        "casework.tasks:clean_attachment took 0:00:01.5",
+    ],
+)
+def test_times_and_words_are_not_taken_for_ipv6_addresses(message):
+    import logging
+
+    from casework.logging import RedactFilter
+
+    record = logging.LogRecord("casework", logging.WARNING, __file__, 1, "%s", (message,), None)
+    RedactFilter().filter(record)
+    assert record.getMessage() == message

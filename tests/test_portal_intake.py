@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from PIL import Image
 
 from casework.models import (
@@ -42,6 +43,7 @@ from tests.portal_support import (  # noqa: F401  (fixtures)
     reference_from,
     tiny_pdf,
 )
+from tests.test_admin import verified_client  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_counters", "media_root")]
 
@@ -73,11 +75,10 @@ def test_form_page_is_neutral_private_and_self_contained(client, language, title
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert "<script" not in body and "style=" not in body
-    # The only address to another host is the leave-quickly link, which sends no referrer.
-    assert re.findall(r'(?:href|src|action)="(https?://[^"]+)"', body) == [
-        "https://www.wikipedia.org/"
-    ]
-    assert 'class="leave"' in body
+    # No address to another host at all: "leave quickly" goes through our own page, which
+    # ends any status session before sending the browser on (tests/test_portal_status.py).
+    assert re.findall(r'(?:href|src|action)="(https?://[^"]+)"', body) == []
+    assert f'class="leave" href="/{language}/leave/" rel="noreferrer"' in body
     others = [code for code in ("ru", "uk", "en") if code != language]
     for other in others:
         assert f'href="/{other}/intake/"' in body
@@ -181,6 +182,22 @@ def test_errors_stand_next_to_their_fields_translated_and_nothing_typed_is_lost(
     assert "Обменян 24 мая" in body
     assert re.search(r'value="vvk"[^>]*checked', body)
     assert "выберите их ещё раз" in body
+
+
+def test_a_long_account_is_never_cut_by_the_browser_and_comes_back_whole(client):
+    form = client.get("/ru/intake/").content.decode()
+    textareas = re.findall(r"<textarea[^>]*>", form)
+    assert len(textareas) == 5
+    assert [tag for tag in textareas if "maxlength" in tag] == []
+    account = "Обменян 24 мая, отправлен обратно в часть. " * 120  # 5159 once stripped
+    response = client.post("/ru/intake/", intake_post(what_happened=account))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert not Case.objects.exists() and not IntakeSubmission.objects.exists()
+    start = body.index('for="id_what_happened"')
+    block = body[start : body.index("</div>", start)]
+    assert "не более 5000 символов (сейчас 5159)" in block
+    assert f">\n{account}</textarea>" in block  # every character kept, nothing cut
 
 
 def test_a_renamed_file_is_judged_by_its_content(client):
@@ -490,3 +507,33 @@ def test_fields_that_django_copies_per_form_are_refused_for_sharing():
     with pytest.raises(TypeError, match="TeamChoice.team"):
         shared_fields(TeamChoice)
     assert type(TeamChoice.base_fields) is dict  # left as Django made it
+
+
+def test_the_same_man_written_in_twice_shows_as_a_possible_duplicate(client, verified_client):  # noqa: F811
+    team = TeamFactory(name="Intake", receives_intake=True)
+    first_body = client.post("/ru/intake/", intake_post()).content.decode()
+    # Another relative, another alphabet; the same date of birth.
+    second_body = client.post(
+        "/en/intake/",
+        intake_post(name="Olena", surname="Zagorulko", given_name="Matvii", patronymic="", unit=""),
+    ).content.decode()
+    first = Case.objects.get(reference=reference_from(first_body))
+    second = Case.objects.get(reference=reference_from(second_body))
+    assert first.serviceman_id != second.serviceman_id  # intake never links people by itself
+    caseworker = UserFactory(role=Role.CASEWORKER, teams=[team])
+    staff = verified_client(caseworker)
+    page = staff.get(reverse("admin:casework_case_change", args=[second.pk])).content.decode()
+    start = page.index('id="possible-duplicates"')
+    duplicates = page[start : page.index("</table>", start)]
+    rows = re.findall(r"<tr>(.*?)</tr>", duplicates[duplicates.index("<tbody>") :], re.S)
+    assert len(rows) == 1  # the first man, and nobody else
+    assert f"{first.serviceman.reference}</a> Загорулько М.И." in rows[0]
+    assert f"{first.reference}</a> (new)" in rows[0]
+    assert "<td>17.04.2002</td>" in rows[0]
+    assert "<td>surname, given name, date of birth</td>" in rows[0]
+
+
+@pytest.mark.parametrize("token", ["abc\x00def", "x" * 500, "../../etc", ""])
+def test_no_confirmation_token_produces_a_server_error(client, token):
+    response = client.post("/ru/intake/confirm/", {"token": token})
+    assert response.status_code == 302 and response["Location"] == "/ru/intake/"

@@ -93,6 +93,24 @@ def test_the_client_hash_changes_every_day(monkeypatch):
     assert ratelimit.client_hash(request) != today
 
 
+def _hash_of(address: str) -> str:
+    return ratelimit.client_hash(RequestFactory().get("/", REMOTE_ADDR=address))
+
+
+def test_ipv6_clients_are_counted_by_their_64_prefix():
+    # One subscriber can take any address in its /64: rotating inside it gains nothing.
+    assert _hash_of("2001:db8:7:1::1") == _hash_of("2001:db8:7:1:9a3c:ff01:2b:77")
+    assert _hash_of("2001:db8:7:1::1") == _hash_of("2001:DB8:7:1:0:0:0:1")
+    assert _hash_of("2001:db8:7:1::1") != _hash_of("2001:db8:7:2::1")
+
+
+def test_ipv4_clients_are_still_counted_by_their_own_address():
+    assert _hash_of("203.0.113.9") != _hash_of("203.0.113.10")
+    assert _hash_of("::ffff:203.0.113.9") == _hash_of("203.0.113.9")
+    assert ratelimit.client_network("203.0.113.9") == "203.0.113.9"
+    assert ratelimit.client_network("2001:db8:7:1:9a3c::77") == "2001:db8:7:1::/64"
+
+
 def test_only_trusted_proxy_hops_are_believed(settings):
     request = RequestFactory().get(
         "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4"

@@ -380,6 +380,30 @@ def test_pdf_restricted_only_by_permissions_is_rebuilt(tmp_path):
     assert first_picture(result.data).getpixel((150, 75)) == pytest.approx((0, 0, 255), abs=8)
 
 
+def test_poppler_timeouts_together_fit_inside_the_tasks_soft_limit(monkeypatch, settings):
+    timeouts: list[float] = []
+    real_run = subprocess.run
+
+    def recording_run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        timeouts.append(kwargs["timeout"])
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr("casework.uploads.subprocess.run", recording_run)
+    clean(pages_pdf(2), "pdf")
+    assert len(timeouts) == 4  # pdfinfo, pdfinfo -meta, pdfdetach, pdftoppm
+    # Headroom for decrypting and rebuilding: a hanging tool is caught before the task limit.
+    assert sum(timeouts) + 20 <= settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
+
+
+def test_a_hanging_tool_marks_the_pdf_unreadable(monkeypatch):
+    def hanging_run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise subprocess.TimeoutExpired(args[0], kwargs["timeout"])
+
+    monkeypatch.setattr("casework.uploads.subprocess.run", hanging_run)
+    assert rejection_code(pages_pdf(1), "pdf") == "unreadable"
+
+
 def test_broken_pdf_is_refused():
     assert rejection_code(b"%PDF-1.4\nthis is not a document\n", "pdf") == "unreadable"
 

@@ -68,7 +68,7 @@ from casework.services.cases import (
     timeline_entry_add,
     timeline_entry_set_visibility,
 )
-from casework.services.family import family_message_post
+from casework.services.family import family_message_post, family_status_set
 from casework.services.people import case_merge, serviceman_merge
 from casework.services.submissions import submission_token_new
 from casework.uploads import describe_found
@@ -380,10 +380,15 @@ class CaseAdmin(AuditedModelAdmin):
     # --- Writes go through the case services
 
     def save_model(self, request: HttpRequest, obj: Case, form: ModelForm, change: bool) -> None:
-        if change:
-            case_update(case=obj, actor=request.user, changed=form.changed_data)
-        else:
+        if not change:
             case_create(case=obj, actor=request.user)
+            return
+        # The status the family sees has its own service (a timeline note, its own audit row);
+        # the admin's changeform view runs both in one transaction.
+        changed = [name for name in form.changed_data if name != "family_status"]
+        case_update(case=obj, actor=request.user, changed=changed)
+        if "family_status" in form.changed_data:
+            family_status_set(case=obj, actor=acting_user(request), family_status=obj.family_status)
 
     def delete_model(self, request: HttpRequest, obj: Case) -> None:
         case_delete(case=obj, actor=request.user)

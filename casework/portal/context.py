@@ -1,4 +1,4 @@
-"""Template context for public pages: language links by URL prefix and the leave-quickly link."""
+"""Template context for public pages: language links by URL prefix."""
 
 from __future__ import annotations
 
@@ -20,4 +20,4 @@ def portal(request: HttpRequest) -> dict[str, object]:
         }
         for code, name in settings.LANGUAGES
     ]
-    return {"language_links": links, "leave_quickly_url": settings.LEAVE_QUICKLY_URL}
+    return {"language_links": links}

@@ -158,7 +158,12 @@ def _text(label: Any, help_text: Any = "", max_length: int = 200, **kwargs: Any)
 
 
 def _long_text(label: Any, help_text: Any = "", max_length: int = TEXT_LIMIT) -> forms.CharField:
-    return _text(label, help_text, max_length, widget=forms.Textarea(attrs={"rows": 4}))
+    field = _text(label, help_text, max_length, widget=forms.Textarea(attrs={"rows": 4}))
+    # A browser silently cuts a pasted account at `maxlength`; without it the whole text is
+    # sent and the form comes back with it kept and an error saying how long it may be. Set
+    # here, at class definition: the intake form's fields are shared between instances.
+    field.widget.attrs.pop("maxlength", None)
+    return field
 
 
 def _date(label: Any, help_text: Any = "") -> forms.DateField:

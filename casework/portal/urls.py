@@ -13,4 +13,5 @@ urlpatterns = [
     path("status/add/", views.status_add, name="status_add"),
     path("status/consent/", views.status_consent, name="status_consent"),
     path("status/end/", views.status_end, name="status_end"),
+    path("leave/", views.leave, name="leave"),
 ]

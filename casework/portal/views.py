@@ -7,6 +7,7 @@ besides CSRF; it ends after STATUS_SESSION_IDLE_SECONDS without a request, or on
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import csrf
@@ -24,7 +26,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.exceptions import AccessLockedError, AccessRefusedError, RateLimitedError
+from casework.exceptions import (
+    AccessLockedError,
+    AccessRefusedError,
+    RateLimitedError,
+    SubmissionTokenReusedError,
+)
 from casework.models import Case
 from casework.portal.forms import (
     CollectiveConsentForm,
@@ -48,11 +55,30 @@ from casework.services.intake import (
 
 STATUS_SESSION_KEY = "casework.status"
 STATUS_NOTICE_KEY = "casework.status_notice"
+# Submission tokens are ours (secrets.token_urlsafe); anything else is not looked up at all.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
+
+
+@never_cache
+@require_GET
+def leave(request: HttpRequest) -> HttpResponse:
+    """ "Leave quickly": end the status session and the CSRF cookie, then go to a neutral site.
+
+    A family member who hears someone coming must not leave a case one Back press away: the
+    status page is no-store, so going back asks us again and finds no session. A link cannot
+    POST without JavaScript, so this is a GET; ending someone's session is all it can do.
+    """
+    _status_session_end(request)
+    response = HttpResponseRedirect(settings.LEAVE_QUICKLY_URL)
+    response.delete_cookie(
+        settings.CSRF_COOKIE_NAME, path=settings.CSRF_COOKIE_PATH, samesite="Strict"
+    )
+    return response
 
 
 # --- Intake -----------------------------------------------------------------------------------
@@ -193,9 +219,9 @@ def _receipt_render(
 @require_POST
 def intake_confirm(request: HttpRequest) -> HttpResponse:
     form = ReceiptConfirmForm(request.POST)
-    token = str(request.POST.get("token", ""))[:64]
+    token = str(request.POST.get("token", ""))
     if not form.is_valid():
-        receipt = intake_receipt_get(token=token)
+        receipt = intake_receipt_get(token=token) if _TOKEN.fullmatch(token) else None
         if receipt is None:
             return redirect("portal:intake")
         return _receipt_page(request, receipt, form)
@@ -242,7 +268,8 @@ def _status_session_start(request: HttpRequest, case: Case) -> None:
         "issued": case.access_code_issued_at.isoformat() if case.access_code_issued_at else None,
         "seen": time.time(),
     }
-    request.session.set_expiry(settings.STATUS_SESSION_IDLE_SECONDS)
+    # The cookie dies with the browser; the idle limit is kept here on the server ("seen").
+    request.session.set_expiry(0)
 
 
 def _status_session_end(request: HttpRequest) -> None:
@@ -253,14 +280,33 @@ def _status_session_end(request: HttpRequest) -> None:
 
 
 def _login_page(
-    request: HttpRequest, form: StatusLoginForm | None = None, notice: str = "", status: int = 200
+    request: HttpRequest,
+    form: StatusLoginForm | None = None,
+    notice: str = "",
+    status: int = 200,
 ) -> HttpResponse:
-    context = {"form": form or StatusLoginForm(), "notice": notice, "idle_minutes": _idle_minutes()}
+    context = {
+        "form": form or StatusLoginForm(),
+        "notice": notice,
+        "idle_minutes": _idle_minutes(),
+        # What the family was writing when the session ended rides along with the sign-in.
+        "kept_text": _kept_text(request),
+    }
     return render(request, "portal/status_login.html", context, status=status)
 
 
+def _kept_text(request: HttpRequest) -> str:
+    """Text typed for the case that a lapsed session would otherwise lose: from the addition
+    form ("text") or carried through the sign-in form ("kept_text"). Never stored anywhere."""
+    if request.method != "POST":
+        return ""
+    limit = StatusAddForm.base_fields["text"].max_length or 0  # type: ignore[attr-defined]
+    text = request.POST.get("kept_text") or request.POST.get("text") or ""
+    return str(text)[: limit + 1]  # one more, so the form still says it is too long
+
+
 def _status_page(
-    request: HttpRequest, case: Case, add_form: StatusAddForm | None = None
+    request: HttpRequest, case: Case, add_form: StatusAddForm | None = None, notice: str = ""
 ) -> HttpResponse:
     applicant = case.applicant
     context = {
@@ -270,7 +316,7 @@ def _status_page(
         "files_sent": bool(request.FILES),
         "has_applicant": applicant is not None,
         "consent_collective": bool(applicant and applicant.consent_collective),
-        "notice": request.session.pop(STATUS_NOTICE_KEY, ""),
+        "notice": notice or request.session.pop(STATUS_NOTICE_KEY, ""),
         "idle_minutes": _idle_minutes(),
     }
     return render(request, "portal/status.html", context)
@@ -314,7 +360,21 @@ def _status_login(request: HttpRequest) -> HttpResponse:
         form.add_error(None, exc.message)
         return _login_page(request, form, status=429)
     _status_session_start(request, case)
+    kept = _kept_text(request)
+    if kept:
+        return _status_page(request, case, _add_form_with(kept), notice=_kept_text_notice())
     return HttpResponseRedirect(reverse("portal:status"), status=303)
+
+
+def _add_form_with(text: str) -> StatusAddForm:
+    return StatusAddForm(initial={"token": secrets.token_urlsafe(24), "text": text})
+
+
+def _kept_text_notice() -> str:
+    return _(
+        "What you wrote is below and has not been sent yet. Please check it and press Send. "
+        "Files have to be chosen again."
+    )
 
 
 @memory_uploads
@@ -333,12 +393,16 @@ def status_add(request: HttpRequest) -> HttpResponse:
         form.add_error(None, _("Many additions were sent in the last hour. Please wait a while."))
         return _status_page(request, case, form)
     # The form's one-time token (unique in the database): a double tap or a reload adds once.
-    family_information_add(
-        case=case,
-        text=form.cleaned_data["text"],
-        uploads=form.cleaned_data["uploads"],
-        token=form.cleaned_data["token"],
-    )
+    try:
+        family_information_add(
+            case=case,
+            text=form.cleaned_data["text"],
+            uploads=form.cleaned_data["uploads"],
+            token=form.cleaned_data["token"],
+        )
+    except SubmissionTokenReusedError:
+        # A reload after the cases were merged: it was received, under the other case.
+        pass
     request.session[STATUS_NOTICE_KEY] = _("Thank you. We have received it.")
     return HttpResponseRedirect(reverse("portal:status"), status=303)
 
@@ -364,9 +428,11 @@ def status_consent(request: HttpRequest) -> HttpResponse:
 @require_POST
 def status_end(request: HttpRequest) -> HttpResponse:
     _status_session_end(request)
-    return _login_page(
-        request, notice=_("You have left the status page. The session in this browser is closed.")
-    )
+    return _login_page(request, notice=_status_ended_notice())
+
+
+def _status_ended_notice() -> str:
+    return _("You have left the status page. The session in this browser is closed.")
 
 
 # --- CSRF failure: keep the family's input ----------------------------------------------------
@@ -381,20 +447,42 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         match = None
     if match is None or match.namespace != "portal":
         return csrf.csrf_failure(request, reason)
+    response = _portal_csrf_failure(request, match.url_name or "")
+    add_never_cache_headers(response)  # it shows what was typed, like the page it replaces
+    return response
+
+
+def _portal_csrf_failure(request: HttpRequest, name: str) -> HttpResponse:
     notice = _(
         "For your safety, the form has to be sent once more. Everything you typed is still "
         "here: please check it and press Send again."
     )
-    if match.url_name == "intake" and request.method == "POST":
+    if request.method != "POST":
+        name = ""
+    if name == "intake":
         initial: dict[str, Any] = {}
-        for name, field in IntakeForm.base_fields.items():
-            if name in ("uploads", "website"):
+        for field_name, field in IntakeForm.base_fields.items():
+            if field_name in ("uploads", "website"):
                 continue
             multiple = getattr(field.widget, "allow_multiple_selected", False)
-            initial[name] = request.POST.getlist(name) if multiple else request.POST.get(name)
+            initial[field_name] = (
+                request.POST.getlist(field_name) if multiple else request.POST.get(field_name)
+            )
         return _intake_page(request, IntakeForm(initial=initial), notice=notice, status=403)
+    if name == "status":  # signing in: the reference is kept, the code typed again
+        form = StatusLoginForm(initial={"reference": request.POST.get("reference", "")})
+        return _login_page(request, form, notice=notice, status=403)
+    if name == "status_add":
+        case, _ended = _status_session_case(request)
+        if case is None:
+            return _login_page(request, notice=_session_ended_notice(), status=403)
+        form_text = _kept_text(request)
+        return _status_page(request, case, _add_form_with(form_text), notice=_kept_text_notice())
+    if name == "status_end":  # leaving must work whatever state the page was in
+        _status_session_end(request)
+        return _login_page(request, notice=_status_ended_notice())
     message = _("The page was open for a long time. Please go back and try again.")
-    back = reverse("portal:status") if (match.url_name or "").startswith("status") else None
+    back = reverse("portal:status") if name.startswith("status") else None
     return render(
         request, "portal/problem.html", {"message": message, "back_url": back}, status=403
     )

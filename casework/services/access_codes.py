@@ -138,11 +138,10 @@ def status_access_check(*, reference: str, code: str, client: str) -> Case:
     if not ratelimit.allow("status_attempt", client):
         raise RateLimitedError(_("Too many attempts from this connection. Please wait a while."))
     lock_window = settings.STATUS_LOCK_SECONDS
-    if (
-        ratelimit.count("status_fail_pair", reference, client) >= settings.STATUS_LOCK_FAILURES
-        or ratelimit.count("status_fail_client", client) >= settings.STATUS_CLIENT_FAILURES
-    ):
+    if ratelimit.count("status_fail_pair", reference, client) >= settings.STATUS_LOCK_FAILURES:
         raise _locked()
+    if ratelimit.count("status_fail_client", client) >= settings.STATUS_CLIENT_FAILURES:
+        raise _locked_for_the_day()
     delay = status_delay_seconds(reference)
     if delay:
         time.sleep(delay)  # bounded (STATUS_DELAY_MAX_SECONDS) and applied to right codes too
@@ -169,9 +168,20 @@ def status_access_check(*, reference: str, code: str, client: str) -> Case:
 
 
 def _locked() -> AccessLockedError:
+    """This client and this reference, for STATUS_LOCK_SECONDS (an hour)."""
     return AccessLockedError(
         _(
             "Too many wrong attempts from this device. For your safety, please try again in an "
             "hour. If you have lost the code, you can write to us again through the form."
+        )
+    )
+
+
+def _locked_for_the_day() -> AccessLockedError:
+    """This client, for any reference: its counter runs for a day and its hash changes daily."""
+    return AccessLockedError(
+        _(
+            "Too many wrong attempts from this device today. For your safety, please try again "
+            "tomorrow. If you have lost the code, you can write to us again through the form."
         )
     )

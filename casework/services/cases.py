@@ -43,8 +43,13 @@ def case_create(*, case: Case, actor: Actor) -> Case:
 
 @transaction.atomic
 def case_update(*, case: Case, actor: Actor, changed: Iterable[str]) -> Case:
-    """Save exactly the changed fields and audit their names, never their values."""
+    """Save exactly the changed fields and audit their names, never their values.
+
+    The status the family sees is not one of them: it changes through family_status_set.
+    """
     fields = _model_fields(Case, changed)
+    if "family_status" in fields:
+        raise ValueError("family_status changes through services.family.family_status_set")
     if not fields:
         return case
     saved = [*fields, "updated_at"]

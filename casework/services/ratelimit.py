@@ -2,11 +2,13 @@
 
 One interface (`hit`, `count`, `reset`, `allow`, `purge_expired`) over both backends. A counter's
 key is a keyed hash of what it counts (a client, a reference), and a client is itself a keyed,
-daily-salted hash of its address: no counter, log or dump ever holds an address or a reference.
+daily-salted hash of its address (of its /64 for IPv6): no counter, log or dump ever holds an
+address or a reference.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from datetime import timedelta
 from functools import cache
@@ -38,10 +40,28 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+def client_network(address: str) -> str:
+    """What a client is counted as: an IPv4 address itself, an IPv6 address by its /64.
+
+    One IPv6 subscriber usually holds a whole /64 and can pick a fresh address in it for every
+    request, so counting single IPv6 addresses would let it slip every limit.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an address (a misconfigured proxy): counted as it is
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return address
+
+
 def client_hash(request: HttpRequest) -> str:
-    """A keyed hash of the client's address, salted with today's date (UTC)."""
+    """A keyed hash of the client's network (client_network), salted with today's date (UTC)."""
     day = timezone.now().date().isoformat()
-    return salted_hmac(f"casework.client.{day}", client_address(request)).hexdigest()[:32]
+    network = client_network(client_address(request))
+    return salted_hmac(f"casework.client.{day}", network).hexdigest()[:32]
 
 
 def counter_key(scope: str, *parts: str) -> str:
