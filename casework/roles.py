@@ -40,6 +40,7 @@ _CASE_READ_WRITE = {
     "casework.escalationstep": ["view"],
     "casework.jurisdictioncalendar": ["view"],
     "casework.calendaroverride": ["view"],
+    "casework.documenttemplate": ["view"],
 }
 ROLE_PERMISSIONS: dict[Role, dict[str, list[str]]] = {
     Role.CASEWORKER: _CASE_READ_WRITE,
@@ -57,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]]] = {
         "casework.escalationstep": ["view", "change", "add", "delete"],
         "casework.jurisdictioncalendar": ["view", "change"],
         "casework.calendaroverride": ["view", "change", "add", "delete"],
+        "casework.documenttemplate": ["view", "change", "add"],
         "casework.auditevent": ["view"],
     },
     Role.ADMINISTRATOR: {

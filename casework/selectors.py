@@ -444,13 +444,25 @@ from datetime import datetime  # noqa: E402  (added with this section)
 from django.db.models import Count, Subquery  # noqa: E402
 from django.db.models.functions import Coalesce  # noqa: E402
 
-from casework.models import Deadline, Filing  # noqa: E402
+from casework.models import Deadline, Filing, GeneratedDocument  # noqa: E402
 
 # Filings whose authority has not answered yet and whose clock is still running.
 AWAITING_RESPONSE = (Filing.Status.SENT, Filing.Status.REGISTERED, Filing.Status.EXTENDED)
 # The clocks that wait for an authority's answer (one open per filing awaiting a response).
 RESPONSE_CLOCKS = (Deadline.Kind.RESPONSE_DUE, Deadline.Kind.RAPORT_48H)
 DUE_SOON = timedelta(days=7)
+
+
+def document_get_for_user(*, user: AnyUser, pk: int | str) -> GeneratedDocument:
+    """The generated document if its filing's case is visible to this user; else NotFoundError."""
+    document = (
+        GeneratedDocument.objects.filter(case_visibility_q(user, "filing__case"), pk=pk)
+        .select_related("filing__case")
+        .first()
+    )
+    if document is None:
+        raise NotFoundError("No such document.")
+    return document
 
 
 def filings_visible_to(user: AnyUser) -> QuerySet[Filing]:

@@ -57,6 +57,19 @@ def clean_attachment(*, attachment_id: int) -> None:
     attachment_clean(attachment_id=attachment_id)  # no-op unless still pending
 
 
+@shared_task(
+    name="casework.tasks.generate_document",
+    autoretry_for=(Exception,),  # transient; a template that does not render is marked failed
+    retry_backoff=True,
+    max_retries=4,
+    acks_late=True,
+)
+def generate_document(*, document_id: int) -> None:
+    from casework.services.documents import document_generate
+
+    document_generate(document_id=document_id)  # no-op unless still pending
+
+
 @shared_task(name="casework.tasks.send_notifications", bind=True, acks_late=True, max_retries=5)
 def send_notifications(self, *, notification_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
     from casework.services.notifications import NotificationDeliveryError, notifications_send
@@ -91,12 +104,14 @@ def reindex_servicemen() -> None:
 def sweep_portal() -> None:
     from casework.services import ratelimit
     from casework.services.attachments import attachments_requeue_stale
+    from casework.services.documents import documents_requeue_stale
     from casework.services.intake import intake_receipts_expire
     from casework.services.keys import servicemen_reindex
     from casework.services.notifications import notifications_requeue_stale
 
     notifications_requeue_stale()
     attachments_requeue_stale()
+    documents_requeue_stale()
     intake_receipts_expire()
     ratelimit.purge_expired()
     # Rows indexed under an older given-name table (an edit's re-index task was lost, or an

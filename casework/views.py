@@ -1,7 +1,7 @@
 """Views that belong to neither the portal nor the admin site's own pages.
 
-`attachment_download` is staff-only and mounted under /admin/; it lives here until the admin
-package takes it over.
+The downloads (uploads, document drafts) are staff-only and mounted under /admin/; they live
+here until the admin package takes them over.
 """
 
 from uuid import UUID
@@ -13,8 +13,9 @@ from django_otp.decorators import otp_required
 
 from casework.exceptions import NotFoundError, NotReadyError
 from casework.health import broker_answers, database_answers
-from casework.selectors import attachment_get_for_user
-from casework.services.attachments import attachment_download
+from casework.selectors import attachment_get_for_user, document_get_for_user
+from casework.services.attachments import DownloadFile, attachment_download
+from casework.services.documents import document_download
 
 
 @never_cache
@@ -46,7 +47,32 @@ def attachment_download_view(request: HttpRequest, public_id: UUID) -> HttpRespo
     except NotFoundError as exc:
         raise Http404 from exc
     except NotReadyError as exc:
-        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+        return _not_ready(exc)
+    return _download(file)
+
+
+@never_cache
+@require_GET
+@otp_required
+def document_download_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A ready document draft (.docx) of a filing the user may see; audited."""
+    if not request.user.is_staff:
+        raise Http404
+    try:
+        document = document_get_for_user(user=request.user, pk=pk)
+        file = document_download(document=document, actor=request.user)  # type: ignore[arg-type]
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except NotReadyError as exc:
+        return _not_ready(exc)
+    return _download(file)
+
+
+def _not_ready(exc: NotReadyError) -> HttpResponse:
+    return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+
+
+def _download(file: DownloadFile) -> HttpResponse:
     response = HttpResponse(file.data, content_type=file.content_type)
     response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     response["Content-Length"] = str(len(file.data))

@@ -17,6 +17,11 @@ urlpatterns = [
         views.attachment_download_view,
         name="attachment_download",
     ),
+    path(
+        "admin/documents/<int:pk>/download/",
+        views.document_download_view,
+        name="document_download",
+    ),
     path("admin/", admin_site.urls),
     path("enrol/<str:token>/", enrol, name="staff_enrol"),
     path("api/v1/", include("casework.api.urls")),

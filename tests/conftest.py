@@ -147,7 +147,7 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  
 
 @pytest.fixture(autouse=True)
 def reference_data(request: pytest.FixtureRequest) -> None:
-    """Rows data migrations create (groups, legal rules, given names), present in every test.
+    """Rows data migrations create (groups, legal rules, templates, given names), in every test.
 
     A transactional test ends by flushing every table, which erases them for the tests after it
     (and, with --reuse-db, for the next run); this puts them back when they are missing.
@@ -166,6 +166,7 @@ def reference_data(request: pytest.FixtureRequest) -> None:
         return
     from casework.models import GivenNameEquivalent
     from casework.roles import sync_role_groups
+    from casework.rules.document_seed import seed_document_templates
     from casework.rules.seed import seed_legal_data
 
     # The flush re-creates permissions (post_migrate), so only the rows need putting back.
@@ -177,6 +178,7 @@ def reference_data(request: pytest.FixtureRequest) -> None:
     )
     sync_role_groups(apps, in_migration=False)
     seed_legal_data(apps)
+    seed_document_templates(apps)
 
 
 @pytest.fixture(autouse=True)

@@ -41,6 +41,7 @@ CASE_SIDE = {
     "casework.escalationstep",
     "casework.jurisdictioncalendar",
     "casework.calendaroverride",
+    "casework.documenttemplate",
 }
 # Which changelists each role may open; every other registered page must be refused.
 CAN_VIEW = {
@@ -97,7 +98,11 @@ def test_the_role_migrations_add_up_to_the_matrix_in_roles_py():
     apps = MigrationLoader(connection).project_state().apps
     for group in Group.objects.all():
         group.permissions.clear()
-    for name in ("0008_role_groups", "0012_caseworkers_hand_over_deadlines"):
+    for name in (
+        "0008_role_groups",
+        "0012_caseworkers_hand_over_deadlines",
+        "0016_document_templates_seed",
+    ):
         importlib.import_module(f"casework.migrations.{name}").forwards(apps, None)
     for role, grants in ROLE_PERMISSIONS.items():
         wanted = {

@@ -55,6 +55,7 @@ from casework.selectors import (
     overdue_deadlines,
     users_who_see_case,
 )
+from casework.services.documents import document_request, template_for
 from casework.services.filings import (
     ANSWERABLE,
     ESCALATABLE_OUTCOMES,
@@ -279,6 +280,17 @@ class DiscardForm(forms.Form):
     """Posting it is the confirmation."""
 
 
+class DocumentForm(OnceForm):
+    """Posting it asks for a new draft from the template in force now (a repeat asks once)."""
+
+
+def _prepare_document(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
+    document_request(filing=filing, actor=acting_user(request), token=data["token"] or None)
+    messages.success(
+        request, _("The draft is being prepared. It appears under Documents in a few seconds.")
+    )
+
+
 @dataclass(frozen=True)
 class FilingAction:
     name: str
@@ -327,6 +339,9 @@ ACTIONS = {
             VvkResultForm,
             lambda f: f.kind == FilingKind.VVK_REQUEST,
             _record_vvk_result,
+        ),
+        FilingAction(
+            "document", _("Prepare a document"), DocumentForm, lambda f: True, _prepare_document
         ),
         FilingAction(
             "discard",
@@ -626,6 +641,11 @@ class FilingAdmin(AuditedModelAdmin):
             .select_related("office")
             .defer(*FILING_ENCRYPTED)
             .order_by("pk"),
+            # The drafts made for it (their text stays in the row until someone downloads it).
+            "documents": obj.documents.select_related("template").defer("content"),
+            "document_template": template_for(obj),
+            "document_form": DocumentForm() if self.may_act(request, obj) else None,
+            "document_url": action_url(obj, "document"),
         }
 
     # --- Custom views: creating a draft, and one page per transition

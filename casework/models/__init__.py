@@ -2,7 +2,14 @@
 
 from casework.models.audit import AuditEvent
 from casework.models.cases import RISK_FLAGS, Case, TimelineEntry
-from casework.models.documents import Attachment, IntakeSubmission, Notification, RateCounter
+from casework.models.documents import (
+    Attachment,
+    DocumentTemplate,
+    GeneratedDocument,
+    IntakeSubmission,
+    Notification,
+    RateCounter,
+)
 from casework.models.filings import Deadline, Filing
 from casework.models.people import (
     Applicant,
@@ -34,10 +41,12 @@ __all__ = [
     "CalendarOverride",
     "Case",
     "Deadline",
+    "DocumentTemplate",
     "EscalationStep",
     "Exchange",
     "Filing",
     "FilingKind",
+    "GeneratedDocument",
     "GivenNameEquivalent",
     "Heartbeat",
     "IntakeSubmission",

@@ -1,4 +1,5 @@
-"""Uploaded files (encrypted originals and cleaned copies) and intake submissions."""
+"""Files and documents: uploads (encrypted originals, cleaned copies), intake submissions,
+staff notices, and the document templates and the drafts made from them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.crypto import EncryptedCharField
+from casework.crypto import EncryptedCharField, EncryptedTextField
 from casework.models.cases import Case, TimelineEntry
+from casework.models.people import Jurisdiction
+from casework.models.rules import Verification
 
 
 class Attachment(models.Model):
@@ -132,3 +135,105 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}#{self.pk}"
+
+
+class DocumentTemplate(models.Model):
+    """A lawyer's outline for one kind of document (a complaint, a рапорт …), as editable data.
+
+    The four parts are Django template text over the case's facts (see casework/drafting.py for
+    the names a template may use). A version any document was made from is never changed:
+    saving it in the admin makes version N+1 under the same code (services/documents.py).
+    """
+
+    code = models.SlugField(
+        _("code"), max_length=60, help_text=_("The same for every version of one template.")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
+    filing_kinds = models.JSONField(_("filing kinds"), default=list)
+    office_kinds = models.JSONField(
+        _("office kinds"),
+        default=list,
+        blank=True,
+        help_text=_("Leave empty for any office; a template naming the office kind wins."),
+    )
+    heading = models.TextField(
+        _("heading"), help_text=_("Top right: to whom, from whom. One line per line.")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Paragraphs separated by an empty line. A paragraph in capitals ending with a "
+            "colon (ПРОШУ:) is set in bold."
+        ),
+    )
+    signature = models.TextField(_("date and signature"))
+    verification = models.CharField(
+        _("verification"),
+        max_length=10,
+        choices=Verification.choices,
+        default=Verification.UNVERIFIED,
+    )
+    source = models.TextField(_("source"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("document template")
+        verbose_name_plural = _("document templates")
+        ordering = ["jurisdiction", "code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="template_code_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class GeneratedDocument(models.Model):
+    """A draft made from a template for one filing: pending -> ready (or failed), by a task.
+
+    The .docx is kept encrypted in the row (base64 inside an encrypted column, so key rotation
+    and retention treat it like every other personal value); its SHA-256 proves which draft was
+    downloaded. The template version it was made from is recorded and never changes.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("could not be prepared")
+
+    filing = models.ForeignKey(
+        "casework.Filing", on_delete=models.CASCADE, related_name="documents"
+    )
+    template = models.ForeignKey(
+        DocumentTemplate, on_delete=models.PROTECT, related_name="documents"
+    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    content = EncryptedTextField(blank=True, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
+    failure = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The one-time token of the form that asked for it: a reload or a double tap asks once.
+    submission_token = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("generated document")
+        verbose_name_plural = _("generated documents")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"document#{self.pk}"

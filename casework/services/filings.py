@@ -34,6 +34,7 @@ from casework.rules import calendar as engine
 from casework.rules.store import rule_for, term_rule, working_calendar_for
 from casework.selectors import users_who_see_case
 from casework.services.audit import audit_record
+from casework.services.documents import document_request_if_possible
 from casework.services.submissions import submitted_once
 
 S = Filing.Status
@@ -235,6 +236,8 @@ def filing_create(
             obj=filing,
             detail={"case": case.reference, "kind": kind},
         )
+        # Its draft document, when a template fits: ready in the worker a moment later.
+        document_request_if_possible(filing=filing, actor=actor)
         return filing
 
     filing, _created = submitted_once(

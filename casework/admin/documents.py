@@ -1,0 +1,167 @@
+"""Document templates in the admin: the text a lawyer edits, checked before it is saved.
+
+Coordinators edit (their group's permissions); caseworkers read. Saving a template that a draft
+was made from keeps that version as it was and saves the edit as the next version
+(services/documents.py `template_save`), so every draft says which text it came from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from casework.admin.base import AuditedModelAdmin, acting_user
+from casework.admin.site import site
+from casework.drafting import FACTS, PARTS, template_check
+from casework.models import (
+    DocumentTemplate,
+    FilingKind,
+    GeneratedDocument,
+    OfficeKind,
+    Verification,
+)
+from casework.services.documents import template_save
+
+
+def _named(choices: Any, values: list[str]) -> str:
+    labels = dict(choices.choices)
+    return format_html_join(", ", "{}", ((labels.get(value, value),) for value in values)) or "–"
+
+
+class DocumentTemplateForm(ModelForm):
+    filing_kinds = forms.MultipleChoiceField(
+        label=capfirst(DocumentTemplate._meta.get_field("filing_kinds").verbose_name),
+        choices=FilingKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    office_kinds = forms.MultipleChoiceField(
+        label=capfirst(DocumentTemplate._meta.get_field("office_kinds").verbose_name),
+        help_text=DocumentTemplate._meta.get_field("office_kinds").help_text,
+        choices=OfficeKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    # "Verified" is a lawyer's word: offered like the others, since the template is theirs.
+    verification = forms.ChoiceField(
+        label=capfirst(DocumentTemplate._meta.get_field("verification").verbose_name),
+        choices=Verification.choices,
+    )
+
+    class Meta:
+        model = DocumentTemplate
+        fields = (
+            "code",
+            "name",
+            "jurisdiction",
+            "filing_kinds",
+            "office_kinds",
+            "heading",
+            "title",
+            "body",
+            "signature",
+            "verification",
+            "source",
+            "is_active",
+        )
+        widgets = {
+            "heading": forms.Textarea(attrs={"rows": 6, "cols": 90}),
+            "body": forms.Textarea(attrs={"rows": 30, "cols": 90}),
+            "signature": forms.Textarea(attrs={"rows": 3, "cols": 90}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Render over the example facts now, so a typo is shown here, next to its part, and
+        # never turns up later as a draft that could not be made.
+        problems = template_check({part: data.get(part) or "" for part in PARTS})
+        for part, problem in problems.items():
+            if part not in self.errors:
+                self.add_error(part, problem)
+        return data
+
+
+@admin.register(DocumentTemplate, site=site)
+class DocumentTemplateAdmin(AuditedModelAdmin):
+    form = DocumentTemplateForm
+    list_display = (
+        "code",
+        "version",
+        "name",
+        "jurisdiction",
+        "filing_kinds_named",
+        "verification",
+        "is_active",
+        "in_use",
+    )
+    list_filter = ("jurisdiction", "verification", "is_active")
+    ordering = ("jurisdiction", "code", "-version")
+    readonly_fields = ("version", "created_by", "created_at")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        names = format_html_join(
+            ", ",
+            "<code>{{{{ {}.{} }}}}</code>",
+            ((group, name) for group, facts in FACTS.items() for name in facts),
+        )
+        return [
+            (None, {"fields": ("code", "version", "name", "jurisdiction", "is_active")}),
+            (_("Used for"), {"fields": ("filing_kinds", "office_kinds")}),
+            (
+                _("Text"),
+                {
+                    "fields": PARTS,
+                    "description": format_html(
+                        "{} {}",
+                        gettext(
+                            "Names a template can use (a name with nothing recorded prints as a "
+                            "line to fill in by hand and is false in {% if %}):"
+                        ),
+                        names,
+                    ),
+                },
+            ),
+            (
+                _("Source and verification"),
+                {"fields": ("verification", "source", "created_by", "created_at")},
+            ),
+        ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DocumentTemplate]:
+        used = GeneratedDocument.objects.filter(template=OuterRef("pk"))
+        return super().get_queryset(request).annotate(used=Exists(used))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a retired template is made inactive; drafts keep pointing at it
+
+    @admin.display(description=_("filing kinds"))
+    def filing_kinds_named(self, template: DocumentTemplate) -> str:
+        return _named(FilingKind, template.filing_kinds)
+
+    @admin.display(description=_("in use"), boolean=True)
+    def in_use(self, template: DocumentTemplate) -> bool:
+        return bool(getattr(template, "used", False))
+
+    def save_model(
+        self, request: HttpRequest, obj: DocumentTemplate, form: ModelForm, change: bool
+    ) -> None:
+        version = obj.version if change else None
+        template_save(template=obj, actor=acting_user(request))
+        if version is not None and obj.version != version:
+            self.message_user(
+                request,
+                gettext(
+                    "Drafts were made from version %(old)d, so it is kept as it was; your "
+                    "changes are version %(new)d, which new drafts use."
+                )
+                % {"old": version, "new": obj.version},
+                messages.INFO,
+            )

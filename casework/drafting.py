@@ -1,0 +1,200 @@
+"""Turns a lawyer's document template and a case's facts into a .docx draft, with no metadata.
+
+Templates are Django template text with no tag libraries and no includes: they can print the
+facts below and test them (`{% if serviceman.captured_on %}`), nothing else. A fact nobody has
+recorded prints as a line to fill in by hand and counts as false in an `{% if %}`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.template import Context, Engine
+from django.utils.translation import gettext as _
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Pt
+
+ENGINE = Engine(libraries={}, autoescape=False, string_if_invalid="")
+# The same, marking any name that is not a fact, so the admin can say which name is misspelt.
+_CHECKING_ENGINE = Engine(libraries={}, autoescape=False, string_if_invalid="\x00%s\x00")
+_UNKNOWN = re.compile(r"\x00([^\x00]*)\x00")
+PARTS = ("heading", "title", "body", "signature")
+# What a template may name, with an example; the admin shows this list to the lawyer.
+FACTS: dict[str, dict[str, str]] = {
+    "office": {"name": "Военный прокурор 000 гарнизона", "address": "г. Город, ул. Улица, 1"},
+    "serviceman": {
+        "full_name": "Фамилия Имя Отчество",
+        "surname": "Фамилия",
+        "given_name": "Имя",
+        "patronymic": "Отчество",
+        "birth_date": "01.01.2000",
+        "unit": "в/ч 00000",
+        "rank": "рядовой",
+        "service_type": "мобилизованный",
+        "captured_on": "01.01.2024",
+        "released_on": "01.01.2025",
+        "exchange_date": "01.01.2025",
+        "current_location": "город, часть или госпиталь",
+        "health": "ранения, диагнозы, лечение",
+    },
+    "applicant": {
+        "full_name": "Фамилия Имя Отчество",
+        "relationship": "мать",
+        "address": "почтовый адрес",
+        "phone": "+7 000 000 00 00",
+        "email": "name@example.org",
+    },
+    "case": {"reference": "K7M4-QX2P", "summary": "что произошло", "wishes": "чего он хочет"},
+    "filing": {"reference": "F-0000-0000", "kind": "жалоба"},
+    "earlier": {
+        "reference": "F-0000-0000",
+        "office": "кому направлено",
+        "sent_on": "01.02.2025",
+        "tracking_number": "80000000000000",
+        "registration_number": "ОГ-000",
+        "registered_on": "03.02.2025",
+        "due_on": "05.03.2025",
+    },
+    "signer": {"full_name": "Фамилия Имя Отчество"},
+    "today": {"date": "01.03.2025"},
+}
+_HEADING = re.compile(r"^[^a-zа-яёіїєґ]+:$")  # ПРОШУ: / ПРИЛОЖЕНИЯ: — no lower-case letters
+
+
+class Missing(str):
+    """A fact nobody recorded: prints as a blank to fill in by hand, is false in `{% if %}`."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+BLANK = Missing("________________")
+
+
+@dataclass(frozen=True)
+class Draft:
+    heading: str
+    title: str
+    body: str
+    signature: str
+
+
+class TemplateTextError(ValueError):
+    """A template part that does not compile or render; the message names the problem."""
+
+
+def fact(value: object) -> str:
+    """A fact as the document prints it: dates as dd.mm.yyyy, nothing recorded as BLANK."""
+    if value is None or value == "":
+        return BLANK
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return str(value).strip() or BLANK
+
+
+def facts_of(values: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str, str]]:
+    """Every name of FACTS, from `values` where given, else BLANK (a template never fails on a
+    fact that this case lacks)."""
+    return {
+        group: {name: fact(values.get(group, {}).get(name)) for name in names}
+        for group, names in FACTS.items()
+    }
+
+
+def draft_render(parts: Mapping[str, str], facts: Mapping[str, Any]) -> Draft:
+    """Render the four parts of a template over `facts`; TemplateTextError names a bad part."""
+    rendered = {}
+    for part in PARTS:
+        try:
+            rendered[part] = ENGINE.from_string(parts[part]).render(Context(dict(facts)))
+        except Exception as exc:  # noqa: BLE001  (a lawyer's text: any failure is its problem)
+            raise TemplateTextError(f"{part}: {exc}") from exc
+    return Draft(**rendered)
+
+
+def template_check(parts: Mapping[str, str]) -> dict[str, str]:
+    """Problems per part (empty when the template renders over the example facts)."""
+    problems = {}
+    for part in PARTS:
+        try:
+            text = _CHECKING_ENGINE.from_string(parts.get(part, ""))
+            unknown = _UNKNOWN.findall(text.render(Context(facts_of(FACTS))))
+        except Exception as exc:  # noqa: BLE001  (shown to the lawyer next to the part)
+            problems[part] = _("This part cannot be used: %(error)s") % {"error": exc}
+        else:
+            if unknown:
+                names = ", ".join(sorted(set(unknown)))
+                problems[part] = _("Not a name a template can use: %(names)s") % {"names": names}
+    return problems
+
+
+def docx_build(draft: Draft) -> bytes:
+    """The draft as a .docx in the usual Russian/Ukrainian layout (Times New Roman 14, heading
+    top right, centred title, justified paragraphs), with every document property empty: the
+    file must not carry our organisation's or anyone's name besides what the text says."""
+    document = Document()
+    section = document.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21)
+    section.left_margin, section.right_margin = Cm(3), Cm(1.5)
+    section.top_margin = section.bottom_margin = Cm(2)
+    style = document.styles["Normal"]
+    style.font.name, style.font.size = "Times New Roman", Pt(14)
+    style.paragraph_format.space_after = Pt(0)
+
+    for line in _lines(draft.heading, keep_empty=False):
+        paragraph = document.add_paragraph(line)
+        paragraph.paragraph_format.left_indent = Cm(8)
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_before = title.paragraph_format.space_after = Pt(18)
+    title.add_run(draft.title.strip()).bold = True
+    for block in re.split(r"\n\s*\n", draft.body.strip()):
+        _body_paragraph(document, block.strip())
+    signature = document.add_paragraph()
+    signature.paragraph_format.space_before = Pt(18)
+    _add_lines(signature, _lines(draft.signature, keep_empty=False))
+
+    properties = document.core_properties
+    for name in ("author", "category", "comments", "content_status", "identifier", "keywords"):
+        setattr(properties, name, "")
+    for name in ("language", "last_modified_by", "subject", "title", "version"):
+        setattr(properties, name, "")
+    properties.revision = 1
+    # One fixed moment: the file's dates say nothing about who worked on it or when.
+    properties.created = properties.modified = datetime(2000, 1, 1, tzinfo=UTC)
+    properties.last_printed = datetime(2000, 1, 1, tzinfo=UTC)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _lines(text: str, *, keep_empty: bool = True) -> list[str]:
+    # A fact left out by an {% if %} leaves an empty line, which the heading does without.
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return lines if keep_empty else [line for line in lines if line]
+
+
+def _add_lines(paragraph: Any, lines: list[str]) -> None:
+    for number, line in enumerate(lines):
+        run = paragraph.add_run(line)
+        if number < len(lines) - 1:
+            run.add_break()
+
+
+def _body_paragraph(document: Any, block: str) -> None:
+    if not block:
+        return
+    paragraph = document.add_paragraph()
+    if _HEADING.match(block):
+        paragraph.paragraph_format.space_before = Pt(12)
+        paragraph.add_run(block).bold = True
+        return
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    paragraph.paragraph_format.first_line_indent = Cm(1.25)
+    _add_lines(paragraph, _lines(block))

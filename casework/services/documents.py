@@ -1,0 +1,313 @@
+"""Document drafts: the template a filing gets, asking for a draft, making it in the worker, and
+handing it to staff. Templates are versioned data: a version a draft was made from never changes.
+
+A draft is a row (pending -> ready or failed); the task that makes it is idempotent and the
+portal sweep re-queues pending rows the broker lost, as for uploads.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from casework.drafting import PARTS, TemplateTextError, docx_build, draft_render, facts_of
+from casework.exceptions import NotReadyError, RuleError
+from casework.models import (
+    AuditEvent,
+    DocumentTemplate,
+    Filing,
+    GeneratedDocument,
+    Jurisdiction,
+    Serviceman,
+)
+from casework.services.attachments import DownloadFile
+from casework.services.audit import audit_record
+from casework.services.submissions import submitted_once
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_ATTEMPTS = 5
+STALE_AFTER = timedelta(minutes=2)  # younger pending rows may still be in the broker
+# A document is written in the language of the authority that receives it.
+LANGUAGE_OF = {Jurisdiction.RU: "ru", Jurisdiction.UA: "uk"}
+
+
+# --- Templates --------------------------------------------------------------------------------
+
+
+def templates_current(jurisdiction: str) -> list[DocumentTemplate]:
+    """The newest version of each template code of a jurisdiction, retired codes left out."""
+    newest = (
+        DocumentTemplate.objects.filter(jurisdiction=jurisdiction)
+        .values("code")
+        .annotate(newest=Max("version"))
+    )
+    wanted = {(row["code"], row["newest"]) for row in newest}
+    rows = DocumentTemplate.objects.filter(jurisdiction=jurisdiction, is_active=True)
+    return [row for row in rows.order_by("code") if (row.code, row.version) in wanted]
+
+
+def template_for(filing: Filing) -> DocumentTemplate | None:
+    """The template for this filing's kind and office: one naming the office's kind wins over
+    one for any office. Lists are filtered here, not in SQL: SQLite (the embedded default)
+    cannot search inside JSON lists, and there are a few dozen templates at most."""
+    office = filing.office
+    fitting = [t for t in templates_current(office.jurisdiction) if filing.kind in t.filing_kinds]
+    for template in fitting:
+        if office.kind in template.office_kinds:
+            return template
+    return next((template for template in fitting if not template.office_kinds), None)
+
+
+@transaction.atomic
+def template_save(*, template: DocumentTemplate, actor: User | None) -> DocumentTemplate:
+    """Save a lawyer's edit. A template a draft was made from is kept as it was: the edit
+    becomes version N+1 of the same code, which new drafts use from now on."""
+    if template.pk is not None and GeneratedDocument.objects.filter(template=template).exists():
+        template.pk = None
+        template._state.adding = True
+    if template.pk is None:
+        newest = DocumentTemplate.objects.select_for_update().filter(code=template.code)
+        template.version = (newest.aggregate(top=Max("version"))["top"] or 0) + 1
+        template.created_by, template.created_at = actor, timezone.now()
+        action = AuditEvent.Action.CREATE
+    else:
+        action = AuditEvent.Action.CHANGE
+    template.save()
+    audit_record(
+        actor=actor, action=action, obj=template, reference=f"{template.code} v{template.version}"
+    )
+    return template
+
+
+# --- Asking for a draft -----------------------------------------------------------------------
+
+
+def document_request(
+    *, filing: Filing, actor: User | None, token: str | None = None
+) -> GeneratedDocument:
+    """A pending draft of `filing` from its current template, made by a task after commit.
+
+    Raises RuleError when no template fits. With the form's one-time `token`, a repeat asks
+    once and returns the first draft.
+    """
+    template = template_for(filing)
+    if template is None:
+        raise RuleError(
+            _(
+                "There is no document template for this kind of filing to this office yet. "
+                "A coordinator can add one under Document templates."
+            )
+        )
+
+    def create(token: str | None) -> GeneratedDocument:
+        return _document_add(filing, template, actor, token)
+
+    document, _created = submitted_once(
+        GeneratedDocument, token=token, create=create, filing=filing
+    )
+    return document
+
+
+def document_request_if_possible(*, filing: Filing, actor: User | None) -> None:
+    """For a new draft filing: ask for its document when a template fits; else nothing."""
+    template = template_for(filing)
+    if template is not None:
+        _document_add(filing, template, actor, None)
+
+
+def _document_add(
+    filing: Filing, template: DocumentTemplate, actor: User | None, token: str | None
+) -> GeneratedDocument:
+    document = GeneratedDocument.objects.create(
+        filing=filing, template=template, requested_by=actor, submission_token=token
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=document,
+        reference=filing.case.reference,
+        detail={"filing": filing.reference, "template": f"{template.code} v{template.version}"},
+    )
+    transaction.on_commit(lambda: _queue([document.pk]), robust=True)
+    return document
+
+
+def _queue(ids: Sequence[int]) -> None:
+    from casework.tasks import generate_document
+
+    for pk in ids:
+        generate_document.delay(document_id=pk)
+
+
+# --- In the worker ----------------------------------------------------------------------------
+
+
+def document_generate(*, document_id: int) -> GeneratedDocument | None:
+    """Make a pending draft; a ready, failed or missing row is a no-op (so a repeat is harmless).
+
+    A template that does not render marks the draft failed with the part and the kind of
+    error only: an error's text could quote a fact of the case.
+    """
+    document = (
+        GeneratedDocument.objects.filter(pk=document_id, state=GeneratedDocument.State.PENDING)
+        .select_related(
+            "template",
+            "filing__office",
+            "filing__escalates__office",
+            "filing__case__serviceman__exchange",
+            "filing__case__applicant",
+        )
+        .first()
+    )
+    if document is None:
+        return None
+    GeneratedDocument.objects.filter(pk=document.pk).update(attempts=F("attempts") + 1)
+    template = document.template
+    try:
+        draft = draft_render(
+            {part: getattr(template, part) for part in PARTS}, document_facts(document.filing)
+        )
+    except TemplateTextError as exc:
+        part = str(exc).split(":", 1)[0]
+        cause = type(exc.__cause__).__name__ if exc.__cause__ else "error"
+        return _finish(document, state=GeneratedDocument.State.FAILED, failure=f"{part}: {cause}")
+    data = docx_build(draft)
+    return _finish(
+        document,
+        state=GeneratedDocument.State.READY,
+        content=base64.b64encode(data).decode(),
+        sha256=hashlib.sha256(data).hexdigest(),
+        failure="",
+        ready_at=timezone.now(),
+    )
+
+
+def _finish(document: GeneratedDocument, **values: Any) -> GeneratedDocument:
+    GeneratedDocument.objects.filter(pk=document.pk, state=GeneratedDocument.State.PENDING).update(
+        **values
+    )
+    document.refresh_from_db()
+    return document
+
+
+def documents_requeue_stale() -> int:
+    """Re-queue pending drafts the broker may have lost; give up on the hopeless ones."""
+    stale = GeneratedDocument.objects.filter(
+        state=GeneratedDocument.State.PENDING, created_at__lt=timezone.now() - STALE_AFTER
+    )
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        state=GeneratedDocument.State.FAILED, failure="gave_up"
+    )
+    ids = list(
+        stale.filter(attempts__lt=MAX_ATTEMPTS).order_by("pk").values_list("pk", flat=True)[:500]
+    )
+    _queue(ids)
+    return len(ids)
+
+
+def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
+    """The facts a template may print (casework.drafting.FACTS), decrypted, in the language of
+    the office that receives the document; anything not recorded prints as a blank."""
+    case, office = filing.case, filing.office
+    serviceman, applicant, earlier = case.serviceman, case.applicant, filing.escalates
+    with translation.override(LANGUAGE_OF.get(Jurisdiction(office.jurisdiction), "ru")):
+        serviceman_name = _full_name(
+            serviceman.surname, serviceman.given_name, serviceman.patronymic
+        )
+        applicant_name = applicant.name if applicant else ""
+        values: dict[str, dict[str, object]] = {
+            "office": {"name": office.name, "address": office.address},
+            "serviceman": {
+                "full_name": serviceman_name,
+                "surname": serviceman.surname,
+                "given_name": serviceman.given_name,
+                "patronymic": serviceman.patronymic,
+                "birth_date": serviceman.birth_date,
+                "unit": serviceman.unit_number,
+                "rank": serviceman.rank,
+                "service_type": (
+                    serviceman.get_service_type_display()
+                    if serviceman.service_type != Serviceman.ServiceType.UNKNOWN
+                    else ""
+                ),
+                "captured_on": serviceman.captured_on,
+                "released_on": serviceman.released_on,
+                "exchange_date": serviceman.exchange.happened_on if serviceman.exchange else None,
+                "current_location": serviceman.current_location,
+                "health": serviceman.health_summary,
+            },
+            "applicant": {
+                "full_name": applicant_name,
+                "relationship": (
+                    applicant.get_relationship_display()
+                    if applicant and applicant.relationship
+                    else ""
+                ),
+                "address": applicant.address if applicant else "",
+                "phone": applicant.phone if applicant else "",
+                "email": applicant.email if applicant else "",
+            },
+            "case": {"reference": case.reference, "summary": case.summary, "wishes": case.wishes},
+            "filing": {"reference": filing.reference, "kind": filing.get_kind_display()},
+            "earlier": _earlier(earlier),
+            "signer": {
+                "full_name": (
+                    serviceman_name if filing.signer == Filing.Signer.SERVICEMAN else applicant_name
+                )
+            },
+            "today": {"date": timezone.localdate()},
+        }
+    return facts_of(values)
+
+
+def _full_name(*parts: str) -> str:
+    return " ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _earlier(filing: Filing | None) -> dict[str, object]:
+    if filing is None:
+        return {}
+    return {
+        "reference": filing.reference,
+        "office": filing.office.name,
+        "sent_on": filing.sent_on,
+        "tracking_number": filing.tracking_number,
+        "registration_number": filing.registration_number,
+        "registered_on": filing.registered_on,
+        # The day it fell due where the office is (its clock runs in its own time zone).
+        "due_on": filing.due_at.astimezone(ZoneInfo(filing.office.time_zone)).date()
+        if filing.due_at
+        else None,
+    }
+
+
+# --- Staff download ---------------------------------------------------------------------------
+
+
+def document_download(*, document: GeneratedDocument, actor: User) -> DownloadFile:
+    """The ready draft, decrypted, with a name that says only the filing and the version;
+    audited. `document` must come from casework.selectors.document_get_for_user."""
+    if document.state != GeneratedDocument.State.READY:
+        raise NotReadyError(_("This document is not ready."))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.DOWNLOAD,
+        obj=document,
+        reference=document.filing.case.reference,
+        detail={"filing": document.filing.reference, "sha256": document.sha256},
+    )
+    return DownloadFile(
+        data=base64.b64decode(document.content),
+        content_type=DOCX,
+        filename=f"{document.filing.reference}-draft-{document.pk}.docx",
+    )

@@ -1,0 +1,367 @@
+"""Document drafts: templates as lawyer-editable data, drafts made by a task from the case's
+facts, a .docx without metadata, encrypted at rest, downloaded by staff who may see the case."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from docx import Document
+
+from casework.drafting import BLANK, FACTS, PARTS, template_check
+from casework.exceptions import RuleError
+from casework.models import (
+    AuditEvent,
+    AuthorityOffice,
+    DocumentTemplate,
+    Exchange,
+    Filing,
+    GeneratedDocument,
+)
+from casework.roles import Role
+from casework.rules.document_seed import TEMPLATES
+from casework.services.documents import (
+    MAX_ATTEMPTS,
+    document_generate,
+    document_request,
+    documents_requeue_stale,
+    template_for,
+    template_save,
+)
+from casework.services.filings import filing_create, filing_mark_sent
+from tests.conftest import wait_for
+from tests.factories import CaseFactory, TeamFactory, UserFactory
+from tests.test_attachments import verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+def office(kind: str) -> AuthorityOffice:
+    return AuthorityOffice.objects.filter(kind=kind).order_by("pk").first()
+
+
+def new_filing(case, kind="complaint", office_kind="ru_prosecutor_garrison", signer="family"):  # type: ignore[no-untyped-def]
+    return filing_create(
+        case=case, office=office(office_kind), kind=kind, signer=signer, actor=None
+    )
+
+
+def text_of(document: GeneratedDocument) -> str:
+    docx = Document(io.BytesIO(base64.b64decode(document.content)))
+    return "\n".join(paragraph.text for paragraph in docx.paragraphs)
+
+
+def made(filing: Filing, captured) -> GeneratedDocument:  # type: ignore[no-untyped-def]
+    """The filing's newest draft once the after-commit task has run (eager Celery)."""
+    for callback in captured:
+        callback()
+    return GeneratedDocument.objects.filter(filing=filing).order_by("pk").last()
+
+
+def test_every_seeded_template_renders_and_is_marked_unverified():
+    seeded = DocumentTemplate.objects.filter(code__in=[row["code"] for row in TEMPLATES])
+    assert seeded.count() == len(TEMPLATES) == 7
+    for template in seeded:
+        assert template.version == 1 and template.verification == "unverified"
+        assert template_check({part: getattr(template, part) for part in PARTS}) == {}, template
+
+
+@pytest.mark.parametrize(
+    ("kind", "office_kind", "code"),
+    [
+        ("complaint", "ru_prosecutor_garrison", "ru-complaint-prosecutor"),
+        ("complaint", "ru_prosecutor_main", "ru-complaint-prosecutor"),
+        ("complaint", "ru_mod", "ru-appeal-command"),
+        ("vvk_request", "ru_unit_commander", "ru-raport-vvk"),
+        ("repeat_complaint", "ru_health_authority", "ru-repeat-complaint"),
+        ("records_request", "ru_health_authority", "ru-records-request"),
+        ("discharge_raport", "ua_commander", "ua-raport-discharge"),
+        ("complaint", "ua_mod_rights", "ua-appeal"),
+        ("court_claim", "ru_military_court", None),
+    ],
+)
+def test_each_filing_gets_the_template_for_its_kind_and_office(kind, office_kind, code):
+    filing = Filing(kind=kind, office=office(office_kind))
+    template = template_for(filing)
+    assert (template.code if template else None) == code
+
+
+def test_a_template_naming_the_office_kind_wins_and_the_newest_version_is_used():
+    filing = Filing(kind="records_request", office=office("ru_health_authority"))
+    specific = DocumentTemplate.objects.get(code="ru-records-request")
+    specific.pk, specific.code, specific.office_kinds = (
+        None,
+        "ru-health-own",
+        ["ru_health_authority"],
+    )
+    specific.save()
+    assert template_for(filing) == specific
+    newer = template_save(
+        template=DocumentTemplate.objects.get(pk=specific.pk), actor=None
+    )  # unused: saved in place
+    assert newer.version == 1
+    GeneratedDocument.objects.create(filing=new_filing(CaseFactory()), template=specific)
+    specific.title = "ЗАЯВЛЕНИЕ (новая редакция)"
+    newer = template_save(template=specific, actor=None)
+    assert (newer.code, newer.version) == ("ru-health-own", 2)
+    assert template_for(filing) == newer
+    newer.is_active = False
+    newer.save()
+    assert template_for(filing).code == "ru-records-request"  # retired: the generic one again
+
+
+def test_a_draft_filing_gets_its_document_with_the_cases_facts(django_capture_on_commit_callbacks):
+    case = CaseFactory(summary="24.05.2025 обменян, через неделю отправлен обратно в часть.")
+    serviceman = case.serviceman
+    serviceman.rank, serviceman.captured_on = "рядовой", date(2024, 2, 10)
+    serviceman.released_on, serviceman.health_summary = date(2025, 5, 24), "осколочные ранения"
+    serviceman.exchange = Exchange.objects.create(happened_on=date(2025, 5, 24))
+    serviceman.save()
+    case.applicant.address = "г. Тверь, ул. Садовая, 1"
+    case.applicant.save()
+    with django_capture_on_commit_callbacks() as captured:
+        filing = new_filing(case)
+    document = made(filing, captured)
+    assert document.state == "ready" and document.template.code == "ru-complaint-prosecutor"
+    text = text_of(document)
+    name = f"{serviceman.surname} {serviceman.given_name} Игоревич"
+    assert f"Сведения о военнослужащем: {name}, 17.04.2001 г. р., рядовой" in text
+    assert "10.02.2024 — попал в плен." in text
+    assert "24.05.2025 — освобождён из плена (обмен 24.05.2025)." in text
+    assert "24.05.2025 обменян, через неделю отправлен обратно в часть." in text
+    assert "статье 117 Женевской конвенции" in text  # he was a prisoner of war
+    assert "Адрес: г. Тверь, ул. Садовая, 1" in text
+    assert "Кому: Военная прокуратура гарнизона (указать)" in text
+    assert f"Эл. почта: {BLANK}" not in text  # left out, not blank, where the template says so
+    assert f"Где находится сейчас: {BLANK}." in text  # a fact nobody recorded: a line to fill in
+    assert timezone.localdate().strftime("%d.%m.%Y") in text
+    data = base64.b64decode(document.content)
+    assert document.sha256 == hashlib.sha256(data).hexdigest()
+    audit = AuditEvent.objects.get(object_type="generateddocument")
+    assert audit.detail == {"filing": filing.reference, "template": "ru-complaint-prosecutor v1"}
+    assert audit.object_reference == case.reference
+
+
+def test_the_docx_carries_no_names_or_dates_in_its_properties(django_capture_on_commit_callbacks):
+    case = CaseFactory()
+    with django_capture_on_commit_callbacks() as captured:
+        filing = new_filing(case, kind="vvk_request", office_kind="ru_unit_commander",
+                            signer="serviceman")  # fmt: skip
+    data = base64.b64decode(made(filing, captured).content)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        core = package.read("docProps/core.xml").decode()
+        everything = b"".join(package.read(name) for name in package.namelist())
+    assert "python-docx" not in core and "<dc:creator></dc:creator>" in core.replace(
+        "<dc:creator/>", "<dc:creator></dc:creator>"
+    )
+    assert "2000-01-01T00:00:00Z" in core and str(timezone.now().year) not in core
+    assert b"python-docx" not in everything
+    properties = Document(io.BytesIO(data)).core_properties
+    assert (properties.author, properties.last_modified_by, properties.title) == ("", "", "")
+
+
+def test_a_repeat_complaint_cites_the_earlier_filing(django_capture_on_commit_callbacks):
+    case = CaseFactory()
+    earlier = new_filing(case, office_kind="ru_mod", kind="complaint")
+    earlier = filing_mark_sent(
+        filing=earlier,
+        actor=None,
+        sent_on=date(2026, 9, 1),
+        method="registered_mail",
+        tracking_number="80081234567890",
+        received_on=date(2026, 9, 3),
+    )
+    with django_capture_on_commit_callbacks() as captured:
+        repeat = filing_create(
+            case=case,
+            office=office("ru_prosecutor_garrison"),
+            kind="repeat_complaint",
+            signer="family",
+            actor=None,
+            escalates=earlier,
+        )
+    text = text_of(made(repeat, captured))
+    assert "01.09.2026 мною было направлено обращение в Министерство обороны" in text
+    assert "почтовый идентификатор 80081234567890" in text
+
+
+@pytest.mark.parametrize(
+    ("body", "cause"),
+    [
+        ("{{ serviceman.surname }} {% if %}", "TemplateSyntaxError"),
+        ("{{ serviceman.surname }} {% include serviceman.surname %}", "TemplateDoesNotExist"),
+    ],
+)
+def test_a_template_that_fails_marks_the_draft_failed_without_quoting_the_case(body, cause):
+    case = CaseFactory()
+    filing = new_filing(case)
+    template = DocumentTemplate.objects.get(code="ru-complaint-prosecutor")
+    DocumentTemplate.objects.filter(pk=template.pk).update(body=body)  # as if edited badly
+    document = GeneratedDocument.objects.get(filing=filing)
+    document = document_generate(document_id=document.pk)
+    assert (document.state, document.failure, document.content) == ("failed", f"body: {cause}", "")
+    assert document_generate(document_id=document.pk) is None  # failed rows are left alone
+
+
+def test_making_a_draft_again_changes_nothing_and_the_sweep_requeues_lost_ones():
+    first = new_filing(CaseFactory())
+    document = document_generate(document_id=GeneratedDocument.objects.get(filing=first).pk)
+    ready_at, content = document.ready_at, document.content
+    assert document_generate(document_id=document.pk) is None
+    document.refresh_from_db()
+    assert (document.ready_at, document.content) == (ready_at, content)
+    lost, hopeless = new_filing(CaseFactory()), new_filing(CaseFactory())
+    GeneratedDocument.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    GeneratedDocument.objects.filter(filing=hopeless).update(attempts=MAX_ATTEMPTS)
+    assert documents_requeue_stale() == 1  # eager Celery: made at once
+    assert GeneratedDocument.objects.get(filing=lost).state == "ready"
+    gave_up = GeneratedDocument.objects.get(filing=hopeless)
+    assert (gave_up.state, gave_up.failure) == ("failed", "gave_up")
+
+
+def test_asking_twice_with_one_form_makes_one_draft_and_no_template_makes_none():
+    filing = new_filing(CaseFactory())
+    before = GeneratedDocument.objects.count()
+    first = document_request(filing=filing, actor=None, token="tok-1")
+    again = document_request(filing=filing, actor=None, token="tok-1")
+    assert first == again and GeneratedDocument.objects.count() == before + 1
+    court = new_filing(CaseFactory(), kind="court_claim", office_kind="ru_military_court",
+                       signer="serviceman")  # fmt: skip
+    events = AuditEvent.objects.count()
+    with pytest.raises(RuleError):
+        document_request(filing=court, actor=None, token="tok-2")
+    assert not GeneratedDocument.objects.filter(filing=court).exists()
+    assert AuditEvent.objects.count() == events
+
+
+def test_the_stored_draft_is_encrypted(django_capture_on_commit_callbacks):
+    case = CaseFactory()
+    with django_capture_on_commit_callbacks() as captured:
+        filing = new_filing(case)
+    document = made(filing, captured)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT content FROM casework_generateddocument WHERE id = %s", [document.pk]
+        )
+        (stored,) = cursor.fetchone()
+    assert document.content not in stored and not stored.startswith("UEsDB")  # not a zip
+    assert case.serviceman.surname not in stored
+
+
+# --- The admin ----------------------------------------------------------------------------------
+
+
+def test_the_filing_page_offers_the_draft_and_staff_download_it_audited(
+    django_capture_on_commit_callbacks,
+):
+    team = TeamFactory()
+    caseworker = UserFactory(role=Role.CASEWORKER, teams=[team])
+    case = CaseFactory(team=team)
+    with django_capture_on_commit_callbacks() as captured:
+        filing = new_filing(case)
+    document = made(filing, captured)
+    client = verified_client(caseworker)
+    page = client.get(f"/admin/casework/filing/{filing.pk}/change/").content.decode()
+    assert f'href="/admin/documents/{document.pk}/download/"' in page
+    assert "unverified" in page and "Жалоба военному прокурору" in page
+    response = client.get(f"/admin/documents/{document.pk}/download/")
+    assert response.status_code == 200 and response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument"
+    )
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{filing.reference}-draft-{document.pk}.docx"'
+    )
+    assert "no-store" in response["Cache-Control"]
+    assert hashlib.sha256(response.content).hexdigest() == document.sha256
+    download = AuditEvent.objects.get(action="download")
+    assert download.actor == caseworker and download.object_reference == case.reference
+    # Another team's caseworker: exactly as if there were no such document; nothing audited.
+    outsider = verified_client(UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()]))
+    assert outsider.get(f"/admin/documents/{document.pk}/download/").status_code == 404
+    assert AuditEvent.objects.filter(action="download").count() == 1
+
+
+def test_preparing_again_from_the_filing_page_makes_one_more_draft(
+    django_capture_on_commit_callbacks,
+):
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    filing = new_filing(CaseFactory())
+    client = verified_client(coordinator)
+    page = client.get(f"/admin/casework/filing/{filing.pk}/change/").content.decode()
+    token = page.split('name="token" value="')[1].split('"')[0]
+    url = f"/admin/casework/filing/{filing.pk}/do/document/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"token": token})
+        client.post(url, {"token": token})  # a double click
+    assert response.status_code == 302
+    drafts = GeneratedDocument.objects.filter(filing=filing).order_by("pk")
+    assert [d.state for d in drafts] == ["pending", "ready"]  # the first from filing_create
+    assert drafts.last().requested_by == coordinator
+
+
+def test_a_coordinator_edit_is_checked_and_a_used_template_gets_a_new_version():
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    client = verified_client(coordinator)
+    template = DocumentTemplate.objects.get(code="ru-appeal-command")
+    url = f"/admin/casework/documenttemplate/{template.pk}/change/"
+    form = {
+        "code": template.code,
+        "name": template.name,
+        "jurisdiction": "RU",
+        "filing_kinds": template.filing_kinds,
+        "office_kinds": template.office_kinds,
+        "heading": template.heading,
+        "title": template.title,
+        "body": "Я, {{ servicemen.full_name }}, прошу {% if %}",
+        "signature": "{{ today.date }}",
+        "verification": "unverified",
+        "source": template.source,
+        "is_active": "on",
+    }
+    page = client.post(url, form).content.decode()  # the admin speaks Russian by default
+    assert "Эту часть нельзя использовать: Unexpected end of expression" in page
+    form["body"] = "Я, {{ servicemen.full_name }}, прошу."
+    page = client.post(url, form).content.decode()
+    assert "Такого имени нет среди доступных шаблону: servicemen.full_name" in page
+    template.refresh_from_db()
+    assert template.body != form["body"] and template.version == 1
+    GeneratedDocument.objects.create(filing=new_filing(CaseFactory()), template=template)
+    form["body"] = "Я, {{ applicant.full_name }}, прошу направить сына на ВВК."
+    response = client.post(url, form)
+    assert response.status_code == 302
+    versions = DocumentTemplate.objects.filter(code="ru-appeal-command").order_by("version")
+    assert [(t.version, t.body == form["body"]) for t in versions] == [(1, False), (2, True)]
+    assert versions.last().created_by == coordinator
+    caseworker = verified_client(UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()]))
+    form["body"] = "Изменено не тем"
+    assert caseworker.post(url, form).status_code == 403
+    assert DocumentTemplate.objects.filter(code="ru-appeal-command").count() == 2
+
+
+@pytest.mark.integration
+def test_a_draft_is_made_by_the_real_worker(celery_worker):
+    from django.db import transaction
+
+    case = CaseFactory()
+    with transaction.atomic():
+        filing = new_filing(case, kind="vvk_request", office_kind="ru_unit_commander",
+                            signer="serviceman")  # fmt: skip
+    assert wait_for(
+        lambda: GeneratedDocument.objects.filter(filing=filing, state="ready").exists(), 60
+    )
+    document = GeneratedDocument.objects.get(filing=filing)
+    assert "РАПОРТ" in text_of(document) and "военно-врачебную комиссию" in text_of(document)
+
+
+def test_the_facts_a_template_may_use_are_listed_for_the_lawyer():
+    client = verified_client(UserFactory(role=Role.COORDINATOR))
+    page = client.get("/admin/casework/documenttemplate/add/").content.decode()
+    for group, names in FACTS.items():
+        for name in names:
+            assert f"<code>{{{{ {group}.{name} }}}}</code>" in page
