@@ -41,8 +41,10 @@ check: install
 smoke-embedded: install
 	$(PY) bin/smoke-embedded
 
+# CI builds the test database afresh (a kept one could hold rows from an older seed); locally
+# pytest keeps it between runs (--reuse-db in pyproject.toml) and migrates what is new.
 pytest: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(if $(CI),--create-db)
 
 test: lint typecheck check smoke-embedded pytest
 

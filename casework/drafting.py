@@ -1,14 +1,19 @@
 """Turns a lawyer's document template and a case's facts into a .docx draft, with no metadata.
 
-Templates are Django template text with no tag libraries and no includes: they can print the
-facts below and test them (`{% if serviceman.captured_on %}`), nothing else. A fact nobody has
-recorded prints as a line to fill in by hand and counts as false in an `{% if %}`.
+Templates are Django template text with no tag libraries and no template loaders: they can
+print the facts below and test them (`{% if serviceman.captured_on %}`), nothing else. A fact
+nobody has recorded prints as a line to fill in by hand and counts as false in an `{% if %}`.
+
+Only structured facts are offered (names, dates, unit, the earlier filing). What the family
+wrote in their own words (what happened, his state of mind, what they want) is never printed
+into a document addressed to the state: the caseworker writes the account into the draft.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,9 +25,11 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
-ENGINE = Engine(libraries={}, autoescape=False, string_if_invalid="")
+ENGINE = Engine(libraries={}, loaders=[], autoescape=False, string_if_invalid="")
 # The same, marking any name that is not a fact, so the admin can say which name is misspelt.
-_CHECKING_ENGINE = Engine(libraries={}, autoescape=False, string_if_invalid="\x00%s\x00")
+_CHECKING_ENGINE = Engine(
+    libraries={}, loaders=[], autoescape=False, string_if_invalid="\x00%s\x00"
+)
 _UNKNOWN = re.compile(r"\x00([^\x00]*)\x00")
 PARTS = ("heading", "title", "body", "signature")
 # What a template may name, with an example; the admin shows this list to the lawyer.
@@ -40,8 +47,6 @@ FACTS: dict[str, dict[str, str]] = {
         "captured_on": "01.01.2024",
         "released_on": "01.01.2025",
         "exchange_date": "01.01.2025",
-        "current_location": "город, часть или госпиталь",
-        "health": "ранения, диагнозы, лечение",
     },
     "applicant": {
         "full_name": "Фамилия Имя Отчество",
@@ -50,21 +55,28 @@ FACTS: dict[str, dict[str, str]] = {
         "phone": "+7 000 000 00 00",
         "email": "name@example.org",
     },
-    "case": {"reference": "K7M4-QX2P", "summary": "что произошло", "wishes": "чего он хочет"},
+    "case": {"reference": "K7M4-QX2P"},
     "filing": {"reference": "F-0000-0000", "kind": "жалоба"},
     "earlier": {
         "reference": "F-0000-0000",
+        "kind": "жалоба",
         "office": "кому направлено",
         "sent_on": "01.02.2025",
         "tracking_number": "80000000000000",
         "registration_number": "ОГ-000",
         "registered_on": "03.02.2025",
         "due_on": "05.03.2025",
+        "answered_on": "20.02.2025",
+        "outcome": "отказ",
     },
     "signer": {"full_name": "Фамилия Имя Отчество"},
     "today": {"date": "01.03.2025"},
 }
 _HEADING = re.compile(r"^[^a-zа-яёіїєґ]+:$")  # ПРОШУ: / ПРИЛОЖЕНИЯ: — no lower-case letters
+# Characters a .docx cannot hold (python-docx refuses them): a pasted text may carry them.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every part of the file gets this date: a zip entry otherwise says when the worker made it.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 class Missing(str):
@@ -95,7 +107,7 @@ def fact(value: object) -> str:
         return BLANK
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
-    return str(value).strip() or BLANK
+    return _UNPRINTABLE.sub("", str(value)).strip() or BLANK
 
 
 def facts_of(values: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str, str]]:
@@ -171,7 +183,33 @@ def docx_build(draft: Draft) -> bytes:
     properties.last_printed = datetime(2000, 1, 1, tzinfo=UTC)
     out = io.BytesIO()
     document.save(out)
+    return _scrubbed(out.getvalue())
+
+
+def _scrubbed(data: bytes) -> bytes:
+    """The package without what python-docx's starting file carries: the picture of a page
+    (docProps/thumbnail.jpeg), the program's name (docProps/app.xml), and each part's date."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            if item.filename == "docProps/thumbnail.jpeg":
+                continue
+            content = source.read(item.filename)
+            if item.filename == "_rels/.rels":
+                content = re.sub(rb"<Relationship [^>]*docProps/thumbnail\.jpeg\"/>", b"", content)
+            elif item.filename == "docProps/app.xml":
+                content = _EMPTY_APP_PROPERTIES
+            entry = zipfile.ZipInfo(item.filename, date_time=_ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, content)
     return out.getvalue()
+
+
+_EMPTY_APP_PROPERTIES = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+    b' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"/>'
+)
 
 
 def _lines(text: str, *, keep_empty: bool = True) -> list[str]:

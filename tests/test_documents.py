@@ -11,10 +11,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from docx import Document
 
-from casework.drafting import BLANK, FACTS, PARTS, template_check
+from casework.drafting import FACTS, PARTS, template_check
 from casework.exceptions import RuleError
 from casework.models import (
     AuditEvent,
@@ -34,7 +35,13 @@ from casework.services.documents import (
     template_for,
     template_save,
 )
-from casework.services.filings import filing_create, filing_mark_sent
+from casework.services.filings import (
+    filing_create,
+    filing_discard,
+    filing_escalate,
+    filing_mark_sent,
+    filing_record_response,
+)
 from tests.conftest import wait_for
 from tests.factories import CaseFactory, TeamFactory, UserFactory
 from tests.test_attachments import verified_client
@@ -66,34 +73,42 @@ def made(filing: Filing, captured) -> GeneratedDocument:  # type: ignore[no-unty
 
 def test_every_seeded_template_renders_and_is_marked_unverified():
     seeded = DocumentTemplate.objects.filter(code__in=[row["code"] for row in TEMPLATES])
-    assert seeded.count() == len(TEMPLATES) == 7
+    assert seeded.count() == len(TEMPLATES) == 8
     for template in seeded:
         assert template.version == 1 and template.verification == "unverified"
         assert template_check({part: getattr(template, part) for part in PARTS}) == {}, template
 
 
 @pytest.mark.parametrize(
-    ("kind", "office_kind", "code"),
+    ("kind", "office_kind", "signer", "code"),
     [
-        ("complaint", "ru_prosecutor_garrison", "ru-complaint-prosecutor"),
-        ("complaint", "ru_prosecutor_main", "ru-complaint-prosecutor"),
-        ("complaint", "ru_mod", "ru-appeal-command"),
-        ("vvk_request", "ru_unit_commander", "ru-raport-vvk"),
-        ("repeat_complaint", "ru_health_authority", "ru-repeat-complaint"),
-        ("records_request", "ru_health_authority", "ru-records-request"),
-        ("discharge_raport", "ua_commander", "ua-raport-discharge"),
-        ("complaint", "ua_mod_rights", "ua-appeal"),
-        ("court_claim", "ru_military_court", None),
+        ("complaint", "ru_prosecutor_garrison", "family", "ru-complaint-prosecutor"),
+        ("complaint", "ru_prosecutor_main", "family", "ru-complaint-prosecutor"),
+        ("complaint", "ru_mod", "family", "ru-appeal-command"),
+        ("vvk_request", "ru_unit_commander", "serviceman", "ru-raport-vvk"),
+        ("repeat_complaint", "ru_health_authority", "family", "ru-repeat-complaint"),
+        ("records_request", "ru_health_authority", "family", "ru-records-request"),
+        ("discharge_raport", "ua_commander", "serviceman", "ua-raport-discharge"),
+        ("raport", "ua_commander", "serviceman", "ua-raport-leave"),
+        ("complaint", "ua_mod_rights", "family", "ua-appeal"),
+        # No template rather than the wrong one: a leave рапорт is not a VVK request, the family
+        # text never speaks for the serviceman, and there is no court claim template yet.
+        ("raport", "ru_unit_commander", "serviceman", None),
+        ("complaint", "ru_prosecutor_garrison", "serviceman", None),
+        ("court_claim", "ru_military_court", "serviceman", None),
+        ("complaint", "ru_ombudsman", "family", None),
     ],
 )
-def test_each_filing_gets_the_template_for_its_kind_and_office(kind, office_kind, code):
-    filing = Filing(kind=kind, office=office(office_kind))
+def test_each_filing_gets_the_template_for_its_kind_office_and_signer(
+    kind, office_kind, signer, code
+):
+    filing = Filing(kind=kind, office=office(office_kind), signer=signer)
     template = template_for(filing)
     assert (template.code if template else None) == code
 
 
 def test_a_template_naming_the_office_kind_wins_and_the_newest_version_is_used():
-    filing = Filing(kind="records_request", office=office("ru_health_authority"))
+    filing = Filing(kind="records_request", office=office("ru_health_authority"), signer="family")
     specific = DocumentTemplate.objects.get(code="ru-records-request")
     specific.pk, specific.code, specific.office_kinds = (
         None,
@@ -102,26 +117,54 @@ def test_a_template_naming_the_office_kind_wins_and_the_newest_version_is_used()
     )
     specific.save()
     assert template_for(filing) == specific
-    newer = template_save(
-        template=DocumentTemplate.objects.get(pk=specific.pk), actor=None
-    )  # unused: saved in place
-    assert newer.version == 1
+    specific.title = "ЗАЯВЛЕНИЕ (уточнено)"
+    unused = template_save(template=specific, actor=None, changed=["title"])
+    assert (unused.pk, unused.version) == (specific.pk, 1)  # nothing made from it: in place
     GeneratedDocument.objects.create(filing=new_filing(CaseFactory()), template=specific)
     specific.title = "ЗАЯВЛЕНИЕ (новая редакция)"
-    newer = template_save(template=specific, actor=None)
+    newer = template_save(template=specific, actor=None, changed=["title"])
     assert (newer.code, newer.version) == ("ru-health-own", 2)
+    assert DocumentTemplate.objects.get(code="ru-health-own", version=1).title == (
+        "ЗАЯВЛЕНИЕ (уточнено)"
+    )
     assert template_for(filing) == newer
     newer.is_active = False
-    newer.save()
-    assert template_for(filing).code == "ru-records-request"  # retired: the generic one again
+    retired = template_save(template=newer, actor=None, changed=["is_active"])
+    assert retired.version == 2  # nothing made from version 2: retired in place
+    assert template_for(filing).code == "ru-records-request"  # the generic one again
+    old = DocumentTemplate.objects.get(code="ru-health-own", version=1)
+    old.title = "Правка старой версии"
+    with pytest.raises(RuleError):
+        template_save(template=old, actor=None, changed=["title"])
+    assert DocumentTemplate.objects.get(code="ru-health-own", version=1).title == (
+        "ЗАЯВЛЕНИЕ (уточнено)"
+    )
+
+
+def test_a_changed_text_is_no_longer_verified_unless_the_lawyer_says_so():
+    template = DocumentTemplate.objects.get(code="ru-appeal-command")
+    template.verification = "verified"
+    template.save()
+    template.body += "\n\nДополнение."
+    saved = template_save(template=template, actor=None, changed=["body"])
+    assert saved.verification == "unverified"
+    saved.verification, saved.title = "verified", "ОБРАЩЕНИЕ"
+    assert template_save(
+        template=saved, actor=None, changed=["verification", "title"]
+    ).verification == ("verified")
+    saved.is_active = True
+    assert template_save(template=saved, actor=None, changed=["is_active"]).verification == (
+        "verified"
+    )
 
 
 def test_a_draft_filing_gets_its_document_with_the_cases_facts(django_capture_on_commit_callbacks):
-    case = CaseFactory(summary="24.05.2025 обменян, через неделю отправлен обратно в часть.")
+    case = CaseFactory(summary="Он говорит, что лучше сядет, чем вернётся.")
     serviceman = case.serviceman
     serviceman.rank, serviceman.captured_on = "рядовой", date(2024, 2, 10)
-    serviceman.released_on, serviceman.health_summary = date(2025, 5, 24), "осколочные ранения"
+    serviceman.released_on, serviceman.health_summary = date(2025, 5, 24), "Тяжёлая депрессия"
     serviceman.exchange = Exchange.objects.create(happened_on=date(2025, 5, 24))
+    serviceman.current_location = "Макеевка"
     serviceman.save()
     case.applicant.address = "г. Тверь, ул. Садовая, 1"
     case.applicant.save()
@@ -131,21 +174,52 @@ def test_a_draft_filing_gets_its_document_with_the_cases_facts(django_capture_on
     assert document.state == "ready" and document.template.code == "ru-complaint-prosecutor"
     text = text_of(document)
     name = f"{serviceman.surname} {serviceman.given_name} Игоревич"
-    assert f"Сведения о военнослужащем: {name}, 17.04.2001 г. р., рядовой" in text
+    assert "— член семьи военнослужащего (мать)." in text
+    assert f"Сведения о военнослужащем: {name}, 17.04.2001 г. р., воинское звание: рядовой" in text
     assert "10.02.2024 — попал в плен." in text
-    assert "24.05.2025 — освобождён из плена (обмен 24.05.2025)." in text
-    assert "24.05.2025 обменян, через неделю отправлен обратно в часть." in text
-    assert "статье 117 Женевской конвенции" in text  # he was a prisoner of war
+    assert "24.05.2025 — освобождён из плена в ходе обмена 24.05.2025." in text
+    assert "статье 117 Конвенции об обращении с военнопленными" in text  # he came back
     assert "Адрес: г. Тверь, ул. Садовая, 1" in text
     assert "Кому: Военная прокуратура гарнизона (указать)" in text
-    assert f"Эл. почта: {BLANK}" not in text  # left out, not blank, where the template says so
-    assert f"Где находится сейчас: {BLANK}." in text  # a fact nobody recorded: a line to fill in
+    assert "Эл. почта" not in text  # left out where the template says so, not a blank
+    assert "Считаю, что нарушены права военнослужащего: ____" in text  # the caseworker's words
+    # The family's own words never go into a document addressed to the state.
+    for private in ("лучше сядет", "депрессия", "Макеевка"):
+        assert private not in text
     assert timezone.localdate().strftime("%d.%m.%Y") in text
     data = base64.b64decode(document.content)
     assert document.sha256 == hashlib.sha256(data).hexdigest()
     audit = AuditEvent.objects.get(object_type="generateddocument")
     assert audit.detail == {"filing": filing.reference, "template": "ru-complaint-prosecutor v1"}
     assert audit.object_reference == case.reference
+
+
+def test_a_draft_names_kinship_in_a_documents_words_or_not_at_all(
+    django_capture_on_commit_callbacks,
+):
+    texts = {}
+    for relationship in ("wife", "other", "self"):
+        case = CaseFactory(applicant__relationship=relationship)
+        with django_capture_on_commit_callbacks() as captured:
+            filing = new_filing(case, office_kind="ru_mod")
+        texts[relationship] = text_of(made(filing, captured))
+    assert "член семьи военнослужащего (супруга)." in texts["wife"]
+    assert "член семьи военнослужащего." in texts["other"]
+    assert "член семьи военнослужащего." in texts["self"]
+    assert "друг" not in texts["other"] and "сам" not in texts["self"]
+
+
+def test_a_control_character_pasted_into_a_fact_does_not_break_the_draft(
+    django_capture_on_commit_callbacks,
+):
+    case = CaseFactory()
+    case.serviceman.rank = "рядовой\x08\x1b"
+    case.serviceman.save()
+    with django_capture_on_commit_callbacks() as captured:
+        filing = new_filing(case, kind="vvk_request", office_kind="ru_unit_commander",
+                            signer="serviceman")  # fmt: skip
+    document = made(filing, captured)
+    assert document.state == "ready" and "От: рядовой " in text_of(document)
 
 
 def test_the_docx_carries_no_names_or_dates_in_its_properties(django_capture_on_commit_callbacks):
@@ -157,6 +231,11 @@ def test_the_docx_carries_no_names_or_dates_in_its_properties(django_capture_on_
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         core = package.read("docProps/core.xml").decode()
         everything = b"".join(package.read(name) for name in package.namelist())
+        # No part says when or by which program it was made, and no picture of the page.
+        assert {item.date_time for item in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert "docProps/thumbnail.jpeg" not in package.namelist()
+        assert b"thumbnail" not in package.read("_rels/.rels")
+        assert b"Microsoft" not in package.read("docProps/app.xml")
     assert "python-docx" not in core and "<dc:creator></dc:creator>" in core.replace(
         "<dc:creator/>", "<dc:creator></dc:creator>"
     )
@@ -187,8 +266,12 @@ def test_a_repeat_complaint_cites_the_earlier_filing(django_capture_on_commit_ca
             escalates=earlier,
         )
     text = text_of(made(repeat, captured))
-    assert "01.09.2026 мною было направлено обращение в Министерство обороны" in text
+    assert (
+        "01.09.2026 было направлено обращение (адресат: Министерство обороны Российской "
+        "Федерации; входящий № " in text
+    )
     assert "почтовый идентификатор 80081234567890" in text
+    assert "Тридцатидневный" not in text  # the term may have been extended
 
 
 @pytest.mark.parametrize(
@@ -219,7 +302,9 @@ def test_making_a_draft_again_changes_nothing_and_the_sweep_requeues_lost_ones()
     lost, hopeless = new_filing(CaseFactory()), new_filing(CaseFactory())
     GeneratedDocument.objects.update(created_at=timezone.now() - timedelta(hours=1))
     GeneratedDocument.objects.filter(filing=hopeless).update(attempts=MAX_ATTEMPTS)
+    young = new_filing(CaseFactory())  # may still be in the broker: left alone
     assert documents_requeue_stale() == 1  # eager Celery: made at once
+    assert GeneratedDocument.objects.get(filing=young).state == "pending"
     assert GeneratedDocument.objects.get(filing=lost).state == "ready"
     gave_up = GeneratedDocument.objects.get(filing=hopeless)
     assert (gave_up.state, gave_up.failure) == ("failed", "gave_up")
@@ -238,6 +323,38 @@ def test_asking_twice_with_one_form_makes_one_draft_and_no_template_makes_none()
         document_request(filing=court, actor=None, token="tok-2")
     assert not GeneratedDocument.objects.filter(filing=court).exists()
     assert AuditEvent.objects.count() == events
+
+
+def test_escalation_drafts_get_their_documents_and_say_what_came_back(
+    django_capture_on_commit_callbacks,
+):
+    case = CaseFactory()
+    refused = new_filing(case, office_kind="ru_prosecutor_garrison")
+    refused = filing_mark_sent(
+        filing=refused, actor=None, sent_on=date(2026, 9, 1), method="e_reception",
+        received_on=date(2026, 9, 1),
+    )  # fmt: skip
+    refused = filing_record_response(
+        filing=refused, actor=None, answered_on=date(2026, 9, 20), outcome="refused"
+    )
+    with django_capture_on_commit_callbacks() as captured:
+        drafts = filing_escalate(filing=refused, actor=None)
+    for callback in captured:
+        callback()
+    [draft] = drafts  # the district military prosecutor, ladder A
+    document = GeneratedDocument.objects.get(filing=draft)
+    assert document.state == "ready" and document.template.code == "ru-complaint-prosecutor"
+    text = text_of(document)
+    assert "адресат: Военная прокуратура гарнизона (указать)" in text
+    assert "20.09.2026 получен ответ: отказано." in text and "ответ не получен" not in text
+
+
+def test_discarding_a_draft_filing_erases_its_drafts(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as captured:
+        filing = new_filing(CaseFactory())
+    made(filing, captured)
+    filing_discard(filing=filing, actor=None)
+    assert not GeneratedDocument.objects.exists()
 
 
 def test_the_stored_draft_is_encrypted(django_capture_on_commit_callbacks):
@@ -284,6 +401,15 @@ def test_the_filing_page_offers_the_draft_and_staff_download_it_audited(
     # Another team's caseworker: exactly as if there were no such document; nothing audited.
     outsider = verified_client(UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()]))
     assert outsider.get(f"/admin/documents/{document.pk}/download/").status_code == 404
+    # Signed in without the second factor: sent to sign in, nothing served or audited.
+    half = Client()
+    half.force_login(caseworker)
+    response = half.get(f"/admin/documents/{document.pk}/download/")
+    assert response.status_code == 302 and "login" in response["Location"]
+    # A draft still being made answers so, and nothing is audited either.
+    pending = GeneratedDocument.objects.create(filing=filing, template=document.template)
+    response = client.get(f"/admin/documents/{pending.pk}/download/")
+    assert response.status_code == 409 and "не готов" in response.content.decode()
     assert AuditEvent.objects.filter(action="download").count() == 1
 
 
@@ -316,6 +442,7 @@ def test_a_coordinator_edit_is_checked_and_a_used_template_gets_a_new_version():
         "jurisdiction": "RU",
         "filing_kinds": template.filing_kinds,
         "office_kinds": template.office_kinds,
+        "signers": template.signers,
         "heading": template.heading,
         "title": template.title,
         "body": "Я, {{ servicemen.full_name }}, прошу {% if %}",
@@ -333,14 +460,24 @@ def test_a_coordinator_edit_is_checked_and_a_used_template_gets_a_new_version():
     assert template.body != form["body"] and template.version == 1
     GeneratedDocument.objects.create(filing=new_filing(CaseFactory()), template=template)
     form["body"] = "Я, {{ applicant.full_name }}, прошу направить сына на ВВК."
-    response = client.post(url, form)
-    assert response.status_code == 302
+    response = client.post(url, {**form, "_continue": "1"})
     versions = DocumentTemplate.objects.filter(code="ru-appeal-command").order_by("version")
     assert [(t.version, t.body == form["body"]) for t in versions] == [(1, False), (2, True)]
-    assert versions.last().created_by == coordinator
+    newest = versions.last()
+    assert newest.created_by == coordinator
+    # "Save and continue" goes on with the new version, not the old one's page.
+    assert response["Location"] == f"/admin/casework/documenttemplate/{newest.pk}/change/"
+    # The old version is the record of what earlier drafts were made from: read-only.
+    form["body"] = "Правка старой версии"
+    assert client.post(url, form).status_code == 403
     caseworker = verified_client(UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()]))
-    form["body"] = "Изменено не тем"
-    assert caseworker.post(url, form).status_code == 403
+    new_url = f"/admin/casework/documenttemplate/{newest.pk}/change/"
+    assert caseworker.post(new_url, form).status_code == 403
+    assert DocumentTemplate.objects.filter(code="ru-appeal-command").count() == 2
+    assert DocumentTemplate.objects.get(pk=template.pk).body == template.body
+    # A new template cannot take a code in use (a version is made by editing, not by code).
+    page = client.post("/admin/casework/documenttemplate/add/", form).content.decode()
+    assert "Этот код уже есть у другого шаблона" in page
     assert DocumentTemplate.objects.filter(code="ru-appeal-command").count() == 2
 
 

@@ -11,9 +11,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -22,8 +24,10 @@ from django.utils.translation import gettext_lazy as _
 from casework.admin.base import AuditedModelAdmin, acting_user
 from casework.admin.site import site
 from casework.drafting import FACTS, PARTS, template_check
+from casework.exceptions import CaseworkError
 from casework.models import (
     DocumentTemplate,
+    Filing,
     FilingKind,
     GeneratedDocument,
     OfficeKind,
@@ -35,6 +39,12 @@ from casework.services.documents import template_save
 def _named(choices: Any, values: list[str]) -> str:
     labels = dict(choices.choices)
     return format_html_join(", ", "{}", ((labels.get(value, value),) for value in values)) or "–"
+
+
+def _is_newest(template: DocumentTemplate) -> bool:
+    return not DocumentTemplate.objects.filter(
+        code=template.code, version__gt=template.version
+    ).exists()
 
 
 class DocumentTemplateForm(ModelForm):
@@ -50,7 +60,15 @@ class DocumentTemplateForm(ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    signers = forms.MultipleChoiceField(
+        label=capfirst(DocumentTemplate._meta.get_field("signers").verbose_name),
+        help_text=DocumentTemplate._meta.get_field("signers").help_text,
+        choices=Filing.Signer.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     # "Verified" is a lawyer's word: offered like the others, since the template is theirs.
+    # Saving changed text without setting it again makes a verified template unverified.
     verification = forms.ChoiceField(
         label=capfirst(DocumentTemplate._meta.get_field("verification").verbose_name),
         choices=Verification.choices,
@@ -64,6 +82,7 @@ class DocumentTemplateForm(ModelForm):
             "jurisdiction",
             "filing_kinds",
             "office_kinds",
+            "signers",
             "heading",
             "title",
             "body",
@@ -77,6 +96,15 @@ class DocumentTemplateForm(ModelForm):
             "body": forms.Textarea(attrs={"rows": 30, "cols": 90}),
             "signature": forms.Textarea(attrs={"rows": 3, "cols": 90}),
         }
+
+    def clean_code(self) -> str:
+        code = str(self.cleaned_data["code"])
+        if code != self.instance.code and DocumentTemplate.objects.filter(code=code).exists():
+            # A new version is made by editing the template itself, never by reusing its code.
+            raise ValidationError(
+                _("Another template has this code. Choose another code, or edit that template.")
+            )
+        return code
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -114,7 +142,7 @@ class DocumentTemplateAdmin(AuditedModelAdmin):
         )
         return [
             (None, {"fields": ("code", "version", "name", "jurisdiction", "is_active")}),
-            (_("Used for"), {"fields": ("filing_kinds", "office_kinds")}),
+            (_("Used for"), {"fields": ("filing_kinds", "office_kinds", "signers")}),
             (
                 _("Text"),
                 {
@@ -142,6 +170,34 @@ class DocumentTemplateAdmin(AuditedModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a retired template is made inactive; drafts keep pointing at it
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An older version is a record of what earlier drafts were made from: read-only.
+        if obj is not None and not _is_newest(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except CaseworkError as error:
+            # Only a race gets here (the form checks the code, the page the version).
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def response_change(self, request: HttpRequest, obj: DocumentTemplate) -> HttpResponse:
+        if "_continue" in request.POST:
+            # The edit may have become a new version: continue on its page, not the old one's.
+            return HttpResponseRedirect(
+                reverse("admin:casework_documenttemplate_change", args=[obj.pk])
+            )
+        return super().response_change(request, obj)
+
     @admin.display(description=_("filing kinds"))
     def filing_kinds_named(self, template: DocumentTemplate) -> str:
         return _named(FilingKind, template.filing_kinds)
@@ -154,7 +210,7 @@ class DocumentTemplateAdmin(AuditedModelAdmin):
         self, request: HttpRequest, obj: DocumentTemplate, form: ModelForm, change: bool
     ) -> None:
         version = obj.version if change else None
-        template_save(template=obj, actor=acting_user(request))
+        template_save(template=obj, actor=acting_user(request), changed=form.changed_data)
         if version is not None and obj.version != version:
             self.message_user(
                 request,

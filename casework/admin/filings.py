@@ -340,8 +340,9 @@ ACTIONS = {
             lambda f: f.kind == FilingKind.VVK_REQUEST,
             _record_vvk_result,
         ),
+        # Offered in the page's Documents box (with the template it would use), not up here.
         FilingAction(
-            "document", _("Prepare a document"), DocumentForm, lambda f: True, _prepare_document
+            "document", _("Prepare a document"), DocumentForm, lambda f: False, _prepare_document
         ),
         FilingAction(
             "discard",

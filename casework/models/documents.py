@@ -158,6 +158,10 @@ class DocumentTemplate(models.Model):
         blank=True,
         help_text=_("Leave empty for any office; a template naming the office kind wins."),
     )
+    # A рапорт speaks as the serviceman, a complaint as the family member: never the other.
+    signers = models.JSONField(
+        _("signed by"), default=list, blank=True, help_text=_("Leave empty for either.")
+    )
     heading = models.TextField(
         _("heading"), help_text=_("Top right: to whom, from whom. One line per line.")
     )

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,12 +23,14 @@ from django.utils.translation import gettext as _
 from casework.drafting import PARTS, TemplateTextError, docx_build, draft_render, facts_of
 from casework.exceptions import NotReadyError, RuleError
 from casework.models import (
+    Applicant,
     AuditEvent,
     DocumentTemplate,
     Filing,
     GeneratedDocument,
     Jurisdiction,
     Serviceman,
+    Verification,
 )
 from casework.services.attachments import DownloadFile
 from casework.services.audit import audit_record
@@ -57,34 +59,74 @@ def templates_current(jurisdiction: str) -> list[DocumentTemplate]:
 
 
 def template_for(filing: Filing) -> DocumentTemplate | None:
-    """The template for this filing's kind and office: one naming the office's kind wins over
-    one for any office. Lists are filtered here, not in SQL: SQLite (the embedded default)
+    """The template for this filing's kind, office and signer: one naming the office's kind wins
+    over one for any office. Lists are filtered here, not in SQL: SQLite (the embedded default)
     cannot search inside JSON lists, and there are a few dozen templates at most."""
     office = filing.office
-    fitting = [t for t in templates_current(office.jurisdiction) if filing.kind in t.filing_kinds]
+    fitting = [
+        template
+        for template in templates_current(office.jurisdiction)
+        if filing.kind in template.filing_kinds
+        and (not template.signers or filing.signer in template.signers)
+    ]
     for template in fitting:
         if office.kind in template.office_kinds:
             return template
     return next((template for template in fitting if not template.office_kinds), None)
 
 
+# What a lawyer's check covers: changing any of it makes a verified template unverified again.
+CHECKED_FIELDS = (*PARTS, "filing_kinds", "office_kinds", "signers", "jurisdiction")
+
+
 @transaction.atomic
-def template_save(*, template: DocumentTemplate, actor: User | None) -> DocumentTemplate:
+def template_save(
+    *, template: DocumentTemplate, actor: User | None, changed: Sequence[str] = ()
+) -> DocumentTemplate:
     """Save a lawyer's edit. A template a draft was made from is kept as it was: the edit
-    becomes version N+1 of the same code, which new drafts use from now on."""
+    becomes version N+1 of the same code, which new drafts use from now on. Only the newest
+    version of a code can be edited (an older one would silently undo the newer one's text).
+
+    Raises RuleError when the code is taken by another template, or for an older version.
+    """
+    if template.pk is not None:
+        newest = DocumentTemplate.objects.filter(code=template.code).aggregate(top=Max("version"))
+        if (newest["top"] or 0) > template.version:
+            raise RuleError(_("Only the newest version of a template can be changed."))
+    if (
+        template.verification == Verification.VERIFIED
+        and "verification" not in changed
+        and set(changed) & set(CHECKED_FIELDS)
+    ):
+        template.verification = Verification.UNVERIFIED  # the lawyer checked other words
     if template.pk is not None and GeneratedDocument.objects.filter(template=template).exists():
         template.pk = None
         template._state.adding = True
     if template.pk is None:
-        newest = DocumentTemplate.objects.select_for_update().filter(code=template.code)
-        template.version = (newest.aggregate(top=Max("version"))["top"] or 0) + 1
+        # Lock the code's versions, so two editors saving at once make N+1 and N+2.
+        versions = list(
+            DocumentTemplate.objects.select_for_update()
+            .filter(code=template.code)
+            .values_list("version", flat=True)
+        )
+        template.version = max(versions, default=0) + 1
         template.created_by, template.created_at = actor, timezone.now()
         action = AuditEvent.Action.CREATE
     else:
         action = AuditEvent.Action.CHANGE
-    template.save()
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError as exc:  # a new code taken at the same moment
+        raise RuleError(
+            _("Another template has this code. Choose another code, or edit that template.")
+        ) from exc
     audit_record(
-        actor=actor, action=action, obj=template, reference=f"{template.code} v{template.version}"
+        actor=actor,
+        action=action,
+        obj=template,
+        reference=f"{template.code} v{template.version}",
+        detail={"fields": sorted(set(changed))} if changed else None,
     )
     return template
 
@@ -243,21 +285,15 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
                 "captured_on": serviceman.captured_on,
                 "released_on": serviceman.released_on,
                 "exchange_date": serviceman.exchange.happened_on if serviceman.exchange else None,
-                "current_location": serviceman.current_location,
-                "health": serviceman.health_summary,
             },
             "applicant": {
                 "full_name": applicant_name,
-                "relationship": (
-                    applicant.get_relationship_display()
-                    if applicant and applicant.relationship
-                    else ""
-                ),
+                "relationship": _kinship(applicant, office.jurisdiction),
                 "address": applicant.address if applicant else "",
                 "phone": applicant.phone if applicant else "",
                 "email": applicant.email if applicant else "",
             },
-            "case": {"reference": case.reference, "summary": case.summary, "wishes": case.wishes},
+            "case": {"reference": case.reference},
             "filing": {"reference": filing.reference, "kind": filing.get_kind_display()},
             "earlier": _earlier(earlier),
             "signer": {
@@ -270,6 +306,34 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
     return facts_of(values)
 
 
+# How a document names the family member's tie to him; the admin's labels ("wife or partner")
+# are not a document's words. Anyone else (a friend, the serviceman himself) is left unnamed.
+_KINSHIP = {
+    Jurisdiction.RU: {
+        "mother": "мать",
+        "father": "отец",
+        "wife": "супруга",
+        "sister": "сестра",
+        "brother": "брат",
+        "child": "сын (дочь)",
+    },
+    Jurisdiction.UA: {
+        "mother": "мати",
+        "father": "батько",
+        "wife": "дружина",
+        "sister": "сестра",
+        "brother": "брат",
+        "child": "син (донька)",
+    },
+}
+
+
+def _kinship(applicant: Applicant | None, jurisdiction: str) -> str:
+    if applicant is None:
+        return ""
+    return _KINSHIP[Jurisdiction(jurisdiction)].get(applicant.relationship, "")
+
+
 def _full_name(*parts: str) -> str:
     return " ".join(part.strip() for part in parts if part and part.strip())
 
@@ -279,6 +343,7 @@ def _earlier(filing: Filing | None) -> dict[str, object]:
         return {}
     return {
         "reference": filing.reference,
+        "kind": filing.get_kind_display(),
         "office": filing.office.name,
         "sent_on": filing.sent_on,
         "tracking_number": filing.tracking_number,
@@ -288,6 +353,8 @@ def _earlier(filing: Filing | None) -> dict[str, object]:
         "due_on": filing.due_at.astimezone(ZoneInfo(filing.office.time_zone)).date()
         if filing.due_at
         else None,
+        "answered_on": filing.answered_on,
+        "outcome": filing.get_outcome_display() if filing.outcome else "",
     }
 
 

@@ -463,18 +463,18 @@ def filing_escalate(*, filing: Filing, actor: User | None) -> list[Filing]:
     for step, office in escalation_targets(filing):
         if office is None:
             continue  # the directory has no office of that kind yet; the step shows as advice
-        drafts.append(
-            Filing.objects.create(
-                case=filing.case,
-                office=office,
-                kind=step.filing_kind,
-                signer=step.signer,
-                escalates=filing,
-                created_by=actor,
-                rule=rule_for(office=office, filing_kind=step.filing_kind, on=timezone.localdate()),
-                notes=step.description,
-            )
+        draft = Filing.objects.create(
+            case=filing.case,
+            office=office,
+            kind=step.filing_kind,
+            signer=step.signer,
+            escalates=filing,
+            created_by=actor,
+            rule=rule_for(office=office, filing_kind=step.filing_kind, on=timezone.localdate()),
+            notes=step.description,
         )
+        document_request_if_possible(filing=draft, actor=actor)  # as for any new draft
+        drafts.append(draft)
     if not drafts:
         raise RuleError(
             _("No escalation step is defined after this office; add one to the ladder.")
