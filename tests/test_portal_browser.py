@@ -110,14 +110,23 @@ def test_a_relative_on_a_phone_without_javascript(live_site, monkeypatch, tmp_pa
         page.fill("#id_what_happened", "Обменян в мае, отправлен в часть без отпуска и ВВК.")
         page.check("#id_wants_0")
         page.check("#id_consent")
-        page.click("button[type=submit]")
+        # Enter in a field sends the form (its default button is Send, not a language).
+        page.press("#id_unit", "Enter")
         assert "Обязательное поле" in page.inner_text(".field.invalid")
         assert page.input_value("#id_surname") == "Вершинин"
         assert page.is_checked("#id_wants_0") and page.is_checked("#id_consent")
         page.screenshot(path=ARTIFACTS / "intake-error.png", full_page=True)
 
+        # Switching language on the way keeps everything typed.
+        page.get_by_role("button", name="Українська").click()
+        expect(page.locator("h1")).to_have_text("Розкажіть, що сталося")
+        assert page.input_value("#id_surname") == "Вершинин" and page.is_checked("#id_consent")
+        page.screenshot(path=ARTIFACTS / "intake-switched-language.png", full_page=True)
+        page.get_by_role("button", name="Русский").click()
+        assert page.input_value("#id_what_happened").startswith("Обменян в мае")
+
         page.fill("#id_name", "Мария")
-        page.click("button[type=submit]")
+        page.get_by_role("button", name="Отправить").click()
         reference = page.inner_text("#reference").strip()
         code = page.inner_text("#access-code").strip()
         assert len(code.replace(" ", "")) == 16 and code.count(" ") == 3

@@ -80,8 +80,8 @@ def test_form_page_is_neutral_private_and_self_contained(client, language, title
     assert re.findall(r'(?:href|src|action)="(https?://[^"]+)"', body) == []
     assert f'class="leave" href="/{language}/leave/" rel="noreferrer"' in body
     others = [code for code in ("ru", "uk", "en") if code != language]
-    for other in others:
-        assert f'href="/{other}/intake/"' in body
+    for other in others:  # buttons of the form, so switching keeps what was typed
+        assert f'value="{other}" formaction="/{other}/intake/" formnovalidate' in body
     assert set(response.cookies) == {"csrftoken"}
     assert response.cookies["csrftoken"]["max-age"] == ""  # lives only for the browser session
     assert response.cookies["csrftoken"]["expires"] == ""
@@ -537,3 +537,28 @@ def test_the_same_man_written_in_twice_shows_as_a_possible_duplicate(client, ver
 def test_no_confirmation_token_produces_a_server_error(client, token):
     response = client.post("/ru/intake/confirm/", {"token": token})
     assert response.status_code == 302 and response["Location"] == "/ru/intake/"
+
+
+def test_switching_language_keeps_everything_typed_and_sends_nothing(client):
+    typed = intake_post(started=aged_stamp())
+    typed["what_happened"] = "Его вернули в часть <без ВВК>."
+    response = client.post(
+        "/uk/intake/",
+        {**typed, "switch_language": "uk", "uploads": SimpleUploadedFile("a.jpg", gps_jpeg())},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "Розкажіть, що сталося" in body
+    assert "Его вернули в часть &lt;без ВВК&gt;.</textarea>" in body
+    assert f'value="{typed["contact"]}"' in body and 'value="mother" selected' in body
+    assert f'name="started" value="{typed["started"]}"' in body  # the form's own start time
+    assert "errorlist" not in body and 'aria-invalid="true"' not in body
+    assert "no-store" in response["Cache-Control"]
+    assert "оберіть їх ще раз" in body  # files have to be chosen again, and the page says so
+    assert not Case.objects.exists() and not Attachment.objects.exists()
+
+
+def test_enter_in_a_field_sends_the_form_not_a_language_switch(client):
+    body = client.get("/ru/intake/").content.decode()
+    form = body[body.index("<form") :]
+    first_button = form[form.index("<button") : form.index("</button>")]
+    assert "switch_language" not in first_button and "Отправить" in first_button

@@ -91,6 +91,10 @@ def leave(request: HttpRequest) -> HttpResponse:
 def intake(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _blank_intake_page(request)
+    if request.POST.get("switch_language"):
+        # The language links on this page are buttons of the form: what was typed comes along
+        # to the page in the other language, unchecked (files must be chosen again).
+        return _intake_page(request, IntakeForm(initial=_typed_answers(request)))
     form = IntakeForm(request.POST, request.FILES)
     if not form.is_valid():
         return _intake_page(request, form)
@@ -141,6 +145,18 @@ def _render_once(
     for slot, value in {**values, _CSRF_SLOT: get_token(request)}.items():
         page = page.replace(slot, value)
     return HttpResponse(page)
+
+
+def _typed_answers(request: HttpRequest) -> dict[str, Any]:
+    """What the family typed into the intake form, to show again in a fresh form (no files,
+    no honeypot value)."""
+    initial: dict[str, Any] = {}
+    for name, field in IntakeForm.base_fields.items():
+        if name in ("uploads", "website"):
+            continue
+        multiple = getattr(field.widget, "allow_multiple_selected", False)
+        initial[name] = request.POST.getlist(name) if multiple else request.POST.get(name)
+    return initial
 
 
 def _blank_intake_page(request: HttpRequest) -> HttpResponse:
@@ -460,15 +476,8 @@ def _portal_csrf_failure(request: HttpRequest, name: str) -> HttpResponse:
     if request.method != "POST":
         name = ""
     if name == "intake":
-        initial: dict[str, Any] = {}
-        for field_name, field in IntakeForm.base_fields.items():
-            if field_name in ("uploads", "website"):
-                continue
-            multiple = getattr(field.widget, "allow_multiple_selected", False)
-            initial[field_name] = (
-                request.POST.getlist(field_name) if multiple else request.POST.get(field_name)
-            )
-        return _intake_page(request, IntakeForm(initial=initial), notice=notice, status=403)
+        form = IntakeForm(initial=_typed_answers(request))
+        return _intake_page(request, form, notice=notice, status=403)
     if name == "status":  # signing in: the reference is kept, the code typed again
         form = StatusLoginForm(initial={"reference": request.POST.get("reference", "")})
         return _login_page(request, form, notice=notice, status=403)
