@@ -16,6 +16,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from casework.portal.multipart import small_form
 from casework.uploads import MAX_BYTES, MAX_FILES
 
 
@@ -59,7 +60,8 @@ View = Callable[..., HttpResponse]
 
 
 def memory_uploads(view: View) -> View:
-    """Run `view` with the bounded memory handler; CSRF is still checked, after the swap.
+    """Run `view` with the bounded memory handler (a small form without files is read in one
+    pass, casework/portal/multipart.py); CSRF is still checked, after the swap.
 
     The handler must be set before anything reads the body, and the CSRF middleware reads it
     (for the token) before the view runs; so the middleware skips this view and the same check
@@ -71,6 +73,11 @@ def memory_uploads(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         request.upload_handlers = [BoundedMemoryUploadHandler(request)]
+        form = small_form(request)
+        if form is not None:
+            # What request.POST and request.FILES would have parsed to (Django keeps them in
+            # these attributes once read); everything else is left to Django's parser.
+            request._post, request._files = form  # type: ignore[attr-defined]
         return protected(request, *args, **kwargs)
 
     return wrapper

@@ -476,11 +476,11 @@ def _portal_csrf_failure(request: HttpRequest, name: str) -> HttpResponse:
     if request.method != "POST":
         name = ""
     if name == "intake":
-        form = IntakeForm(initial=_typed_answers(request))
-        return _intake_page(request, form, notice=notice, status=403)
+        typed = IntakeForm(initial=_typed_answers(request))
+        return _intake_page(request, typed, notice=notice, status=403)
     if name == "status":  # signing in: the reference is kept, the code typed again
-        form = StatusLoginForm(initial={"reference": request.POST.get("reference", "")})
-        return _login_page(request, form, notice=notice, status=403)
+        login = StatusLoginForm(initial={"reference": request.POST.get("reference", "")})
+        return _login_page(request, login, notice=notice, status=403)
     if name == "status_add":
         case, _ended = _status_session_case(request)
         if case is None:
