@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
@@ -16,12 +16,13 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views.decorators.debug import sensitive_post_parameters
 
+from casework.exceptions import CaseworkError
 from casework.services.records import record_delete, record_save, record_view_audit
 from casework.services.submissions import submission_token_new
 
@@ -158,6 +159,21 @@ class AuditedModelAdmin(admin.ModelAdmin):
         if obj is not None:
             context.update(self.change_page_extra(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except CaseworkError as error:
+            # A service refused the save after the form was valid: only a race gets here (a
+            # rule became used, a template code was taken meanwhile). The save rolled back.
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     def change_page_extra(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         """What a subclass shows on an existing object's page beside the form."""

@@ -22,9 +22,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import AuditedModelAdmin, acting_user
+from casework.admin.legal import choices_named
 from casework.admin.site import site
 from casework.drafting import FACTS, PARTS, template_check
-from casework.exceptions import CaseworkError
 from casework.models import (
     DocumentTemplate,
     Filing,
@@ -34,11 +34,6 @@ from casework.models import (
     Verification,
 )
 from casework.services.documents import template_save
-
-
-def _named(choices: Any, values: list[str]) -> str:
-    labels = dict(choices.choices)
-    return format_html_join(", ", "{}", ((labels.get(value, value),) for value in values)) or "–"
 
 
 def _is_newest(template: DocumentTemplate) -> bool:
@@ -176,20 +171,6 @@ class DocumentTemplateAdmin(AuditedModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except CaseworkError as error:
-            # Only a race gets here (the form checks the code, the page the version).
-            self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(request.path)
-
     def response_change(self, request: HttpRequest, obj: DocumentTemplate) -> HttpResponse:
         if "_continue" in request.POST:
             # The edit may have become a new version: continue on its page, not the old one's.
@@ -200,7 +181,7 @@ class DocumentTemplateAdmin(AuditedModelAdmin):
 
     @admin.display(description=_("filing kinds"))
     def filing_kinds_named(self, template: DocumentTemplate) -> str:
-        return _named(FilingKind, template.filing_kinds)
+        return choices_named(FilingKind, template.filing_kinds)
 
     @admin.display(description=_("in use"), boolean=True)
     def in_use(self, template: DocumentTemplate) -> bool:

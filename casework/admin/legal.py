@@ -175,7 +175,7 @@ RULE_FIELDSETS: list[tuple[Any, dict[str, Any]]] = [
 READABLE = {"office_kinds": "office_kinds_named", "filing_kinds": "filing_kinds_named"}
 
 
-def _named(choices: Any, values: list[str]) -> str:
+def choices_named(choices: Any, values: list[str]) -> str:
     labels = dict(choices.choices)
     return format_html_join(", ", "{}", ((labels.get(value, value),) for value in values)) or "–"
 
@@ -282,11 +282,11 @@ class ResponseRuleAdmin(AuditedModelAdmin):
 
     @admin.display(description=capfirst(ResponseRule._meta.get_field("office_kinds").verbose_name))
     def office_kinds_named(self, rule: ResponseRule) -> str:
-        return _named(OfficeKind, rule.office_kinds)
+        return choices_named(OfficeKind, rule.office_kinds)
 
     @admin.display(description=capfirst(ResponseRule._meta.get_field("filing_kinds").verbose_name))
     def filing_kinds_named(self, rule: ResponseRule) -> str:
-        return _named(FilingKind, rule.filing_kinds)
+        return choices_named(FilingKind, rule.filing_kinds)
 
     @admin.display(description=_("in use"), boolean=True)
     def in_use(self, rule: ResponseRule) -> bool:
@@ -301,20 +301,6 @@ class ResponseRuleAdmin(AuditedModelAdmin):
             rule_update_unused(rule=obj, actor=acting_user(request), changed=form.changed_data)
         else:
             rule_create(rule=obj, actor=acting_user(request))
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except CaseworkError as error:
-            # Only a race gets here (permissions are checked first): it became used meanwhile.
-            self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(request.path)
 
     def change_page_extra(self, request: HttpRequest, obj: ResponseRule) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from casework.crypto import SEPARATOR, DecryptionError
 from casework.crypto import _fernets as fernets  # the field keys, shared so files rotate with them
 from casework.exceptions import NotReadyError
-from casework.models import Attachment, AuditEvent, Case, TimelineEntry
+from casework.models import Attachment, AuditEvent, Case, GeneratedDocument, TimelineEntry
 from casework.services.audit import audit_record
 from casework.uploads import UploadRejected, clean, sha256_hex
 
@@ -235,18 +235,23 @@ def _mark_failed(attachment: Attachment, reason: str) -> Attachment:
 
 def attachments_requeue_stale() -> int:
     """Re-queue pending attachments the broker may have lost; give up on the hopeless ones."""
-    stale = Attachment.objects.filter(
-        state=Attachment.State.PENDING, created_at__lt=timezone.now() - STALE_AFTER
-    )
-    stale.filter(attempts__gte=MAX_CLEAN_ATTEMPTS).update(
-        state=Attachment.State.FAILED, failure="gave_up"
-    )
+    return pending_rows_requeue(Attachment, max_attempts=MAX_CLEAN_ATTEMPTS, queue=_queue_cleaning)
+
+
+def pending_rows_requeue(
+    model: type[Attachment] | type[GeneratedDocument],
+    *,
+    max_attempts: int,
+    queue: Callable[[Sequence[int]], None],
+) -> int:
+    """For rows a task makes (pending -> done or failed): queue again those pending longer than
+    STALE_AFTER (the broker may have lost them), at most 500 a sweep; fail those out of tries."""
+    stale = model.objects.filter(state="pending", created_at__lt=timezone.now() - STALE_AFTER)
+    stale.filter(attempts__gte=max_attempts).update(state="failed", failure="gave_up")
     ids = list(
-        stale.filter(attempts__lt=MAX_CLEAN_ATTEMPTS)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:500]
+        stale.filter(attempts__lt=max_attempts).order_by("pk").values_list("pk", flat=True)[:500]
     )
-    _queue_cleaning(ids)
+    queue(ids)
     return len(ids)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,13 +31,12 @@ from casework.models import (
     Serviceman,
     Verification,
 )
-from casework.services.attachments import DownloadFile
+from casework.services.attachments import DownloadFile, pending_rows_requeue
 from casework.services.audit import audit_record
 from casework.services.submissions import submitted_once
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_ATTEMPTS = 5
-STALE_AFTER = timedelta(minutes=2)  # younger pending rows may still be in the broker
 # A document is written in the language of the authority that receives it.
 LANGUAGE_OF = {Jurisdiction.RU: "ru", Jurisdiction.UA: "uk"}
 
@@ -244,17 +242,7 @@ def _finish(document: GeneratedDocument, **values: Any) -> GeneratedDocument:
 
 def documents_requeue_stale() -> int:
     """Re-queue pending drafts the broker may have lost; give up on the hopeless ones."""
-    stale = GeneratedDocument.objects.filter(
-        state=GeneratedDocument.State.PENDING, created_at__lt=timezone.now() - STALE_AFTER
-    )
-    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
-        state=GeneratedDocument.State.FAILED, failure="gave_up"
-    )
-    ids = list(
-        stale.filter(attempts__lt=MAX_ATTEMPTS).order_by("pk").values_list("pk", flat=True)[:500]
-    )
-    _queue(ids)
-    return len(ids)
+    return pending_rows_requeue(GeneratedDocument, max_attempts=MAX_ATTEMPTS, queue=_queue)
 
 
 def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
