@@ -20,17 +20,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.template import Context, Engine
+from django.template.base import FilterExpression, Node, Variable, VariableNode
+from django.template.defaulttags import ForNode
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
 ENGINE = Engine(libraries={}, loaders=[], autoescape=False, string_if_invalid="")
-# The same, marking any name that is not a fact, so the admin can say which name is misspelt.
-_CHECKING_ENGINE = Engine(
-    libraries={}, loaders=[], autoescape=False, string_if_invalid="\x00%s\x00"
-)
-_UNKNOWN = re.compile(r"\x00([^\x00]*)\x00")
 PARTS = ("heading", "title", "body", "signature")
 # What a template may name, with an example; the admin shows this list to the lawyer.
 FACTS: dict[str, dict[str, str]] = {
@@ -131,19 +128,56 @@ def draft_render(parts: Mapping[str, str], facts: Mapping[str, Any]) -> Draft:
 
 
 def template_check(parts: Mapping[str, str]) -> dict[str, str]:
-    """Problems per part (empty when the template renders over the example facts)."""
+    """Problems per part (empty when the template compiles, names only facts, and renders over
+    the example facts). A misspelt name is found wherever it stands, in an `{% if %}` too,
+    where it would otherwise just be false and silently leave a paragraph out."""
+    known = set(FACTS) | {f"{group}.{name}" for group, names in FACTS.items() for name in names}
     problems = {}
     for part in PARTS:
         try:
-            text = _CHECKING_ENGINE.from_string(parts.get(part, ""))
-            unknown = _UNKNOWN.findall(text.render(Context(facts_of(FACTS))))
+            template = ENGINE.from_string(parts.get(part, ""))
+            unknown = sorted(_names_used(template) - known)
+            template.render(Context(facts_of(FACTS)))
         except Exception as exc:  # noqa: BLE001  (shown to the lawyer next to the part)
             problems[part] = _("This part cannot be used: %(error)s") % {"error": exc}
         else:
             if unknown:
-                names = ", ".join(sorted(set(unknown)))
+                names = ", ".join(unknown)
                 problems[part] = _("Not a name a template can use: %(names)s") % {"names": names}
     return problems
+
+
+def _names_used(template: Any) -> set[str]:
+    """Every variable a template reads: printed, filtered or tested in an `{% if %}`."""
+    names: set[str] = set()
+
+    def read(expression: object) -> None:
+        if isinstance(expression, FilterExpression):
+            read(expression.var)
+            for _filter, arguments in expression.filters:
+                for is_variable, argument in arguments:
+                    if is_variable:
+                        read(argument)
+        elif isinstance(expression, Variable):
+            if expression.lookups:  # None for a literal ("text", 3)
+                names.add(".".join(expression.lookups))
+        else:  # a condition of {% if %}: a literal holding an expression, or an operator
+            for operand in ("value", "first", "second"):
+                inner = getattr(expression, operand, None)
+                if inner is not None:
+                    read(inner)
+
+    own: set[str] = set()  # names a template gives itself ({% for line in … %})
+    for node in template.nodelist.get_nodes_by_type(Node):
+        if isinstance(node, VariableNode):
+            read(node.filter_expression)
+        for condition, _nodelist in getattr(node, "conditions_nodelists", ()):
+            if condition is not None:
+                read(condition)
+        if isinstance(node, ForNode):
+            read(node.sequence)
+            own.update(node.loopvars)
+    return {name for name in names if name.split(".")[0] not in own | {"forloop"}}
 
 
 def docx_build(draft: Draft) -> bytes:

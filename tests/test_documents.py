@@ -456,6 +456,10 @@ def test_a_coordinator_edit_is_checked_and_a_used_template_gets_a_new_version():
     form["body"] = "Я, {{ servicemen.full_name }}, прошу."
     page = client.post(url, form).content.decode()
     assert "Такого имени нет среди доступных шаблону: servicemen.full_name" in page
+    # A misspelt name in an {% if %} would just be false and drop a paragraph without a word.
+    form["body"] = "{% if serviceman.captured_on or earlier.sent_onn %}Был в плену.{% endif %}"
+    page = client.post(url, form).content.decode()
+    assert "Такого имени нет среди доступных шаблону: earlier.sent_onn" in page
     template.refresh_from_db()
     assert template.body != form["body"] and template.version == 1
     GeneratedDocument.objects.create(filing=new_filing(CaseFactory()), template=template)
