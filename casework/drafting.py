@@ -201,7 +201,7 @@ def docx_build(draft: Draft) -> bytes:
     title.paragraph_format.space_before = title.paragraph_format.space_after = Pt(18)
     title.add_run(draft.title.strip()).bold = True
     for block in re.split(r"\n\s*\n", draft.body.strip()):
-        _body_paragraph(document, block.strip())
+        _body_paragraphs(document, block)
     signature = document.add_paragraph()
     signature.paragraph_format.space_before = Pt(18)
     _add_lines(signature, _lines(draft.signature, keep_empty=False))
@@ -259,14 +259,18 @@ def _add_lines(paragraph: Any, lines: list[str]) -> None:
             run.add_break()
 
 
-def _body_paragraph(document: Any, block: str) -> None:
-    if not block:
-        return
-    paragraph = document.add_paragraph()
-    if _HEADING.match(block):
-        paragraph.paragraph_format.space_before = Pt(12)
-        paragraph.add_run(block).bold = True
-        return
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    paragraph.paragraph_format.first_line_indent = Cm(1.25)
-    _add_lines(paragraph, _lines(block))
+def _body_paragraphs(document: Any, block: str) -> None:
+    """A block of the body: each of its lines a justified paragraph of its own (a line break
+    inside a justified paragraph would stretch the words of a short line across the page);
+    a line in capitals ending with a colon (ПРОШУ:) bold, with space above it."""
+    for number, line in enumerate(_lines(block, keep_empty=False)):
+        paragraph = document.add_paragraph()
+        if _HEADING.match(line):
+            paragraph.paragraph_format.space_before = Pt(12)
+            paragraph.add_run(line).bold = True
+            continue
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        paragraph.paragraph_format.first_line_indent = Cm(1.25)
+        if number == 0:
+            paragraph.paragraph_format.space_before = Pt(6)
+        paragraph.add_run(line)

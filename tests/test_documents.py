@@ -182,7 +182,7 @@ def test_a_draft_filing_gets_its_document_with_the_cases_facts(django_capture_on
     assert "Адрес: г. Тверь, ул. Садовая, 1" in text
     assert "Кому: Военная прокуратура гарнизона (указать)" in text
     assert "Эл. почта" not in text  # left out where the template says so, not a blank
-    assert "Считаю, что нарушены права военнослужащего: ____" in text  # the caseworker's words
+    assert "Считаю, что нарушены права военнослужащего:\n____" in text  # the caseworker's words
     # The family's own words never go into a document addressed to the state.
     for private in ("лучше сядет", "депрессия", "Макеевка"):
         assert private not in text

@@ -96,7 +96,8 @@ TEMPLATES: list[dict[str, Any]] = [
 {{% if serviceman.captured_on %}}С {{{{ serviceman.captured_on }}}} по \
 {{{{ serviceman.released_on }}}} я находился в плену{{% if serviceman.exchange_date %}}, \
 возвращён в ходе обмена {{{{ serviceman.exchange_date }}}}{{% endif %}}. {{% endif %}}\
-Состояние моего здоровья (ранения, заболевания, где и когда лечился): {_TO_WRITE}
+Состояние моего здоровья (ранения, заболевания, где и когда лечился):
+{_TO_WRITE}
 {_TO_WRITE}
 
 Основания: Положение о военно-врачебной экспертизе, утверждённое постановлением Правительства \
@@ -134,7 +135,8 @@ TEMPLATES: list[dict[str, Any]] = [
 
 {_RU_FACTS}
 
-Считаю, что нарушены права военнослужащего: {_TO_WRITE}
+Считаю, что нарушены права военнослужащего:
+{_TO_WRITE}
 {_TO_WRITE}\
 {{% if serviceman.released_on %}}
 
@@ -210,7 +212,8 @@ TEMPLATES: list[dict[str, Any]] = [
         "body": f"""\
 {_RU_SERVICEMAN}
 
-Военнослужащий проходил лечение (где и когда): {_TO_WRITE}
+Военнослужащий проходил лечение (где и когда):
+{_TO_WRITE}
 Для прохождения военно-врачебной комиссии необходимы его медицинские документы.
 
 ПРОШУ:
@@ -326,7 +329,8 @@ TEMPLATES: list[dict[str, Any]] = [
 служби: {{{{ serviceman.unit }}}}.
 
 {{% if serviceman.captured_on %}}З {{{{ serviceman.captured_on }}}} по \
-{{{{ serviceman.released_on }}}} він перебував у полоні. {{% endif %}}Суть звернення: {_TO_WRITE}
+{{{{ serviceman.released_on }}}} він перебував у полоні. {{% endif %}}Суть звернення:
+{_TO_WRITE}
 {_TO_WRITE}{{% if earlier.sent_on %}}
 
 {{{{ earlier.sent_on }}}} було надіслано звернення (адресат: {{{{ earlier.office }}}}). \
