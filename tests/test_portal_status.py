@@ -239,6 +239,22 @@ def test_a_message_typed_while_the_session_lapsed_is_kept_through_signing_in(cli
     assert TimelineEntry.objects.get(case=case, kind="message_in").text == text
 
 
+def test_a_long_message_comes_back_whole_and_the_form_says_it_is_too_long(client, settings):
+    case, code = case_with_code()
+    text = "Подробно: " + "ж" * 6000  # longer than the form takes
+    response = client.post("/ru/status/add/", {"text": text, "token": "t-long"})
+    assert f"\n{text}</textarea>" in response.content.decode()  # no session: the sign-in form
+    response = client.post(
+        "/ru/status/",
+        {"reference": case.reference, "code": access_code_format(code), "kept_text": text},
+        REMOTE_ADDR=FAMILY,
+    )
+    token = response.content.decode().split('name="token" value="')[1].split('"')[0]
+    body = client.post("/ru/status/add/", {"text": text, "token": token}).content.decode()
+    assert f"\n{text}</textarea>" in body and "errorlist" in body
+    assert not TimelineEntry.objects.filter(case=case, kind="message_in").exists()
+
+
 def test_a_wrong_code_keeps_the_message_being_carried(client):
     case, code = case_with_code()
     response = client.post(

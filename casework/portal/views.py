@@ -316,9 +316,8 @@ def _kept_text(request: HttpRequest) -> str:
     form ("text") or carried through the sign-in form ("kept_text"). Never stored anywhere."""
     if request.method != "POST":
         return ""
-    limit = StatusAddForm.base_fields["text"].max_length or 0  # type: ignore[attr-defined]
-    text = request.POST.get("kept_text") or request.POST.get("text") or ""
-    return str(text)[: limit + 1]  # one more, so the form still says it is too long
+    # Whole, even if too long (the request size is bounded by Django): the form says so later.
+    return str(request.POST.get("kept_text") or request.POST.get("text") or "")
 
 
 def _status_page(
