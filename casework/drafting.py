@@ -19,15 +19,33 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.template import Context, Engine
-from django.template.base import FilterExpression, Node, Variable, VariableNode
-from django.template.defaulttags import ForNode
+from django.template import Context, Engine, Library, defaultfilters, defaulttags
+from django.template.base import FilterExpression, Node, Variable
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
-ENGINE = Engine(libraries={}, loaders=[], autoescape=False, string_if_invalid="")
+
+def _engine() -> Engine:
+    """Django's template language cut down to printing and testing facts: `if`, `for`, `with`,
+    `firstof`, `comment` and a few text filters. Nothing that reaches outside the facts
+    (`url`, `include`, `now`, `debug`) or can be made to produce megabytes (`lorem`, `ljust`)."""
+    engine = Engine(libraries={}, loaders=[], autoescape=False, string_if_invalid="")
+    allowed = Library()
+    for tag in ("if", "for", "with", "firstof", "comment"):
+        allowed.tags[tag] = defaulttags.register.tags[tag]
+    for name in ("default", "upper", "lower", "capfirst", "title", "cut", "first", "last"):
+        allowed.filters[name] = defaultfilters.register.filters[name]
+    for name in ("length", "join", "truncatechars", "truncatewords", "yesno", "slice"):
+        allowed.filters[name] = defaultfilters.register.filters[name]
+    engine.template_builtins = [allowed]
+    return engine
+
+
+ENGINE = _engine()
+# A part longer than this is a mistake (or a loop gone wild), not a document.
+MAX_PART_CHARS = 50_000
 PARTS = ("heading", "title", "body", "signature")
 # What a template may name, with an example; the admin shows this list to the lawyer.
 FACTS: dict[str, dict[str, str]] = {
@@ -121,9 +139,12 @@ def draft_render(parts: Mapping[str, str], facts: Mapping[str, Any]) -> Draft:
     rendered = {}
     for part in PARTS:
         try:
-            rendered[part] = ENGINE.from_string(parts[part]).render(Context(dict(facts)))
+            text = ENGINE.from_string(parts[part]).render(Context(dict(facts)))
         except Exception as exc:  # noqa: BLE001  (a lawyer's text: any failure is its problem)
             raise TemplateTextError(f"{part}: {exc}") from exc
+        if len(text) > MAX_PART_CHARS:
+            raise TemplateTextError(f"{part}: longer than {MAX_PART_CHARS} characters")
+        rendered[part] = _UNPRINTABLE.sub("", text)  # a .docx cannot hold them
     return Draft(**rendered)
 
 
@@ -134,12 +155,17 @@ def template_check(parts: Mapping[str, str]) -> dict[str, str]:
     known = set(FACTS) | {f"{group}.{name}" for group, names in FACTS.items() for name in names}
     problems = {}
     for part in PARTS:
+        text = {name: parts.get(name) or "" for name in PARTS}
         try:
-            template = ENGINE.from_string(parts.get(part, ""))
-            unknown = sorted(_names_used(template) - known)
-            template.render(Context(facts_of(FACTS)))
+            unknown = sorted(_names_used(ENGINE.from_string(text[part])) - known)
+            # As a draft would be made: over every fact, and over none (all blanks).
+            for facts in (facts_of(FACTS), facts_of({})):
+                docx_build(draft_render({**dict.fromkeys(PARTS, ""), part: text[part]}, facts))
         except Exception as exc:  # noqa: BLE001  (shown to the lawyer next to the part)
-            problems[part] = _("This part cannot be used: %(error)s") % {"error": exc}
+            error = exc.args[0] if isinstance(exc, TemplateTextError) else exc
+            problems[part] = _("This part cannot be used: %(error)s") % {
+                "error": str(error).split(": ", 1)[-1]
+            }
         else:
             if unknown:
                 names = ", ".join(unknown)
@@ -167,17 +193,21 @@ def _names_used(template: Any) -> set[str]:
                 if inner is not None:
                     read(inner)
 
-    own: set[str] = set()  # names a template gives itself ({% for line in … %})
+    own: set[str] = {"forloop"}  # names a template gives itself ({% for x in … %}, {% with %})
     for node in template.nodelist.get_nodes_by_type(Node):
-        if isinstance(node, VariableNode):
-            read(node.filter_expression)
         for condition, _nodelist in getattr(node, "conditions_nodelists", ()):
             if condition is not None:
                 read(condition)
-        if isinstance(node, ForNode):
-            read(node.sequence)
-            own.update(node.loopvars)
-    return {name for name in names if name.split(".")[0] not in own | {"forloop"}}
+        # Any expression a tag holds: {{ x }}, {% for … in x %}, {% firstof x y %}, {% with a=x %}.
+        for value in vars(node).values():
+            if isinstance(value, dict):
+                value = list(value.values())
+            for item in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(item, FilterExpression):
+                    read(item)
+        own.update(getattr(node, "loopvars", ()))
+        own.update(getattr(node, "extra_context", {}))
+    return {name for name in names if name.split(".")[0] not in own}
 
 
 def docx_build(draft: Draft) -> bytes:

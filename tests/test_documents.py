@@ -278,7 +278,13 @@ def test_a_repeat_complaint_cites_the_earlier_filing(django_capture_on_commit_ca
     ("body", "cause"),
     [
         ("{{ serviceman.surname }} {% if %}", "TemplateSyntaxError"),
-        ("{{ serviceman.surname }} {% include serviceman.surname %}", "TemplateDoesNotExist"),
+        ("{{ serviceman.surname }} {% include serviceman.surname %}", "TemplateSyntaxError"),
+        (  # a loop gone wild: far longer than any document
+            "{% for a in serviceman.full_name %}{% for b in serviceman.full_name %}"
+            "{% for c in serviceman.full_name %}{{ serviceman.full_name }}"
+            "{% endfor %}{% endfor %}{% endfor %}",
+            "too_long",
+        ),
     ],
 )
 def test_a_template_that_fails_marks_the_draft_failed_without_quoting_the_case(body, cause):
@@ -506,3 +512,28 @@ def test_the_facts_a_template_may_use_are_listed_for_the_lawyer():
     for group, names in FACTS.items():
         for name in names:
             assert f"<code>{{{{ {group}.{name} }}}}</code>" in page
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ('{% url "admin:index" %}', "'url'"),  # would print our admin's address to the state
+        ("{% lorem 100000 %}", "'lorem'"),  # megabytes of text
+        ('{{ serviceman.rank|ljust:"2000000000" }}', "'ljust'"),
+        ("{% firstof applicant.emial serviceman.rank %}", "applicant.emial"),
+        ('{{ earlier.tracking_number|divisibleby:"2" }}', "'divisibleby'"),
+    ],
+)
+def test_a_template_can_only_print_and_test_the_facts(body, problem):
+    parts = {"heading": "{{ office.name }}", "title": "T", "body": body, "signature": "s"}
+    assert problem in template_check(parts)["body"]
+
+
+def test_names_a_template_gives_itself_are_fine_and_control_characters_never_break_a_draft():
+    parts = {
+        "heading": "{% with phone=applicant.phone %}Тел.: {{ phone|default:'—' }}{% endwith %}",
+        "title": "ЖАЛОБА\x01",
+        "body": "{% for part in serviceman.full_name %}{{ part }}{% endfor %}",
+        "signature": "{{ today.date }}",
+    }
+    assert template_check(parts) == {}

@@ -132,3 +132,38 @@ def test_the_test_clients_own_encoding_reads_the_same():
     body = encode_multipart(BOUNDARY, data)
     boundary = MULTIPART_CONTENT.split("boundary=")[1]
     assert fast_reads(body, boundary) == django_reads(body, boundary)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        f"multipart/form-dataX; boundary={BOUNDARY}",
+        f"multipart/form-data; boundary={BOUNDARY}; charset=cp037",
+        f"multipart/mixed; boundary={BOUNDARY}",
+    ],
+)
+def test_content_types_browsers_do_not_send_are_left_to_django(content_type):
+    body = browser_body([("name", "x")], BOUNDARY)
+    request = RequestFactory().generic("POST", "/ru/intake/", body, content_type=content_type)
+    assert small_form(request) is None
+
+
+def test_a_request_encoding_set_by_a_view_is_left_to_django():
+    body = browser_body([("name", "x")], BOUNDARY)
+    request = request_for(body, BOUNDARY)
+    request.encoding = "cp1251"
+    assert small_form(request) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("fresh_counters", "media_root")
+@pytest.mark.parametrize("charset", ["base64", "idna", "no-such-codec"])
+def test_a_charset_no_browser_sends_is_refused_not_a_server_error(client, charset):
+    body = browser_body([("name", "x")], BOUNDARY)
+    response = client.generic(
+        "POST",
+        "/ru/intake/",
+        body,
+        content_type=f"multipart/form-data; boundary={BOUNDARY}; charset={charset}",
+    )
+    assert response.status_code == 400 and not Case.objects.exists()

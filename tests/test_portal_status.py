@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -229,11 +230,16 @@ def test_a_message_typed_while_the_session_lapsed_is_kept_through_signing_in(cli
         {"reference": case.reference, "code": access_code_format(code), "kept_text": text},
         REMOTE_ADDR=FAMILY,
     )
-    body = response.content.decode()
-    assert response.status_code == 200 and case.reference in body
+    # A redirect, so the sign-in (with the code and the text) never stays in the history.
+    assert response.status_code == 303 and response["Location"] == "/ru/status/"
+    stored = Session.objects.get(session_key=client.session.session_key).get_decoded()
+    assert "госпиталь" not in str(stored)  # encrypted in the session row
+    body = client.get("/ru/status/").content.decode()
+    assert case.reference in body
     assert f"\n{escaped}</textarea>" in body and 'name="kept_text"' not in body
     assert "ещё не отправлено" in body
     assert not TimelineEntry.objects.filter(case=case, kind="message_in").exists()
+    assert "ещё не отправлено" not in client.get("/ru/status/").content.decode()  # shown once
     token = body.split('name="token" value="')[1].split('"')[0]
     assert client.post("/ru/status/add/", {"text": text, "token": token}).status_code == 303
     assert TimelineEntry.objects.get(case=case, kind="message_in").text == text
@@ -249,7 +255,9 @@ def test_a_long_message_comes_back_whole_and_the_form_says_it_is_too_long(client
         {"reference": case.reference, "code": access_code_format(code), "kept_text": text},
         REMOTE_ADDR=FAMILY,
     )
-    token = response.content.decode().split('name="token" value="')[1].split('"')[0]
+    page = client.get(response["Location"]).content.decode()
+    assert f"\n{text}</textarea>" in page
+    token = page.split('name="token" value="')[1].split('"')[0]
     body = client.post("/ru/status/add/", {"text": text, "token": token}).content.decode()
     assert f"\n{text}</textarea>" in body and "errorlist" in body
     assert not TimelineEntry.objects.filter(case=case, kind="message_in").exists()
@@ -309,6 +317,27 @@ def test_a_failed_csrf_check_on_the_status_pages_loses_nothing(settings):
     del signed_in.cookies["csrftoken"]
     response = signed_in.post("/ru/status/end/")
     assert response.status_code == 200 and STATUS_SESSION_KEY not in signed_in.session
+
+
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        ({"HTTP_SEC_FETCH_SITE": "cross-site"}, "the browser says another site sent it"),
+        ({"HTTP_ORIGIN": "https://evil.example", "HTTP_HOST": "testserver"}, "foreign origin"),
+    ],
+)
+def test_a_form_posted_by_another_site_never_shows_its_words_as_the_familys(headers, why):
+    browser = Client(enforce_csrf_checks=True)
+    planted = {"name": "Галина", "contact": "+7 999 000 00 00", "what_happened": "подброшено"}
+    response = browser.post("/ru/intake/", planted, **headers)
+    body = response.content.decode()
+    assert response.status_code == 403 and "no-store" in response["Cache-Control"], why
+    assert "+7 999 000 00 00" not in body and "подброшено" not in body, why
+    response = browser.post("/ru/status/", {"reference": "K7M4-QX2P", "kept_text": "подброшено"},
+                            **headers)  # fmt: skip
+    assert "подброшено" not in response.content.decode() and "K7M4-QX2P" not in (
+        response.content.decode()
+    )
 
 
 def test_a_reload_after_a_merge_moved_the_addition_is_no_error(client):

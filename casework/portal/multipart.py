@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParser
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import parse_header_parameters
@@ -39,19 +39,24 @@ def small_form(request: HttpRequest) -> tuple[QueryDict, MultiValueDict] | None:
     except ValueError:
         return None
     content_type = str(request.META.get("CONTENT_TYPE", ""))
-    if request.method != "POST" or not 0 < length <= MAX_BODY:
+    if request.method != "POST" or not 0 < length <= MAX_BODY or not content_type.isascii():
         return None
-    if not content_type.startswith("multipart/form-data") or not content_type.isascii():
+    kind, parameters = parse_header_parameters(content_type)
+    boundary = parameters.pop("boundary", None)
+    # Only what browsers send: no charset or other parameter (Django would decode names with a
+    # charset), and no request encoding set by a view (the same reason).
+    if kind != "multipart/form-data" or parameters or request.encoding is not None:
         return None
-    boundary = parse_header_parameters(content_type)[1].get("boundary")
     if not boundary or not MultiPartParser.boundary_re.fullmatch(boundary):
         return None
-    return _parse(request.body, b"--" + boundary.encode("ascii"), request.encoding)
+    try:
+        body = request.body
+    except UnreadablePostError:
+        return None  # the connection dropped: Django's own handling answers, as before
+    return _parse(body, b"--" + boundary.encode("ascii"))
 
 
-def _parse(
-    body: bytes, delimiter: bytes, encoding: str | None
-) -> tuple[QueryDict, MultiValueDict] | None:
+def _parse(body: bytes, delimiter: bytes) -> tuple[QueryDict, MultiValueDict] | None:
     opening, closing = delimiter + b"\r\n", b"\r\n" + delimiter + b"--"
     if not body.startswith(opening):
         return None  # a preamble: Django's parser skips it
@@ -75,6 +80,6 @@ def _parse(
         if field is None:
             return None
         name = field.group(1).decode("ascii")
-        post.appendlist(name, value.decode(encoding or settings.DEFAULT_CHARSET, "replace"))
+        post.appendlist(name, value.decode(settings.DEFAULT_CHARSET, "replace"))
     post._mutable = False
     return post, MultiValueDict()

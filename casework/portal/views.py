@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import get_token
+from django.middleware.csrf import REASON_NO_CSRF_COOKIE, get_token
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import add_never_cache_headers
@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from casework.crypto import decrypt, encrypt
 from casework.exceptions import (
     AccessLockedError,
     AccessRefusedError,
@@ -55,6 +56,8 @@ from casework.services.intake import (
 
 STATUS_SESSION_KEY = "casework.status"
 STATUS_NOTICE_KEY = "casework.status_notice"
+# Text a lapsed session would have lost, carried encrypted to the status page and shown once.
+STATUS_KEPT_KEY = "casework.status_kept"
 # Submission tokens are ours (secrets.token_urlsafe); anything else is not looked up at all.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -289,8 +292,8 @@ def _status_session_start(request: HttpRequest, case: Case) -> None:
 
 
 def _status_session_end(request: HttpRequest) -> None:
-    request.session.pop(STATUS_SESSION_KEY, None)
-    request.session.pop(STATUS_NOTICE_KEY, None)
+    for key in (STATUS_SESSION_KEY, STATUS_NOTICE_KEY, STATUS_KEPT_KEY):
+        request.session.pop(key, None)
     if not [key for key in request.session.keys() if key != "_session_expiry"]:
         request.session.flush()  # nothing else in it (no staff sign-in): row and cookie go
 
@@ -350,6 +353,9 @@ def status(request: HttpRequest) -> HttpResponse:
     case, ended = _status_session_case(request)
     if case is None:
         return _login_page(request, notice=_session_ended_notice() if ended else "")
+    kept = request.session.pop(STATUS_KEPT_KEY, None)
+    if isinstance(kept, str):
+        return _status_page(request, case, _add_form_with(decrypt(kept)), _kept_text_notice())
     return _status_page(request, case)
 
 
@@ -377,7 +383,9 @@ def _status_login(request: HttpRequest) -> HttpResponse:
     _status_session_start(request, case)
     kept = _kept_text(request)
     if kept:
-        return _status_page(request, case, _add_form_with(kept), notice=_kept_text_notice())
+        # To the status page through the session, encrypted (session rows are not), so that
+        # this POST answers with a redirect and never stays in the history to be sent again.
+        request.session[STATUS_KEPT_KEY] = encrypt(kept)
     return HttpResponseRedirect(reverse("portal:status"), status=303)
 
 
@@ -462,7 +470,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         match = None
     if match is None or match.namespace != "portal":
         return csrf.csrf_failure(request, reason)
-    response = _portal_csrf_failure(request, match.url_name or "")
+    name = match.url_name or ""
+    # Only our own form whose cookie died is shown again with what it carried. Another site
+    # can make a family's browser post to us too: that fails the origin check (or says so in
+    # Sec-Fetch-Site), and its words must never appear as if the family had typed them.
+    own_form = request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") in ("same-origin", "none")
+    if not own_form or not (reason == REASON_NO_CSRF_COOKIE or reason.startswith("CSRF token")):
+        name = "status_end" if name == "status_end" else ""  # leaving still works
+    response = _portal_csrf_failure(request, name)
     add_never_cache_headers(response)  # it shows what was typed, like the page it replaces
     return response
 

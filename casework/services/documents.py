@@ -217,11 +217,14 @@ def document_generate(*, document_id: int) -> GeneratedDocument | None:
         draft = draft_render(
             {part: getattr(template, part) for part in PARTS}, document_facts(document.filing)
         )
+        data = docx_build(draft)
     except TemplateTextError as exc:
         part = str(exc).split(":", 1)[0]
-        cause = type(exc.__cause__).__name__ if exc.__cause__ else "error"
+        cause = type(exc.__cause__).__name__ if exc.__cause__ else "too_long"
         return _finish(document, state=GeneratedDocument.State.FAILED, failure=f"{part}: {cause}")
-    data = docx_build(draft)
+    except ValueError as exc:  # python-docx refused the text; its message could quote it
+        failure = f"docx: {type(exc).__name__}"
+        return _finish(document, state=GeneratedDocument.State.FAILED, failure=failure)
     return _finish(
         document,
         state=GeneratedDocument.State.READY,
