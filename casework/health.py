@@ -1,4 +1,4 @@
-"""Liveness checks behind /healthz: the database and the broker answer."""
+"""Liveness checks behind /healthz: the database and the broker answer, the sweep is not late."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import redis
 from django.conf import settings
 from django.db import connection
+
+from casework.selectors import last_sweep_at, sweep_is_late
 
 
 def database_answers() -> bool:
@@ -19,20 +21,12 @@ def database_answers() -> bool:
 
 
 def sweep_is_recent() -> bool:
-    """True unless a deadline sweep has run before and the last one is too old."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from casework.services.reminders import last_sweep_at
-
+    """True unless a deadline sweep has run before and the last one is too old (a fresh install
+    has no sweep yet and is healthy until beat's first run is due)."""
     try:
-        last = last_sweep_at()
+        return not sweep_is_late(last_sweep_at())
     except Exception:  # noqa: BLE001 - the database check reports this failure
         return False
-    if last is None:
-        return True  # a fresh install before beat's first run
-    return timezone.now() - last < timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
 
 
 def broker_answers() -> bool:

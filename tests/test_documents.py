@@ -27,12 +27,12 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.rules.document_seed import TEMPLATES
+from casework.selectors import template_for
 from casework.services.documents import (
     MAX_ATTEMPTS,
     document_generate,
     document_request,
     documents_requeue_stale,
-    template_for,
     template_save,
 )
 from casework.services.filings import (

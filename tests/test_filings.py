@@ -18,10 +18,11 @@ from casework.models import (
     Notification,
     ResponseRule,
     Serviceman,
+    TimelineEntry,
 )
 from casework.roles import Role
+from casework.services.exchanges import exchange_record
 from casework.services.filings import (
-    exchange_record,
     filing_create,
     filing_escalate,
     filing_mark_sent,
@@ -45,6 +46,11 @@ def office(kind: str) -> AuthorityOffice:
 @pytest.fixture
 def worker():
     return UserFactory(role=Role.CASEWORKER, email="worker@example.org")
+
+
+@pytest.fixture
+def coordinator():
+    return UserFactory(role=Role.COORDINATOR)
 
 
 @pytest.fixture
@@ -262,7 +268,7 @@ def test_escalation_proposes_the_next_rungs_of_ladder_a(case):
     assert Filing.objects.get(pk=filing.pk).status == Filing.Status.ESCALATED
 
 
-def test_exchange_wakes_cases_in_captivity_and_proposes_first_filings(worker):
+def test_exchange_wakes_cases_in_captivity_and_proposes_first_filings(coordinator):
     captive = CaseFactory(in_captivity=True, serviceman__status=Serviceman.Status.CAPTIVE)
     free = CaseFactory()
     _, woken = exchange_record(
@@ -270,7 +276,7 @@ def test_exchange_wakes_cases_in_captivity_and_proposes_first_filings(worker):
         description="1000 for 1000",
         case_references=[captive.reference, free.reference],
         servicemen=[],
-        actor=worker,
+        actor=coordinator,
     )
     assert [c.pk for c in woken] == [captive.pk]
     captive.refresh_from_db()
@@ -294,7 +300,7 @@ def test_category_v_for_a_mobilised_man_gets_the_decree_note(case, service_type,
         case, kind="vvk_request", office_kind="ru_unit_commander", signer="serviceman"
     )
     vvk_record_result(filing=filing, actor=None, board_date=dt.date(2026, 2, 1), category="В")
-    notes = case.timeline.filter(text__isnull=False).count()
+    notes = case.timeline.filter(kind=TimelineEntry.Kind.NOTE).count()
     assert notes == (1 if noted else 0)
 
 

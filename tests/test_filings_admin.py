@@ -22,6 +22,7 @@ from casework.models import (
     Deadline,
     Exchange,
     Filing,
+    Heartbeat,
     JurisdictionCalendar,
     ResponseRule,
     Serviceman,
@@ -35,7 +36,6 @@ from casework.services.filings import (
     filing_mark_sent,
     filing_record_registration,
 )
-from casework.services.reminders import SWEEP_HEARTBEAT
 from casework.services.system import heartbeat_record
 from tests.factories import CaseFactory, TeamFactory, UserFactory
 from tests.test_admin import login_form, totp_token
@@ -675,7 +675,8 @@ def test_a_double_submitted_exchange_is_recorded_once(verified_client, coordinat
         assert response.redirect_chain[-1][0] == change_url(exchange)
         assert f"1 case woke up: {captive.reference}." in shown_messages(response)
     assert Filing.objects.filter(case=captive).count() == 1
-    assert captive.timeline.count() == 1
+    # One note of the exchange, one entry of the filing it proposed: nothing twice.
+    assert sorted(captive.timeline.values_list("kind", flat=True)) == ["filing", "note"]
     assert AuditEvent.objects.filter(object_type="exchange", action="change").count() == 1
     # Two exchanges on one day are real: a new form on the same date records a second one.
     fresh = {**data, "case_references": later.reference, "token": form_token(client.get(add_url))}
@@ -764,7 +765,7 @@ def test_dashboard_counts_for_a_caseworker_and_per_team_for_a_coordinator(
     populate(team, caseworker, 8)  # statuses cycle sent, registered, overdue, extended
     other_team = TeamFactory(name="Zz other")
     populate(other_team, UserFactory(role=Role.CASEWORKER, teams=[other_team]), 4)
-    heartbeat_record(name=SWEEP_HEARTBEAT)
+    heartbeat_record(name=Heartbeat.SWEEP)
     now = timezone.now()
     mine = Deadline.objects.filter(responsible=caseworker)
     overdue = (
@@ -792,7 +793,7 @@ def test_dashboard_counts_for_a_caseworker_and_per_team_for_a_coordinator(
 def test_dashboard_warns_when_the_sweep_is_stale(verified_client, caseworker):
     from casework.models import Heartbeat
 
-    Heartbeat.objects.create(name=SWEEP_HEARTBEAT, at=timezone.now() - timedelta(days=2))
+    Heartbeat.objects.create(name=Heartbeat.SWEEP, at=timezone.now() - timedelta(days=2))
     body = verified_client(caseworker).get(reverse("admin:index")).content.decode()
     assert 'id="sweep-stale"' in body
 

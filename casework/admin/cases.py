@@ -34,9 +34,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from casework.admin.base import AuditedModelAdmin, acting_user, ordered
 from casework.admin.filings import DeadlineInline, FilingInline
-from casework.admin.marks import JURISDICTION_TIME_ZONES, format_due
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
+from casework.formats import JURISDICTION_TIME_ZONES, format_due
 from casework.models import RISK_FLAGS, Case, Deadline, Filing, TimelineEntry
 from casework.roles import is_coordinator
 from casework.selectors import (
@@ -256,7 +256,7 @@ class CaseAdmin(AuditedModelAdmin):
     # no open clock follow, newest first.
     # Urgent first (a new urgent intake has no deadline yet), then the nearest deadline; the
     # index case_triage_order serves exactly this order.
-    ordering = ("-priority", F("next_deadline").asc(nulls_last=True), "-created_at")
+    ordering = Case.TRIAGE_ORDER  # the API lists cases in the same order
     list_per_page = 50
     raw_id_fields = ("serviceman", "applicant")
     readonly_fields = ("reference", "created_at", "closed_at", "next_deadline", "merged_into")

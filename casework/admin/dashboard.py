@@ -21,8 +21,8 @@ from casework.selectors import (
     TeamDashboardRow,
     dashboard_counts_for_user,
     dashboard_team_rows,
+    last_sweep_at,
 )
-from casework.services.reminders import last_sweep_at
 
 DASHBOARD_SECONDS = 60
 T = TypeVar("T")

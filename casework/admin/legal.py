@@ -25,9 +25,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import AuditedModelAdmin, acting_user
-from casework.admin.marks import format_due
 from casework.admin.site import site
 from casework.exceptions import CaseworkError, RuleError
+from casework.formats import format_due
 from casework.models import (
     AuthorityOffice,
     CalendarOverride,
@@ -40,6 +40,7 @@ from casework.models import (
     ResponseRule,
     Verification,
 )
+from casework.selectors import filings_awaiting_under_other_version
 from casework.services.rules import (
     RULE_TERM_FIELDS,
     rule_change_apply,
@@ -451,14 +452,7 @@ class ResponseRuleAdmin(AuditedModelAdmin):
 
 def _waiting_count(rule: ResponseRule) -> int:
     """Live filings of this rule code still computed under another version."""
-    return (
-        Filing.objects.filter(
-            rule__code=rule.code,
-            status__in=[Filing.Status.SENT, Filing.Status.REGISTERED, Filing.Status.EXTENDED],
-        )
-        .exclude(rule=rule)
-        .count()
-    )
+    return filings_awaiting_under_other_version(rule).count()
 
 
 # --- Calendars and ladders ---------------------------------------------------------------------

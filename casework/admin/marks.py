@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TypeVar, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from casework.formats import format_due, zone
 from casework.models import JurisdictionCalendar
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -23,8 +23,6 @@ ModelT = TypeVar("ModelT", bound=Model)
 MARK_UNVERIFIED = _("unverified — check with a lawyer")
 MARK_PROVISIONAL = _("provisional")
 MARK_NO_RULE = _("no rule applies — compute by hand")
-# Where a due moment has no office (a case's next deadline in a list): the usual office zone.
-JURISDICTION_TIME_ZONES = {"RU": "Europe/Moscow", "UA": "Europe/Kyiv"}
 
 
 def with_published_year(queryset: QuerySet[ModelT], jurisdiction_path: str) -> QuerySet[ModelT]:
@@ -35,21 +33,6 @@ def with_published_year(queryset: QuerySet[ModelT], jurisdiction_path: str) -> Q
     return cast("QuerySet[ModelT]", queryset.annotate(published_through=Subquery(year)))
 
 
-def _zone(time_zone: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def format_due(due_at: datetime | None, time_zone: str | None) -> str:
-    """ "09.04.2026 23:59 MSK": the moment as the office counts it."""
-    if due_at is None:
-        return "–"
-    local = due_at.astimezone(_zone(time_zone))
-    return f"{local:%d.%m.%Y %H:%M} {local.tzname()}"
-
-
 def is_provisional(
     due_at: datetime | None, time_zone: str | None, published_through: int | None, stored: bool
 ) -> bool:
@@ -58,7 +41,7 @@ def is_provisional(
         return False
     if published_through is None:
         return stored
-    return due_at.astimezone(_zone(time_zone)).year > published_through
+    return due_at.astimezone(zone(time_zone)).year > published_through
 
 
 def due_with_marks(

@@ -29,7 +29,7 @@ from casework.selectors import (
     cases_visible_to,
     servicemen_visible_to,
 )
-from casework.services.filings import exchange_record
+from casework.services.exchanges import exchange_record
 from casework.services.people import given_names_changed, serviceman_save
 
 

@@ -45,7 +45,7 @@ class CaseListApi(APIView):
         cases = (
             cases_visible_to(request.user)
             .select_related("team", "assignee")
-            .order_by("-priority", "next_deadline", "created_at")[offset : offset + PAGE]
+            .order_by(*Case.TRIAGE_ORDER)[offset : offset + PAGE]
         )
         return Response(self.OutputSerializer(cases, many=True).data)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -120,6 +122,16 @@ class Case(models.Model):
     # Denormalised earliest open deadline (maintained by the deadline services) for sorting.
     next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True, db_index=True)
 
+    # The case list's order, the admin's and the API's alike: most urgent first, then the nearest
+    # clock (none last), then the newest; the primary key makes it total, so paging by offset
+    # never skips or repeats a case. The index `case_triage_order` serves its first two keys.
+    TRIAGE_ORDER: ClassVar[tuple[str | models.OrderBy, ...]] = (
+        "-priority",
+        models.F("next_deadline").asc(nulls_last=True),
+        "-created_at",
+        "-id",
+    )
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -155,6 +167,7 @@ class TimelineEntry(models.Model):
         UPLOAD = "upload", _("upload")
         INTAKE = "intake", _("intake")
         MERGE = "merge", _("merge")
+        FILING = "filing", _("filing")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NOTE)

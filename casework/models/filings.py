@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -28,6 +31,18 @@ class Filing(models.Model):
         OVERDUE = "overdue", _("overdue")
         ESCALATED = "escalated", _("escalated")
 
+    # The rules about states, named once: every module that asks uses these names.
+    # Sent and not answered yet, with the authority's clock still running.
+    AWAITING_RESPONSE: ClassVar[tuple[str, ...]] = (
+        Status.SENT,
+        Status.REGISTERED,
+        Status.EXTENDED,
+    )
+    # States an answer may be recorded in (an overdue filing can still be answered late).
+    ANSWERABLE: ClassVar[tuple[str, ...]] = (*AWAITING_RESPONSE, Status.OVERDUE)
+    EXTENDABLE: ClassVar[tuple[str, ...]] = AWAITING_RESPONSE
+    REGISTRABLE: ClassVar[tuple[str, ...]] = (Status.SENT, Status.OVERDUE)
+
     class Method(models.TextChoices):
         REGISTERED_MAIL = "registered_mail", _("registered mail")
         E_RECEPTION = "e_reception", _("e-reception")
@@ -39,6 +54,9 @@ class Filing(models.Model):
         REFUSED = "refused", _("refused")
         FORMAL = "formal", _("formal reply")
         FORWARDED = "forwarded", _("forwarded to another office")
+
+    # Answers that open the court limit and may be escalated like a missed clock.
+    ESCALATABLE_OUTCOMES: ClassVar[tuple[str, ...]] = (Outcome.REFUSED, Outcome.FORMAL)
 
     class Signer(models.TextChoices):
         SERVICEMAN = "serviceman", _("serviceman")
@@ -124,6 +142,21 @@ class Filing(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def is_escalatable(self) -> bool:
+        """Overdue, or answered with a refusal or a formal reply: the ladder's next rung applies."""
+        return self.status == self.Status.OVERDUE or (
+            self.status == self.Status.ANSWERED and self.outcome in self.ESCALATABLE_OUTCOMES
+        )
+
+
+class DeadlineQuerySet(models.QuerySet["Deadline"]):
+    def response_clocks_run_out(self, now: datetime) -> DeadlineQuerySet:
+        """Open response clocks past their due moment: what makes a filing overdue."""
+        return self.filter(
+            state=Deadline.State.OPEN, kind__in=Deadline.RESPONSE_CLOCKS, due_at__lt=now
+        )
+
 
 class Deadline(models.Model):
     class Kind(models.TextChoices):
@@ -132,6 +165,11 @@ class Deadline(models.Model):
         COURT_LIMIT = "court_limit", _("court filing limit")
         RAPORT_48H = "raport_48h", _("48-hour рапорт decision")
         CUSTOM = "custom", _("custom")
+
+    # The clocks that wait for an authority's answer (one open per filing awaiting a response).
+    RESPONSE_CLOCKS: ClassVar[tuple[str, ...]] = (Kind.RESPONSE_DUE, Kind.RAPORT_48H)
+    # Every clock a filing's rule opens (recomputed together when its dates change).
+    FILING_CLOCKS: ClassVar[tuple[str, ...]] = (*RESPONSE_CLOCKS, Kind.EARLY_CHECK)
 
     class State(models.TextChoices):
         OPEN = "open", _("open")
@@ -166,6 +204,8 @@ class Deadline(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeadlineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("deadline")

@@ -183,12 +183,18 @@ class EscalationStep(models.Model):
         OVERDUE = "overdue", _("no answer by the deadline")
         REFUSED = "refused", _("refused or formal reply")
         ANY = "any", _("overdue or refused")
+        # The first rung: proposed when an exchange brings the man back (no filing before it).
+        RELEASED = "released", _("when he comes back from captivity")
 
     ladder = models.CharField(_("ladder"), max_length=4)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
     position = models.PositiveIntegerField(_("step"))
     from_office_kind = models.CharField(
-        _("after a filing to"), max_length=32, choices=OfficeKind.choices
+        _("after a filing to"),
+        max_length=32,
+        choices=OfficeKind.choices,
+        blank=True,
+        help_text=_("Empty for a first rung, proposed when he comes back from captivity."),
     )
     to_office_kind = models.CharField(_("file with"), max_length=32, choices=OfficeKind.choices)
     filing_kind = models.CharField(_("filing kind"), max_length=20, choices=FilingKind.choices)

@@ -117,6 +117,14 @@ OFFICES = [
 # (ladder, jurisdiction, position, after a filing to, file with, filing kind, signer, trigger,
 #  verification, description) -- LEGAL.md section 3.
 LADDERS = [
+    # First rungs (trigger "released"): proposed as drafts when an exchange brings the man back.
+    ("A", "RU", 1, "", "ru_unit_commander", "vvk_request", "serviceman", "released", "sourced",
+     "He files a рапорт to his direct commander asking for a VVK referral (565, 59-FZ art. 12, "
+     "Order 555); keep a copy with its registration number."),
+    ("D", "UA", 1, "", "ua_commander", "raport", "serviceman", "released", "sourced",
+     "Рапорт via Армія+ on 90 days' leave after captivity: a decision within 48 hours."),
+    ("D", "UA", 1, "", "ua_commander", "discharge_raport", "serviceman", "released", "sourced",
+     "Рапорт via Армія+ on discharge after captivity: a decision within 14 days."),
     ("A", "RU", 2, "ru_unit_commander", "ru_higher_commander", "raport", "serviceman", "any", "sourced",
      "No VVK referral by day 30 (sooner if health is at risk): рапорт to the higher commander."),
     ("A", "RU", 2, "ru_unit_commander", "ru_prosecutor_garrison", "complaint", "family", "any", "sourced",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import cast
 
@@ -28,13 +29,32 @@ def working_calendar_for(jurisdiction: str) -> engine.WorkingCalendar:
 
 def rule_for(*, office: AuthorityOffice, filing_kind: str, on: date) -> ResponseRule | None:
     """The newest rule version in force on `on` for this office kind and filing kind."""
-    candidates = ResponseRule.objects.filter(jurisdiction=office.jurisdiction, valid_from__lte=on)
+    return _newest_in_force(
+        jurisdiction=office.jurisdiction,
+        on=on,
+        fits=lambda rule: office.kind in rule.office_kinds and filing_kind in rule.filing_kinds,
+    )
+
+
+def court_rule_for(*, jurisdiction: str, on: date) -> ResponseRule | None:
+    """The newest rule in force for a court claim (its filing limit, e.g. KAS art. 219).
+
+    Which court it names is the rule's data: no office kind is assumed here.
+    """
+    return _newest_in_force(
+        jurisdiction=jurisdiction, on=on, fits=lambda rule: "court_claim" in rule.filing_kinds
+    )
+
+
+def _newest_in_force(
+    *, jurisdiction: str, on: date, fits: Callable[[ResponseRule], bool]
+) -> ResponseRule | None:
+    # Lists are matched in Python: SQLite (the embedded default) cannot search JSON lists.
+    candidates = ResponseRule.objects.filter(jurisdiction=jurisdiction, valid_from__lte=on)
     in_force = [
         rule
         for rule in candidates.order_by("-version", "-valid_from")
-        if (rule.valid_to is None or rule.valid_to >= on)
-        and office.kind in rule.office_kinds
-        and filing_kind in rule.filing_kinds
+        if (rule.valid_to is None or rule.valid_to >= on) and fits(rule)
     ]
     return in_force[0] if in_force else None
 

@@ -11,7 +11,6 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from casework.drafting import PARTS, TemplateTextError, docx_build, draft_render, facts_of
 from casework.exceptions import NotReadyError, RuleError
+from casework.formats import due_day
 from casework.models import (
     Applicant,
     AuditEvent,
@@ -31,6 +31,7 @@ from casework.models import (
     Serviceman,
     Verification,
 )
+from casework.selectors import template_for
 from casework.services.attachments import DownloadFile, pending_rows_requeue
 from casework.services.audit import audit_record
 from casework.services.submissions import submitted_once
@@ -42,35 +43,6 @@ LANGUAGE_OF = {Jurisdiction.RU: "ru", Jurisdiction.UA: "uk"}
 
 
 # --- Templates --------------------------------------------------------------------------------
-
-
-def templates_current(jurisdiction: str) -> list[DocumentTemplate]:
-    """The newest version of each template code of a jurisdiction, retired codes left out."""
-    newest = (
-        DocumentTemplate.objects.filter(jurisdiction=jurisdiction)
-        .values("code")
-        .annotate(newest=Max("version"))
-    )
-    wanted = {(row["code"], row["newest"]) for row in newest}
-    rows = DocumentTemplate.objects.filter(jurisdiction=jurisdiction, is_active=True)
-    return [row for row in rows.order_by("code") if (row.code, row.version) in wanted]
-
-
-def template_for(filing: Filing) -> DocumentTemplate | None:
-    """The template for this filing's kind, office and signer: one naming the office's kind wins
-    over one for any office. Lists are filtered here, not in SQL: SQLite (the embedded default)
-    cannot search inside JSON lists, and there are a few dozen templates at most."""
-    office = filing.office
-    fitting = [
-        template
-        for template in templates_current(office.jurisdiction)
-        if filing.kind in template.filing_kinds
-        and (not template.signers or filing.signer in template.signers)
-    ]
-    for template in fitting:
-        if office.kind in template.office_kinds:
-            return template
-    return next((template for template in fitting if not template.office_kinds), None)
 
 
 # What a lawyer's check covers: changing any of it makes a verified template unverified again.
@@ -341,9 +313,7 @@ def _earlier(filing: Filing | None) -> dict[str, object]:
         "registration_number": filing.registration_number,
         "registered_on": filing.registered_on,
         # The day it fell due where the office is (its clock runs in its own time zone).
-        "due_on": filing.due_at.astimezone(ZoneInfo(filing.office.time_zone)).date()
-        if filing.due_at
-        else None,
+        "due_on": due_day(filing.due_at, filing.office.time_zone) if filing.due_at else None,
         "answered_on": filing.answered_on,
         "outcome": filing.get_outcome_display() if filing.outcome else "",
     }

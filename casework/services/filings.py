@@ -12,10 +12,11 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import permissions
 from casework.exceptions import RuleError, TransitionError
 from casework.models import (
     Attachment,
@@ -23,31 +24,26 @@ from casework.models import (
     AuthorityOffice,
     Case,
     Deadline,
-    EscalationStep,
-    Exchange,
     Filing,
     ResponseRule,
     Serviceman,
     TimelineEntry,
 )
 from casework.rules import calendar as engine
-from casework.rules.store import rule_for, term_rule, working_calendar_for
-from casework.selectors import users_who_see_case
+from casework.rules.store import court_rule_for, rule_for, term_rule, working_calendar_for
+from casework.selectors import escalation_targets, users_who_see_case
 from casework.services.audit import audit_record
 from casework.services.documents import document_request_if_possible
 from casework.services.submissions import submitted_once
 
 S = Filing.Status
 OPEN = Deadline.State.OPEN
-# Which states each transition may start from.
-SENDABLE = {S.DRAFT}
-REGISTRABLE = {S.SENT, S.OVERDUE}
-EXTENDABLE = {S.SENT, S.REGISTERED, S.EXTENDED}
-ANSWERABLE = {S.SENT, S.REGISTERED, S.EXTENDED, S.OVERDUE}
-ESCALATABLE_OUTCOMES = {Filing.Outcome.REFUSED, Filing.Outcome.FORMAL}
 
 
-def _locked(filing: Filing) -> Filing:
+def _locked(filing: Filing, actor: User | None) -> Filing:
+    """The filing, locked, once `actor` may act on it (None: the system itself, e.g. the sweep)."""
+    if actor is not None:
+        permissions.filing_act_check(user=actor, filing=filing)
     return (
         Filing.objects.select_for_update(of=("self",))
         .select_related("office", "case", "rule")
@@ -55,7 +51,7 @@ def _locked(filing: Filing) -> Filing:
     )
 
 
-def _require(filing: Filing, allowed: set[Filing.Status], action: str) -> None:
+def _require(filing: Filing, allowed: tuple[str, ...], action: str) -> None:
     if filing.status not in allowed:
         raise TransitionError(
             _("A filing that is %(status)s cannot be %(action)s.")
@@ -106,7 +102,7 @@ def filing_clock_recompute(filing: Filing) -> None:
     """(Re)open the response and early-check deadlines from the filing's recorded rule."""
     _close_deadlines(
         filing,
-        kinds=[Deadline.Kind.RESPONSE_DUE, Deadline.Kind.EARLY_CHECK, Deadline.Kind.RAPORT_48H],
+        kinds=list(Deadline.FILING_CLOCKS),
         answered=False,
     )
     rule = filing.rule
@@ -152,8 +148,7 @@ def filing_clock_recompute(filing: Filing) -> None:
 def _open_court_limit(filing: Filing, *, learned_on: date) -> None:
     """KAS 219: a claim within 3 months of a refusal or non-answer, where a court rule exists."""
     office = filing.office
-    court = AuthorityOffice(kind=_court_kind(office.jurisdiction), jurisdiction=office.jurisdiction)
-    rule = rule_for(office=court, filing_kind="court_claim", on=learned_on)
+    rule = court_rule_for(jurisdiction=office.jurisdiction, on=learned_on)
     if (
         rule is None
         or Deadline.objects.filter(filing=filing, kind=Deadline.Kind.COURT_LIMIT).exists()
@@ -175,10 +170,6 @@ def _open_court_limit(filing: Filing, *, learned_on: date) -> None:
     deadline.rule = rule
     deadline.unverified = not rule.is_verified
     deadline.save(update_fields=["rule", "unverified"])
-
-
-def _court_kind(jurisdiction: str) -> str:
-    return "ru_military_court" if jurisdiction == "RU" else "ua_court"
 
 
 def _finish(filing: Filing, *, actor: User | None, action: str, fields: list[str]) -> Filing:
@@ -204,10 +195,13 @@ def filing_create(
     notes: str = "",
     token: str | None = None,
 ) -> Filing:
-    """A draft filing. Refuses a signer the rule does not allow (a рапорт is the serviceman's).
+    """A draft filing someone asked for (case page, API): checks that `actor` may file on this
+    case and that the rule allows the signer (a рапорт is the serviceman's), then `filing_add`.
 
     With the form's one-time `token`, a repeat creates nothing and returns the first draft.
     """
+    if actor is not None:
+        permissions.case_act_check(user=actor, case=case, action=permissions.Action.FILING_CREATE)
     rule = rule_for(office=office, filing_kind=kind, on=timezone.localdate())
     if (
         rule is not None
@@ -217,32 +211,66 @@ def filing_create(
         raise RuleError(
             _("Only the serviceman himself may file this; prepare it for his signature.")
         )
-
-    def create(token: str | None) -> Filing:  # in submitted_once's transaction
-        filing = Filing.objects.create(
+    filing, _created = submitted_once(
+        Filing,
+        token=token,
+        create=lambda token: filing_add(
             case=case,
             office=office,
             kind=kind,
             signer=signer,
+            actor=actor,
             escalates=escalates,
             notes=notes,
-            rule=rule,
-            created_by=actor,
-            submission_token=token,
-        )
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.CREATE,
-            obj=filing,
-            detail={"case": case.reference, "kind": kind},
-        )
-        # Its draft document, when a template fits: ready in the worker a moment later.
-        document_request_if_possible(filing=filing, actor=actor)
-        return filing
-
-    filing, _created = submitted_once(
-        Filing, token=token, create=create, case=case, created_by=actor
+            token=token,
+        ),
+        case=case,
+        created_by=actor,
     )
+    return filing
+
+
+def filing_add(
+    *,
+    case: Case,
+    office: AuthorityOffice,
+    kind: str,
+    signer: str,
+    actor: User | None,
+    escalates: Filing | None = None,
+    notes: str = "",
+    token: str | None = None,
+) -> Filing:
+    """The one place a filing row is created, on every path (case page, API, escalation,
+    exchange, forwarding, demo): the row under the rule in force today, its creation audit
+    event and timeline entry, and its draft document queued when a template fits. Callers
+    have checked that `actor` may do what led here; call inside their transaction."""
+    filing = Filing.objects.create(
+        case=case,
+        office=office,
+        kind=kind,
+        signer=signer,
+        escalates=escalates,
+        notes=notes,
+        rule=rule_for(office=office, filing_kind=kind, on=timezone.localdate()),
+        created_by=actor,
+        submission_token=token,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=filing,
+        detail={"case": case.reference, "kind": kind},
+    )
+    TimelineEntry.objects.create(
+        case=case,
+        kind=TimelineEntry.Kind.FILING,
+        author=actor,
+        text=_("Filing %(filing)s prepared: %(kind)s to %(office)s.")
+        % {"filing": filing.reference, "kind": filing.get_kind_display(), "office": office.name},
+    )
+    # Its draft document, when a template fits: ready in the worker a moment later.
+    document_request_if_possible(filing=filing, actor=actor)
     return filing
 
 
@@ -254,7 +282,7 @@ def filing_discard(*, filing: Filing, actor: User | None) -> str:
     was sent is a record of what the authority received and stays. Discarding the last draft an
     escalation proposed puts the escalated filing back, so it can be escalated again.
     """
-    filing = _locked(filing)
+    filing = _locked(filing, actor)
     if filing.status != S.DRAFT:
         raise TransitionError(_("Only a draft can be discarded; a filing that was sent stays."))
     audit_record(
@@ -266,9 +294,9 @@ def filing_discard(*, filing: Filing, actor: User | None) -> str:
     reference, parent_id = filing.reference, filing.escalates_id
     filing.delete()
     if parent_id is not None:
-        parent = _locked(Filing(pk=parent_id))
+        parent = _locked(Filing(pk=parent_id), None)  # part of this discard
         if parent.status == S.ESCALATED and not parent.escalations.exists():
-            refused = parent.outcome in ESCALATABLE_OUTCOMES
+            refused = parent.outcome in Filing.ESCALATABLE_OUTCOMES
             parent.status = S.ANSWERED if refused else S.OVERDUE
             _finish(parent, actor=actor, action="escalation withdrawn", fields=["status"])
     case_next_deadline_refresh(filing.case_id)
@@ -292,8 +320,8 @@ def filing_mark_sent(
     Until the delivery date is known, receipt is assumed on the sending day: the clock may run
     early, never late.
     """
-    filing = _locked(filing)
-    _require(filing, SENDABLE, _("marked sent"))
+    filing = _locked(filing, actor)
+    _require(filing, (S.DRAFT,), _("marked sent"))
     if sent_on > timezone.localdate():
         raise TransitionError(_("The sending date is in the future."))
     if method == Filing.Method.REGISTERED_MAIL and not tracking_number:
@@ -314,8 +342,8 @@ def filing_record_registration(
     *, filing: Filing, actor: User | None, registration_number: str, registered_on: date
 ) -> Filing:
     """The authority's incoming number and date: the clock now runs from registration."""
-    filing = _locked(filing)
-    _require(filing, REGISTRABLE, _("registered"))
+    filing = _locked(filing, actor)
+    _require(filing, Filing.REGISTRABLE, _("registered"))
     if filing.sent_on and registered_on < filing.sent_on:
         raise TransitionError(_("Registration cannot come before sending."))
     filing.registration_number, filing.registered_on = registration_number, registered_on
@@ -329,8 +357,8 @@ def filing_record_registration(
 @transaction.atomic
 def filing_record_extension(*, filing: Filing, actor: User | None, notice_on: date) -> Filing:
     """An extension notice moves the clock; a second one beyond the rule is refused."""
-    filing = _locked(filing)
-    _require(filing, EXTENDABLE, _("extended"))
+    filing = _locked(filing, actor)
+    _require(filing, Filing.EXTENDABLE, _("extended"))
     filing.extensions += 1
     filing.extension_notice_on = notice_on
     filing.status = S.EXTENDED
@@ -349,24 +377,25 @@ def filing_record_response(
 ) -> Filing:
     """Close the clock. A refusal or formal reply opens the court limit; forwarding starts a new
     clock at the receiving office (a new filing, linked)."""
-    filing = _locked(filing)
-    _require(filing, ANSWERABLE, _("answered"))
+    filing = _locked(filing, actor)
+    _require(filing, Filing.ANSWERABLE, _("answered"))
     if outcome == Filing.Outcome.FORWARDED and forwarded_to is None:
         raise TransitionError(_("Say which office it was forwarded to."))
     filing.answered_on, filing.outcome, filing.status = answered_on, outcome, S.ANSWERED
     filing.forwarded_to = forwarded_to
     _close_deadlines(filing, answered=True)
-    if outcome in ESCALATABLE_OUTCOMES:
+    if outcome in Filing.ESCALATABLE_OUTCOMES:
         _open_court_limit(filing, learned_on=answered_on)
     _finish(filing, actor=actor, action="answered", fields=["answered_on", "outcome"])
     if outcome == Filing.Outcome.FORWARDED and forwarded_to is not None:
-        follow_up = Filing.objects.create(
+        # The authority forwarded the document as it was signed: no signer rule can refuse it.
+        follow_up = filing_add(
             case=filing.case,
             office=forwarded_to,
             kind=filing.kind,
             signer=filing.signer,
             escalates=filing,
-            created_by=actor,
+            actor=actor,
         )
         filing_mark_sent(
             filing=follow_up,
@@ -385,6 +414,8 @@ def deadline_hand_over(*, deadline: Deadline, responsible: User, actor: User | N
 
     Refused, changing nothing, for a closed clock or for someone who cannot see the case.
     """
+    if actor is not None:
+        permissions.deadline_act_check(user=actor, deadline=deadline)
     locked = (
         Deadline.objects.select_for_update(of=("self",)).select_related("case").get(pk=deadline.pk)
     )
@@ -407,15 +438,10 @@ def deadline_hand_over(*, deadline: Deadline, responsible: User, actor: User | N
 @transaction.atomic
 def filing_mark_overdue(*, filing: Filing, now: datetime | None = None) -> bool:
     """Called by the sweep: a response deadline passed unanswered. True if this call changed it."""
-    filing = _locked(filing)
+    filing = _locked(filing, None)
     now = now or timezone.now()
-    missed = Deadline.objects.filter(
-        filing=filing,
-        state=OPEN,
-        kind__in=[Deadline.Kind.RESPONSE_DUE, Deadline.Kind.RAPORT_48H],
-        due_at__lt=now,
-    )
-    if filing.status not in {S.SENT, S.REGISTERED, S.EXTENDED} or not missed.exists():
+    missed = Deadline.objects.filter(filing=filing).response_clocks_run_out(now)
+    if filing.status not in Filing.AWAITING_RESPONSE or not missed.exists():
         return False
     learned_on = timezone.localdate(min(d.due_at for d in missed))
     missed.update(state=Deadline.State.MISSED, closed_at=now)
@@ -428,52 +454,25 @@ def filing_mark_overdue(*, filing: Filing, now: datetime | None = None) -> bool:
     return True
 
 
-def escalation_targets(filing: Filing) -> list[tuple[EscalationStep, AuthorityOffice | None]]:
-    """Ladder steps after this filing, each with the office to use (parent first)."""
-    trigger = "refused" if filing.outcome in ESCALATABLE_OUTCOMES else "overdue"
-    steps = EscalationStep.objects.filter(
-        jurisdiction=filing.office.jurisdiction,
-        from_office_kind=filing.office.kind,
-        trigger__in=[trigger, EscalationStep.Trigger.ANY],
-    ).order_by("position", "pk")
-    targets: list[tuple[EscalationStep, AuthorityOffice | None]] = []
-    for step in steps:
-        parent = filing.office.parent
-        office: AuthorityOffice | None
-        if parent is not None and parent.kind == step.to_office_kind and parent.is_active:
-            office = parent
-        else:
-            office = (
-                AuthorityOffice.objects.filter(kind=step.to_office_kind, is_active=True)
-                .order_by("pk")
-                .first()
-            )
-        targets.append((step, office))
-    return targets
-
-
 @transaction.atomic
 def filing_escalate(*, filing: Filing, actor: User | None) -> list[Filing]:
     """Propose the next rung(s) of the ladder as pre-filled drafts linked to this filing."""
-    filing = _locked(filing)
-    refused = filing.status == S.ANSWERED and filing.outcome in ESCALATABLE_OUTCOMES
-    if filing.status != S.OVERDUE and not refused:
+    filing = _locked(filing, actor)
+    if not filing.is_escalatable:
         raise TransitionError(_("Only an overdue or refused filing can be escalated."))
     drafts = []
     for step, office in escalation_targets(filing):
         if office is None:
             continue  # the directory has no office of that kind yet; the step shows as advice
-        draft = Filing.objects.create(
+        draft = filing_add(
             case=filing.case,
             office=office,
             kind=step.filing_kind,
             signer=step.signer,
             escalates=filing,
-            created_by=actor,
-            rule=rule_for(office=office, filing_kind=step.filing_kind, on=timezone.localdate()),
+            actor=actor,
             notes=step.description,
         )
-        document_request_if_possible(filing=draft, actor=actor)  # as for any new draft
         drafts.append(draft)
     if not drafts:
         raise RuleError(
@@ -515,7 +514,7 @@ def vvk_record_result(
     *, filing: Filing, actor: User | None, board_date: date, category: str, conclusion: str = ""
 ) -> Filing:
     """Record the board's date, category and conclusion; a В for a mobilised man adds the note."""
-    filing = _locked(filing)
+    filing = _locked(filing, actor)
     if filing.kind != "vvk_request":
         raise TransitionError(_("Only a medical board referral has a board result."))
     if category not in Filing.Category.values:
@@ -529,115 +528,3 @@ def vvk_record_result(
     return _finish(
         filing, actor=actor, action="vvk_result", fields=["board_date", "fitness_category"]
     )
-
-
-# --- Exchanges ---------------------------------------------------------------------------------
-
-FIRST_FILINGS = {
-    # (office kind, filing kind, signer) proposed when a man comes back (LEGAL.md 3A.1, 3D.1).
-    "RU": [("ru_unit_commander", "vvk_request", "serviceman")],
-    "UA": [
-        ("ua_commander", "raport", "serviceman"),
-        ("ua_commander", "discharge_raport", "serviceman"),
-    ],
-}
-
-
-def exchange_record(
-    *,
-    happened_on: date,
-    description: str,
-    case_references: list[str],
-    servicemen: list[Serviceman],
-    actor: User | None,
-    token: str | None = None,
-) -> tuple[int, list[Case]]:
-    """Record an exchange; wake every matching "in captivity" case and propose first filings.
-
-    Each recording is its own Exchange (two on one day happen). With the form's one-time `token`,
-    a repeat records and wakes nothing and returns the first result.
-    """
-    woken: list[Case] = []
-
-    def record(token: str | None) -> Exchange:  # in submitted_once's transaction
-        # Created first: a simultaneous repeat stops at the unique token before locking cases.
-        exchange = Exchange.objects.create(
-            happened_on=happened_on, description=description, submission_token=token
-        )
-        woken.extend(_exchange_wake(exchange, case_references, servicemen, actor))
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.CHANGE,
-            obj=exchange,
-            reference=f"exchange-{happened_on.isoformat()}",
-            detail={"woken": [c.reference for c in woken]},
-        )
-        return exchange
-
-    exchange, created = submitted_once(Exchange, token=token, create=record)
-    if not created:
-        # The first recording's answer: the named cases whose man it released.
-        woken = list(
-            Case.objects.filter(serviceman__exchange=exchange, reference__in=case_references)
-            .select_related("serviceman")
-            .order_by("pk")
-        )
-    return exchange.pk, woken
-
-
-def _exchange_wake(
-    exchange: Exchange, case_references: list[str], servicemen: list[Serviceman], actor: User | None
-) -> list[Case]:
-    happened_on = exchange.happened_on
-    waiting = Q(in_captivity=True) | Q(serviceman__status=Serviceman.Status.CAPTIVE)
-    named = Q(reference__in=case_references) | Q(serviceman__in=[s.pk for s in servicemen])
-    matched = (
-        Case.objects.select_for_update(of=("self",))
-        .filter(waiting, named, merged_into__isnull=True)
-        .exclude(status=Case.Status.CLOSED)
-        .select_related("serviceman")
-        .order_by("pk")
-    )
-    woken = []
-    for case in matched:
-        man = case.serviceman
-        man.exchange, man.status = exchange, Serviceman.Status.RELEASED
-        man.released_on = man.released_on or happened_on
-        man.save(update_fields=["exchange", "status", "released_on", "updated_at"])
-        case.in_captivity, case.exchange_imminent, case.needs_attention = False, False, True
-        case.priority = max(case.priority, Case.Priority.HIGH)
-        case.save(
-            update_fields=[
-                "in_captivity",
-                "exchange_imminent",
-                "needs_attention",
-                "priority",
-                "updated_at",
-            ]
-        )
-        TimelineEntry.objects.create(
-            case=case,
-            kind=TimelineEntry.Kind.NOTE,
-            author=actor,
-            text=f"Exchange of {happened_on.isoformat()}: released. First filings proposed.",
-        )
-        for office_kind, kind, signer in FIRST_FILINGS.get(man.jurisdiction, []):
-            office = (
-                AuthorityOffice.objects.filter(kind=office_kind, is_active=True)
-                .order_by("pk")
-                .first()
-            )
-            if (
-                office is not None
-                and not Filing.objects.filter(case=case, kind=kind, status=S.DRAFT).exists()
-            ):
-                Filing.objects.create(
-                    case=case,
-                    office=office,
-                    kind=kind,
-                    signer=signer,
-                    created_by=actor,
-                    rule=rule_for(office=office, filing_kind=kind, on=happened_on),
-                )
-        woken.append(case)
-    return woken

@@ -17,11 +17,13 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework.formats import format_due, zone_for
 from casework.models import Deadline, Filing, Heartbeat, Notification
-from casework.roles import Role
+from casework.selectors import deadline_reminder_recipients
 from casework.services.filings import case_next_deadline_refresh, filing_mark_overdue
 from casework.services.notifications import (
     notifications_claim,
@@ -30,7 +32,6 @@ from casework.services.notifications import (
 )
 from casework.services.system import heartbeat_record
 
-SWEEP_HEARTBEAT = "reminder_sweep"
 # Stage -> how long before the due moment it fires (a missed clock fires once, after).
 STAGES = {"week": timedelta(days=7), "day": timedelta(days=1)}
 
@@ -43,22 +44,10 @@ class SweepReport:
     recipients: set[int] = field(default_factory=set)
 
 
-def _recipients(deadline: Deadline) -> list[User]:
-    """The responsible person; else the backup team's coordinators; else every coordinator."""
-    if deadline.responsible_id and deadline.responsible and deadline.responsible.is_active:
-        return [deadline.responsible]
-    coordinators = User.objects.filter(is_active=True, groups__name=Role.COORDINATOR.value)
-    if deadline.backup_team_id:
-        team_coordinators = list(coordinators.filter(teams=deadline.backup_team_id))
-        if team_coordinators:
-            return team_coordinators
-    return list(coordinators)
-
-
 def _queue(deadline: Deadline, stage: str, report: SweepReport) -> None:
     # The due moment is part of the key: a moved deadline is reminded again, an unmoved one never.
     key_base = f"deadline:{deadline.pk}:{stage}:{int(deadline.due_at.timestamp())}"
-    for user in _recipients(deadline):
+    for user in deadline_reminder_recipients(deadline):
         _, created = Notification.objects.get_or_create(
             dedupe_key=f"{key_base}:{user.pk}",
             defaults={
@@ -77,16 +66,10 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepReport:
     """Mark missed clocks, move filings to overdue, queue reminders; then send digests."""
     now = now or timezone.now()
     report = SweepReport()
-    stale = (
-        Filing.objects.filter(
-            status__in=[Filing.Status.SENT, Filing.Status.REGISTERED, Filing.Status.EXTENDED],
-            deadlines__state=Deadline.State.OPEN,
-            deadlines__kind__in=[Deadline.Kind.RESPONSE_DUE, Deadline.Kind.RAPORT_48H],
-            deadlines__due_at__lt=now,
-        )
-        .distinct()
-        .values_list("pk", flat=True)
-    )
+    stale = Filing.objects.filter(
+        status__in=Filing.AWAITING_RESPONSE,
+        pk__in=Deadline.objects.response_clocks_run_out(now).values("filing_id"),
+    ).values_list("pk", flat=True)
     for filing_id in list(stale):
         report.overdue_filings += filing_mark_overdue(filing=Filing(pk=filing_id), now=now)
     with transaction.atomic():
@@ -111,7 +94,7 @@ def deadlines_sweep(*, now: datetime | None = None) -> SweepReport:
         for deadline in upcoming:
             stage = "day" if deadline.due_at < now + STAGES["day"] else "week"
             _queue(deadline, stage, report)
-        heartbeat_record(name=SWEEP_HEARTBEAT)
+        heartbeat_record(name=Heartbeat.SWEEP)
         # Rows from earlier sweeps (a lost message, a failed send, a dead sender) are retried.
         pending = Notification.objects.filter(
             notifications_retryable_q(), kind=Notification.Kind.DEADLINE_REMINDER
@@ -136,7 +119,8 @@ def reminder_digest_send(*, user: User) -> int:
     """
     claimed = notifications_claim(
         Notification.objects.filter(recipient=user, kind=Notification.Kind.DEADLINE_REMINDER)
-        .select_related("deadline", "case")
+        .select_related("deadline__filing__office", "case")
+        .annotate(jurisdiction=F("case__serviceman__jurisdiction"))
         .order_by("deadline__due_at")
     )
     if not claimed:
@@ -172,7 +156,13 @@ def reminder_digest_send(*, user: User) -> int:
 def _digest_line(row: Notification) -> str:
     assert row.deadline is not None and row.case is not None
     deadline = row.deadline
-    when = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M %Z")
+    # As the admin writes it: in the office's zone (the server's is UTC, nobody's local time).
+    office = deadline.filing.office if deadline.filing else None
+    jurisdiction = getattr(row, "jurisdiction", None)
+    when = format_due(
+        deadline.due_at,
+        zone_for(office_time_zone=office.time_zone if office else None, jurisdiction=jurisdiction),
+    )
     state = _("MISSED") if deadline.state == Deadline.State.MISSED else when
     marks = []
     if deadline.unverified:
@@ -181,7 +171,3 @@ def _digest_line(row: Notification) -> str:
         marks.append(_("provisional calendar"))
     suffix = f" ({'; '.join(marks)})" if marks else ""
     return f"- {row.case.reference}: {deadline.get_kind_display()}, {state}{suffix}"
-
-
-def last_sweep_at() -> datetime | None:
-    return Heartbeat.objects.filter(name=SWEEP_HEARTBEAT).values_list("at", flat=True).first()

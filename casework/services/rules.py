@@ -17,10 +17,9 @@ from casework.exceptions import RuleError
 from casework.models import AuditEvent, Deadline, Filing, ResponseRule, Verification
 from casework.rules import calendar as engine
 from casework.rules.store import term_rule, working_calendar_for
+from casework.selectors import filings_awaiting_under_other_version
 from casework.services.audit import audit_record
 from casework.services.filings import case_next_deadline_refresh, filing_clock_recompute
-
-LIVE = [Filing.Status.SENT, Filing.Status.REGISTERED, Filing.Status.EXTENDED]
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,7 @@ class Move:
 def _affected(rule: ResponseRule) -> list[Filing]:
     """Live filings computed under another version of the same rule code."""
     return list(
-        Filing.objects.filter(rule__code=rule.code, status__in=LIVE)
-        .exclude(rule=rule)
+        filings_awaiting_under_other_version(rule)
         .select_related("office", "case", "rule")
         .order_by("pk")
     )

@@ -1,0 +1,248 @@
+"""The filing page: read-only fields, its clocks, documents and escalations, one form per step,
+and the page that creates a draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from casework import permissions
+from casework.admin.base import AuditedModelAdmin, acting_user, ordered
+from casework.admin.dashboard import dashboard_forget
+from casework.admin.filings.display import (
+    CASE_ENCRYPTED,
+    FILING_ENCRYPTED,
+    deadline_due,
+    filing_due,
+)
+from casework.admin.filings.filters import CaseTeamFilter, FilingWaitingFilter
+from casework.admin.filings.forms import DocumentForm, FilingCreateForm
+from casework.admin.filings.transitions import ACTIONS, action_url, offered_actions
+from casework.admin.marks import with_published_year
+from casework.admin.site import site
+from casework.exceptions import CaseworkError
+from casework.models import Filing, FilingKind
+from casework.selectors import (
+    cases_visible_to,
+    deadlines_visible_to,
+    escalation_targets,
+    filings_visible_to,
+    template_for,
+)
+from casework.services.filings import (
+    filing_create,
+    vvk_advice,
+)
+
+
+@admin.register(Filing, site=site)
+class FilingAdmin(AuditedModelAdmin):
+    audit_views = True  # the page shows registration numbers and board conclusions
+    list_display = (
+        "reference",
+        "case_reference",
+        "office",
+        "kind",
+        "signer",
+        "status",
+        "due",
+    )
+    list_select_related = ("case", "office", "rule")
+    list_filter = (FilingWaitingFilter, "status", "kind", "office__jurisdiction", CaseTeamFilter)
+    list_defer = (*FILING_ENCRYPTED, *CASE_ENCRYPTED)
+    ordering = ("-id",)  # newest first, on the primary key index (creation order)
+    list_per_page = 50
+    readonly_fields = ("due_display", "advice")
+    fieldsets = [
+        (None, {"fields": ("reference", "case", "office", "kind", "signer", "status")}),
+        (_("Response clock"), {"fields": ("due_display", "rule", "escalates")}),
+        (
+            _("Sending"),
+            {"fields": ("sent_on", "method", "tracking_number", "received_on", "received_at")},
+        ),
+        (
+            _("At the authority"),
+            {
+                "fields": (
+                    "registration_number",
+                    "registered_on",
+                    "extension_notice_on",
+                    "extensions",
+                    "answered_on",
+                    "outcome",
+                    "forwarded_to",
+                )
+            },
+        ),
+        (_("Medical board"), {"fields": ("board_date", "fitness_category", "conclusion")}),
+        (_("Record"), {"fields": ("notes", "created_by", "created_at")}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Filing]:
+        queryset = ordered(self, request, filings_visible_to(request.user))
+        return with_published_year(queryset, "office__jurisdiction")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.kind != FilingKind.VVK_REQUEST:
+            return [fieldset for fieldset in self.fieldsets if fieldset[0] != _("Medical board")]
+        return self.fieldsets
+
+    # The page itself is read-only: every change is a transition with its own form.
+    def may_act(self, request: HttpRequest, filing: Filing | None = None) -> bool:
+        return permissions.may(request.user, permissions.Action.FILING_ACT)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # filings are the record of what was sent
+
+    # --- Columns
+
+    @admin.display(description=_("case"), ordering="case__reference")
+    def case_reference(self, filing: Filing) -> str:
+        url = reverse("admin:casework_case_change", args=[filing.case_id])
+        return format_html('<a href="{}">{}</a>', url, filing.case.reference)
+
+    @admin.display(description=_("response due"), ordering="due_at")
+    def due(self, filing: Filing) -> str:
+        return filing_due(filing)
+
+    @admin.display(description=_("response due"))
+    def due_display(self, filing: Filing) -> str:
+        return filing_due(filing)
+
+    @admin.display(description=_("advice"))
+    def advice(self, filing: Filing) -> str:
+        return vvk_advice(filing)
+
+    # --- The filing page: next steps, advice, its clocks and the filings it led to
+
+    def change_page_extra(self, request: HttpRequest, obj: Filing) -> dict[str, Any]:
+        return {
+            "filing_actions": offered_actions(obj) if self.may_act(request, obj) else [],
+            "vvk_advice": vvk_advice(obj),
+            "deadlines": [
+                (deadline, deadline_due(deadline))
+                for deadline in with_published_year(
+                    deadlines_visible_to(request.user)
+                    .filter(filing=obj)
+                    .select_related("filing__office", "rule", "responsible")
+                    .order_by("due_at", "pk"),
+                    "filing__office__jurisdiction",
+                )
+            ],
+            "escalations": filings_visible_to(request.user)
+            .filter(escalates=obj)
+            .select_related("office")
+            .defer(*FILING_ENCRYPTED)
+            .order_by("pk"),
+            # The drafts made for it (their text stays in the row until someone downloads it).
+            "documents": obj.documents.select_related("template").defer("content"),
+            "document_template": template_for(obj),
+            "document_form": DocumentForm() if self.may_act(request, obj) else None,
+            "document_url": action_url(obj, "document"),
+        }
+
+    # --- Custom views: creating a draft, and one page per transition
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view  # login, second factor, never_cache, CSRF
+        return [
+            path(
+                "<path:object_id>/do/<slug:action>/",
+                wrap(self.action_view),
+                name="casework_filing_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(sensitive_post_parameters("notes"))
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """A draft filing for a case (office, kind, signer): `filing_create`."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        cases = cases_visible_to(request.user)
+        initial: dict[str, Any] = {}
+        case_pk = request.GET.get("case", "")
+        if case_pk.isdigit():
+            reference = cases.filter(pk=case_pk).values_list("reference", flat=True).first()
+            initial["case_reference"] = reference or ""
+        data = request.POST if request.method == "POST" else None
+        form = FilingCreateForm(data, cases=cases, initial=initial)
+        if data is not None and form.is_valid():
+            values = form.cleaned_data
+            try:
+                filing = filing_create(
+                    case=values["case_reference"],
+                    office=values["office"],
+                    kind=values["kind"],
+                    signer=values["signer"],
+                    notes=values["notes"],
+                    actor=acting_user(request),
+                    token=values["token"],
+                )
+            except CaseworkError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Draft %(filing)s created.") % {"filing": filing.reference},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:casework_filing_change", args=[filing.pk])
+                )
+        return self.page(request, "admin/casework/filing/create.html", _("New filing"), form=form)
+
+    @method_decorator(sensitive_post_parameters())
+    def action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        """GET: the transition's form (and what it would do). POST: call its service."""
+        spec = ACTIONS.get(action)
+        if spec is None:
+            raise Http404
+        filing, answer = self.object_or_answer(
+            request, object_id, lambda filing: self.may_act(request, filing)
+        )
+        if answer is not None:
+            return answer
+        change_url = reverse("admin:casework_filing_change", args=[filing.pk])
+        data = request.POST if request.method == "POST" else None
+        form = spec.form_class(data)
+        if data is not None and form.is_valid():
+            try:
+                next_url = spec.perform(request, filing, form.cleaned_data)
+            except CaseworkError as error:
+                # The service rolled everything back; the same form comes back as typed.
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                dashboard_forget(request.user)  # their own numbers changed; count again
+                return HttpResponseRedirect(next_url or change_url)
+        proposals = []
+        if spec.name == "escalate":
+            proposals = [
+                {"step": step, "office": office} for step, office in escalation_targets(filing)
+            ]
+        return self.page(
+            request,
+            "admin/casework/filing/action.html",
+            spec.label,
+            original=filing,
+            action=spec,
+            form=form,
+            change_url=change_url,
+            due=filing_due(filing),
+            proposals=proposals,
+            vvk_advice=vvk_advice(filing),
+        )

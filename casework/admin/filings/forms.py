@@ -1,0 +1,135 @@
+"""The forms of the filing and deadline pages: one per transition, each a plain Django form."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from casework.admin.base import OnceForm
+from casework.models import AuthorityOffice, Case, Filing, FilingKind
+from casework.selectors import (
+    offices_active,
+)
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _secret_input() -> forms.TextInput:
+    # The browser must not remember or suggest these numbers.
+    return forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "size": 30})
+
+
+class OfficeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} · {obj.get_kind_display()} ({obj.jurisdiction})"
+
+
+# --- Forms, one per transition ----------------------------------------------------------------
+
+
+class FilingCreateForm(OnceForm):
+    case_reference = forms.CharField(
+        label=_("case"), max_length=12, help_text=_("The case reference, e.g. K7M4-QX2P.")
+    )
+    office = OfficeChoiceField(label=_("office"), queryset=AuthorityOffice.objects.none())
+    kind = forms.ChoiceField(label=_("kind"), choices=FilingKind.choices)
+    signer = forms.ChoiceField(label=_("signed by"), choices=Filing.Signer.choices)
+    notes = forms.CharField(
+        label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+    def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cases = cases
+        self.fields["office"].queryset = offices_active()  # type: ignore[attr-defined]
+
+    def clean_case_reference(self) -> Case:
+        reference = self.cleaned_data["case_reference"].strip().upper()
+        case = self.cases.filter(reference=reference).first()
+        if case is None:
+            raise ValidationError(_("No case with this reference."))
+        return case
+
+
+class SentForm(forms.Form):
+    sent_on = forms.DateField(label=_("sent on"), widget=_date_input())
+    method = forms.ChoiceField(label=_("method"), choices=Filing.Method.choices)
+    tracking_number = forms.CharField(
+        label=_("tracking number"),
+        max_length=60,
+        required=False,
+        widget=_secret_input(),
+        help_text=_("Required for registered mail."),
+    )
+    received_on = forms.DateField(
+        label=_("received by the authority on"),
+        required=False,
+        widget=_date_input(),
+        help_text=_("If known. Until then the clock assumes receipt on the sending day."),
+    )
+
+
+class RegistrationForm(forms.Form):
+    registration_number = forms.CharField(
+        label=_("incoming number"), max_length=60, widget=_secret_input()
+    )
+    registered_on = forms.DateField(label=_("registered on"), widget=_date_input())
+
+
+class ExtensionForm(forms.Form):
+    notice_on = forms.DateField(label=_("extension notice dated"), widget=_date_input())
+
+
+class ResponseForm(forms.Form):
+    answered_on = forms.DateField(label=_("answered on"), widget=_date_input())
+    outcome = forms.ChoiceField(label=_("outcome"), choices=Filing.Outcome.choices)
+    forwarded_to = OfficeChoiceField(
+        label=_("forwarded to"),
+        queryset=AuthorityOffice.objects.none(),
+        required=False,
+        help_text=_("Only when the authority forwarded it: a new clock starts there."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forwarded_to"].queryset = offices_active()  # type: ignore[attr-defined]
+
+
+class EscalateForm(forms.Form):
+    """Posting it is the confirmation; the page shows what would be proposed."""
+
+
+class VvkResultForm(forms.Form):
+    board_date = forms.DateField(label=_("board date"), widget=_date_input())
+    category = forms.ChoiceField(label=_("fitness category"), choices=Filing.Category.choices)
+    conclusion = forms.CharField(
+        label=_("board conclusion"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    )
+
+
+class DiscardForm(forms.Form):
+    """Posting it is the confirmation."""
+
+
+class DocumentForm(OnceForm):
+    """Posting it asks for a new draft from the template in force now (a repeat asks once)."""
+
+
+class HandOverForm(forms.Form):
+    responsible: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Who answers for it now"),
+        queryset=None,
+        help_text=_("Only people who can open this case are listed."),
+    )
+
+    def __init__(self, *args: Any, candidates: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["responsible"]).queryset = candidates

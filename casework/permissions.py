@@ -1,0 +1,90 @@
+"""Who may do what, decided in one place: the admin, the API and the services themselves ask here.
+
+Two questions, always in this order:
+1. May this user *see* the case? (the selectors' visibility rule). If not, the answer is
+   NotFoundError, exactly as if the case did not exist.
+2. May this user *do* this action? (their role's permissions, ROLE_PERMISSIONS in roles.py, and
+   the few actions only coordinators take). If not, PermissionDeniedError.
+
+Services call the `*_act_check` helpers with their acting user, so a new caller (a view, a
+command, an API endpoint) cannot forget a check; `actor=None` is the system itself (the sweep,
+a task, a migration), which the services trust. The admin asks `may` to decide what to offer.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.translation import gettext as _
+
+from casework.exceptions import NotFoundError, PermissionDeniedError
+from casework.models import Case, Deadline, Filing
+from casework.roles import AnyUser, is_coordinator
+from casework.selectors import cases_visible_to
+
+
+class Action(StrEnum):
+    CASE_VIEW = "case_view"
+    CASE_EDIT = "case_edit"  # the case's own fields, messages to the family
+    NOTE_ADD = "note_add"
+    FILING_CREATE = "filing_create"
+    FILING_ACT = "filing_act"  # every step of a filing: sent, registered, answered, escalated …
+    DEADLINE_HAND_OVER = "deadline_hand_over"
+    CASE_MERGE = "case_merge"
+    ACCESS_CODE_MANAGE = "access_code_manage"  # reissue or revoke a family's code
+    EXCHANGE_RECORD = "exchange_record"
+    RULES_EDIT = "rules_edit"
+
+
+# The Django permission each action needs (the roles' groups carry them, roles.py).
+REQUIRED_PERMISSION: dict[Action, str] = {
+    Action.CASE_VIEW: "casework.view_case",
+    Action.CASE_EDIT: "casework.change_case",
+    Action.NOTE_ADD: "casework.add_timelineentry",
+    Action.FILING_CREATE: "casework.add_filing",
+    Action.FILING_ACT: "casework.change_filing",
+    Action.DEADLINE_HAND_OVER: "casework.change_deadline",
+    Action.CASE_MERGE: "casework.change_case",
+    Action.ACCESS_CODE_MANAGE: "casework.change_case",
+    Action.EXCHANGE_RECORD: "casework.add_exchange",
+    Action.RULES_EDIT: "casework.change_responserule",
+}
+# Actions that reach beyond one team's work: a merge joins two families' records, a new access
+# code decides who can read a case from outside.
+COORDINATOR_ONLY = frozenset({Action.CASE_MERGE, Action.ACCESS_CODE_MANAGE})
+
+
+def may(user: AnyUser, action: Action) -> bool:
+    """Whether the user's role allows the action at all (visibility of a case is separate)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if action in COORDINATOR_ONLY and not is_coordinator(user):
+        return False
+    return bool(user.has_perm(REQUIRED_PERMISSION[action]))
+
+
+def action_check(*, user: AnyUser, action: Action) -> None:
+    """Raise PermissionDeniedError unless the user's role allows the action."""
+    if not may(user, action):
+        raise PermissionDeniedError(_("You may not do this."))
+
+
+def case_act_check(*, user: AnyUser, case: Case, action: Action) -> None:
+    """NotFoundError unless the user may see the case; PermissionDeniedError unless they may act."""
+    if not cases_visible_to(user).filter(pk=case.pk).exists():
+        raise NotFoundError(_("No such case."))
+    action_check(user=user, action=action)
+
+
+def filing_act_check(*, user: AnyUser, filing: Filing, action: Action = Action.FILING_ACT) -> None:
+    """As `case_act_check`, for a step on one of the case's filings."""
+    if not cases_visible_to(user).filter(pk=filing.case_id).exists():
+        raise NotFoundError(_("No such filing."))
+    action_check(user=user, action=action)
+
+
+def deadline_act_check(*, user: AnyUser, deadline: Deadline) -> None:
+    """As `case_act_check`, for handing a clock over."""
+    if not cases_visible_to(user).filter(pk=deadline.case_id).exists():
+        raise NotFoundError(_("No such deadline."))
+    action_check(user=user, action=Action.DEADLINE_HAND_OVER)

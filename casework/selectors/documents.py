@@ -1,0 +1,68 @@
+"""Files staff open: uploads, generated document drafts, and the template a filing's draft uses."""
+
+from __future__ import annotations
+
+from django.db.models import Max
+
+from casework.exceptions import NotFoundError
+from casework.models import (
+    Attachment,
+    DocumentTemplate,
+    Filing,
+    GeneratedDocument,
+)
+from casework.roles import AnyUser
+from casework.selectors.cases import case_visibility_q, cases_visible_to
+
+
+def attachment_get_for_user(*, user: AnyUser, public_id: str) -> Attachment:
+    """The attachment if its case is visible to this user; otherwise NotFoundError."""
+    attachment = (
+        Attachment.objects.filter(public_id=public_id, case__in=cases_visible_to(user).values("pk"))
+        .select_related("case")
+        .first()
+    )
+    if attachment is None:
+        raise NotFoundError("No such file.")
+    return attachment
+
+
+def document_get_for_user(*, user: AnyUser, pk: int | str) -> GeneratedDocument:
+    """The generated document if its filing's case is visible to this user; else NotFoundError."""
+    document = (
+        GeneratedDocument.objects.filter(case_visibility_q(user, "filing__case"), pk=pk)
+        .select_related("filing__case")
+        .first()
+    )
+    if document is None:
+        raise NotFoundError("No such document.")
+    return document
+
+
+def templates_current(jurisdiction: str) -> list[DocumentTemplate]:
+    """The newest version of each template code of a jurisdiction, retired codes left out."""
+    newest = (
+        DocumentTemplate.objects.filter(jurisdiction=jurisdiction)
+        .values("code")
+        .annotate(newest=Max("version"))
+    )
+    wanted = {(row["code"], row["newest"]) for row in newest}
+    rows = DocumentTemplate.objects.filter(jurisdiction=jurisdiction, is_active=True)
+    return [row for row in rows.order_by("code") if (row.code, row.version) in wanted]
+
+
+def template_for(filing: Filing) -> DocumentTemplate | None:
+    """The template for this filing's kind, office and signer: one naming the office's kind wins
+    over one for any office. Lists are filtered here, not in SQL: SQLite (the embedded default)
+    cannot search inside JSON lists, and there are a few dozen templates at most."""
+    office = filing.office
+    fitting = [
+        template
+        for template in templates_current(office.jurisdiction)
+        if filing.kind in template.filing_kinds
+        and (not template.signers or filing.signer in template.signers)
+    ]
+    for template in fitting:
+        if office.kind in template.office_kinds:
+            return template
+    return next((template for template in fitting if not template.office_kinds), None)

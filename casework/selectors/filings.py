@@ -1,0 +1,75 @@
+"""Filings a user may see and what the ladder offers after one."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from casework.exceptions import NotFoundError
+from casework.models import (
+    AuthorityOffice,
+    EscalationStep,
+    Filing,
+    ResponseRule,
+)
+from casework.roles import AnyUser
+from casework.selectors.cases import case_visibility_q
+
+
+def filings_visible_to(user: AnyUser) -> QuerySet[Filing]:
+    """Filings of the cases this user may see."""
+    return Filing.objects.filter(case_visibility_q(user, "case"))
+
+
+def filing_get_for_user(*, user: AnyUser, pk: int | str) -> Filing:
+    """The filing if its case is visible to this user; otherwise NotFoundError."""
+    filing = filings_visible_to(user).filter(pk=pk).select_related("case", "office", "rule").first()
+    if filing is None:
+        raise NotFoundError("No such filing.")
+    return filing
+
+
+def filings_awaiting_under_other_version(rule: ResponseRule) -> QuerySet[Filing]:
+    """Filings still awaiting an answer whose clock another version of this rule computed."""
+    return Filing.objects.filter(rule__code=rule.code, status__in=Filing.AWAITING_RESPONSE).exclude(
+        rule=rule
+    )
+
+
+def escalation_targets(filing: Filing) -> list[tuple[EscalationStep, AuthorityOffice | None]]:
+    """Ladder steps after this filing, each with the office to use (parent first)."""
+    trigger = "refused" if filing.outcome in Filing.ESCALATABLE_OUTCOMES else "overdue"
+    steps = EscalationStep.objects.filter(
+        jurisdiction=filing.office.jurisdiction,
+        from_office_kind=filing.office.kind,
+        trigger__in=[trigger, EscalationStep.Trigger.ANY],
+    ).order_by("position", "pk")
+    targets: list[tuple[EscalationStep, AuthorityOffice | None]] = []
+    for step in steps:
+        parent = filing.office.parent
+        office: AuthorityOffice | None
+        if parent is not None and parent.kind == step.to_office_kind and parent.is_active:
+            office = parent
+        else:
+            office = office_of_kind(step.to_office_kind)
+        targets.append((step, office))
+    return targets
+
+
+def office_of_kind(kind: str) -> AuthorityOffice | None:
+    """The directory's first active office of a kind (the seeded generic row unless removed)."""
+    return AuthorityOffice.objects.filter(kind=kind, is_active=True).order_by("pk").first()
+
+
+def first_filings_after_release(
+    jurisdiction: str,
+) -> list[tuple[EscalationStep, AuthorityOffice | None]]:
+    """The ladder's first rungs for a man who came back (trigger "released"), with their office."""
+    steps = EscalationStep.objects.filter(
+        jurisdiction=jurisdiction, trigger=EscalationStep.Trigger.RELEASED
+    ).order_by("position", "pk")
+    return [(step, office_of_kind(step.to_office_kind)) for step in steps]
+
+
+def offices_active() -> QuerySet[AuthorityOffice]:
+    """The directory's offices a new filing may go to, grouped as a caseworker looks for them."""
+    return AuthorityOffice.objects.filter(is_active=True).order_by("jurisdiction", "kind", "name")
