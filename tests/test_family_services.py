@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from casework.models import AuditEvent, Case, IntakeSubmission, TimelineEntry
+from casework.roles import Role
 from casework.selectors import family_messages
 from casework.services.family import family_message_post, family_status_set
 from casework.services.intake import intake_receipts_expire
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_message_to_the_family_is_visible_for_the_configured_days(settings):
     settings.FAMILY_MESSAGE_DAYS = 10
-    case, worker = CaseFactory(), UserFactory()
+    case, worker = CaseFactory(), UserFactory(role=Role.COORDINATOR)
     entry = family_message_post(case=case, actor=worker, text="Мы отправили жалобу.")
     assert entry.kind == TimelineEntry.Kind.MESSAGE_OUT and entry.visible_to_family
     assert entry.visible_until - entry.created_at == timedelta(days=10)
@@ -29,7 +30,7 @@ def test_a_message_to_the_family_is_visible_for_the_configured_days(settings):
 
 
 def test_expired_and_hidden_entries_are_not_the_familys(settings):
-    case, worker = CaseFactory(), UserFactory()
+    case, worker = CaseFactory(), UserFactory(role=Role.COORDINATOR)
     entry = family_message_post(case=case, actor=worker, text="Старое.")
     TimelineEntry.objects.filter(pk=entry.pk).update(
         visible_until=timezone.now() - timedelta(minutes=1)
@@ -41,7 +42,7 @@ def test_expired_and_hidden_entries_are_not_the_familys(settings):
 
 
 def test_setting_the_family_status_is_audited_and_repeats_are_no_ops():
-    case, worker = CaseFactory(), UserFactory()
+    case, worker = CaseFactory(), UserFactory(role=Role.COORDINATOR)
     family_status_set(case=case, actor=worker, family_status="need_information")
     family_status_set(case=case, actor=worker, family_status="need_information")
     case.refresh_from_db()
@@ -54,7 +55,7 @@ def test_setting_the_family_status_is_audited_and_repeats_are_no_ops():
 
 
 def test_an_unknown_family_status_is_refused_and_nothing_changes():
-    case, worker = CaseFactory(), UserFactory()
+    case, worker = CaseFactory(), UserFactory(role=Role.COORDINATOR)
     with pytest.raises(ValueError):
         family_status_set(case=case, actor=worker, family_status="hacked")
     case.refresh_from_db()

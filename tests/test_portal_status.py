@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from casework.models import Attachment, AuditEvent, Case, TimelineEntry
 from casework.portal.views import STATUS_SESSION_KEY
+from casework.roles import Role
 from casework.services.access_codes import (
     access_code_format,
     access_code_hash,
@@ -65,7 +66,7 @@ def sign_in(client: Client, reference: str, code: str, address: str = FAMILY, la
 
 def test_the_family_sees_its_status_and_visible_messages_only(client):
     case, code = case_with_code()
-    worker = UserFactory()
+    worker = UserFactory(role=Role.COORDINATOR)
     family_status_set(case=case, actor=worker, family_status="waiting_authority")
     family_message_post(case=case, actor=worker, text="Жалоба отправлена в прокуратуру 3 июня.")
     TimelineEntryFactory(case=case, text="Внутренняя заметка: командир не отвечает.")
@@ -84,7 +85,7 @@ def test_the_family_sees_its_status_and_visible_messages_only(client):
 
 def test_messages_disappear_after_their_time(client, settings):
     case, code = case_with_code()
-    worker = UserFactory()
+    worker = UserFactory(role=Role.COORDINATOR)
     entry = family_message_post(case=case, actor=worker, text="Скоро будет ответ.")
     assert entry.visible_until - entry.created_at == timedelta(days=settings.FAMILY_MESSAGE_DAYS)
     expired = family_message_post(case=case, actor=worker, text="Старое сообщение.")
@@ -353,7 +354,7 @@ def test_a_reload_after_a_merge_moved_the_addition_is_no_error(client):
 
 def test_a_reissued_code_ends_old_sessions_and_the_old_code(client):
     case, code = case_with_code()
-    coordinator = UserFactory()
+    coordinator = UserFactory(role=Role.COORDINATOR)
     sign_in(client, case.reference, code)
     new_code = access_code_reissue(case=case, actor=coordinator)
     assert new_code != code
@@ -367,7 +368,7 @@ def test_a_reissued_code_ends_old_sessions_and_the_old_code(client):
 
 def test_a_revoked_code_opens_nothing(client):
     case, code = case_with_code()
-    access_code_revoke(case=case, actor=UserFactory())
+    access_code_revoke(case=case, actor=UserFactory(role=Role.COORDINATOR))
     case.refresh_from_db()
     assert case.access_code_hash == "" and case.access_code_issued_at is None
     assert sign_in(client, case.reference, code).status_code == 200
@@ -437,7 +438,7 @@ def test_the_family_can_withdraw_and_give_collective_consent(client):
 def test_a_merged_case_still_opens_with_its_old_code(client):
     survivor, _ = case_with_code()
     merged, code = case_with_code(serviceman=survivor.serviceman, applicant=survivor.applicant)
-    coordinator = UserFactory()
+    coordinator = UserFactory(role=Role.COORDINATOR)
     case_merge(survivor=survivor, merged=merged, actor=coordinator)
     family_message_post(case=survivor, actor=coordinator, text="Мы объединили ваши обращения.")
     sign_in(client, merged.reference, code)
@@ -448,7 +449,7 @@ def test_a_merged_case_still_opens_with_its_old_code(client):
 def test_a_case_merged_into_another_familys_case_never_shows_their_page(client):
     survivor, _ = case_with_code()
     merged, code = case_with_code(serviceman=survivor.serviceman)  # another relative wrote in
-    coordinator = UserFactory()
+    coordinator = UserFactory(role=Role.COORDINATOR)
     case_merge(survivor=survivor, merged=merged, actor=coordinator)
     family_message_post(case=survivor, actor=coordinator, text="Сообщение другой семье.")
     sign_in(client, merged.reference, code)

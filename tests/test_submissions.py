@@ -16,7 +16,8 @@ from tests.factories import CaseFactory, UserFactory
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_simultaneous_repeat_waits_for_the_first_and_returns_its_entry():
-    case, user = CaseFactory(), UserFactory(role=Role.CASEWORKER)
+    user = UserFactory(role=Role.CASEWORKER)
+    case = CaseFactory(assignee=user)
     inserted, first = threading.Event(), {}
 
     def add_first() -> None:

@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from casework.exceptions import CaseworkError, NotFoundError
+from casework.exceptions import CaseworkError, NotFoundError, PermissionDeniedError
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -18,7 +18,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.NotFound()
     if isinstance(exc, CaseworkError):
         body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        refused = isinstance(exc, PermissionDeniedError)
+        return Response(
+            body, status=status.HTTP_403_FORBIDDEN if refused else status.HTTP_400_BAD_REQUEST
+        )
     response = exception_handler(exc, context)
     if response is None:
         return None  # a real bug: Django's plain 500 page, which shows no detail in production

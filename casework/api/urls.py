@@ -15,4 +15,9 @@ urlpatterns = [
         sensitive_post_parameters("text")(views.CaseNoteAddApi.as_view()),
         name="case-notes",
     ),
+    path(
+        "cases/<str:reference>/filings/",
+        sensitive_post_parameters("notes")(views.CaseFilingAddApi.as_view()),
+        name="case-filings",
+    ),
 ]

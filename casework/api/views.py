@@ -11,9 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.models import Case, Deadline, Filing
-from casework.selectors import case_get_by_reference_for_user, cases_visible_to
+from casework.models import Case, Deadline, Filing, FilingKind
+from casework.selectors import (
+    case_get_by_reference_for_user,
+    cases_visible_to,
+    offices_active,
+)
 from casework.services.cases import case_view_record, timeline_entry_add
+from casework.services.filings import filing_create
 from casework.services.submissions import submission_token_for_client
 
 PAGE = 50
@@ -128,6 +133,57 @@ class CaseNoteAddApi(APIView):
             token=submission_token_for_client(actor=user, key=key) if key else None,
         )
         return Response(status=201)
+
+
+class CaseFilingAddApi(APIView):
+    @extend_schema_serializer(component_name="CaseFilingInput")
+    class InputSerializer(serializers.Serializer):
+        # DRF calls .all() on it for each request, so directory edits count at once.
+        office = serializers.PrimaryKeyRelatedField(queryset=offices_active())
+        kind = serializers.ChoiceField(choices=FilingKind.choices)
+        signer = serializers.ChoiceField(choices=Filing.Signer.choices)
+        notes = serializers.CharField(max_length=5000, required=False, default="")
+        idempotency_key = serializers.CharField(
+            max_length=200,
+            required=False,
+            help_text="Optional, like the Idempotency-Key header: a repeat creates nothing.",
+        )
+
+    @extend_schema_serializer(component_name="CaseFilingCreated")
+    class OutputSerializer(serializers.Serializer):
+        reference = serializers.CharField()
+        status = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="A key of your choice per filing: a retry with it creates nothing.",
+            )
+        ],
+        responses={201: OutputSerializer},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        """A draft filing on the case (its document is drafted when a template fits)."""
+        case = _case(request, reference)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = cast(User, request.user)
+        values = data.validated_data
+        key = values.get("idempotency_key") or request.headers.get("Idempotency-Key")
+        filing = filing_create(
+            case=case,
+            office=values["office"],
+            kind=values["kind"],
+            signer=values["signer"],
+            notes=values["notes"],
+            actor=user,
+            token=submission_token_for_client(actor=user, key=key) if key else None,
+        )
+        return Response(self.OutputSerializer(filing).data, status=201)
 
 
 def _case(request: Request, reference: str) -> Case:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import permissions
 from casework.exceptions import AccessLockedError, AccessRefusedError, RateLimitedError
 from casework.models import AuditEvent, Case, IntakeSubmission
 from casework.services import ratelimit
@@ -88,6 +89,7 @@ def reference_normalise(text: str) -> str:
 
 def access_code_reissue(*, case: Case, actor: User) -> str:
     """Give the case a new code and return it (shown once); the old code and its sessions end."""
+    permissions.case_act_check(user=actor, case=case, action=permissions.Action.ACCESS_CODE_MANAGE)
     code = access_code_new()
     _code_replace(case=case, actor=actor, code_hash=access_code_hash(code), what="reissued")
     return code
@@ -95,6 +97,7 @@ def access_code_reissue(*, case: Case, actor: User) -> str:
 
 def access_code_revoke(*, case: Case, actor: User) -> Case:
     """Withdraw the case's code: nobody can open its status page until a new one is issued."""
+    permissions.case_act_check(user=actor, case=case, action=permissions.Action.ACCESS_CODE_MANAGE)
     return _code_replace(case=case, actor=actor, code_hash="", what="revoked")
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
+from casework import permissions
 from casework.models import Applicant, AuditEvent, Case, Serviceman, TimelineEntry
 from casework.services.audit import audit_record
 from casework.services.submissions import submitted_once
@@ -25,12 +26,6 @@ MANUAL_TIMELINE_KINDS = (
     TimelineEntry.Kind.MESSAGE_IN,
     TimelineEntry.Kind.MESSAGE_OUT,
 )
-
-
-def _model_fields(model: type[Case] | type[TimelineEntry], names: Iterable[str]) -> list[str]:
-    # Form field names that are not concrete columns (e.g. display-only extras) are not saved.
-    concrete = {f.name for f in model._meta.concrete_fields}
-    return sorted(set(names) & concrete)
 
 
 @transaction.atomic
@@ -47,7 +42,7 @@ def case_update(*, case: Case, actor: Actor, changed: Iterable[str]) -> Case:
 
     The status the family sees is not one of them: it changes through family_status_set.
     """
-    fields = _model_fields(Case, changed)
+    fields = sorted(set(changed) & {f.name for f in Case._meta.concrete_fields})
     if "family_status" in fields:
         raise ValueError("family_status changes through services.family.family_status_set")
     if not fields:
@@ -115,6 +110,7 @@ def timeline_entry_add(
     """
     if kind not in MANUAL_TIMELINE_KINDS:
         raise ValueError(f"timeline entries of kind {kind!r} are not written by hand")
+    permissions.case_act_check(user=actor, case=case, action=permissions.Action.NOTE_ADD)
 
     def add(token: str | None) -> TimelineEntry:  # in submitted_once's transaction
         now = timezone.now()

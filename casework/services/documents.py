@@ -34,6 +34,7 @@ from casework.models import (
 from casework.selectors import template_for
 from casework.services.attachments import DownloadFile, pending_rows_requeue
 from casework.services.audit import audit_record
+from casework.services.records import update_fields_for
 from casework.services.submissions import submitted_once
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -86,7 +87,11 @@ def template_save(
         action = AuditEvent.Action.CHANGE
     try:
         with transaction.atomic():
-            template.save()
+            if action == AuditEvent.Action.CREATE:
+                template.save()
+            else:  # an unused version edited in place: only what the lawyer changed
+                columns = update_fields_for(DocumentTemplate, changed)
+                template.save(update_fields=[*columns, "verification"])
     except IntegrityError as exc:  # a new code taken at the same moment
         raise RuleError(
             _("Another template has this code. Choose another code, or edit that template.")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework import permissions
 from casework.models import Applicant, AuditEvent, Case, Notification, TimelineEntry
 from casework.selectors import notice_recipients_for_team
 from casework.services.attachments import (
@@ -123,6 +124,7 @@ def family_message_post(
 
     With the form's one-time `token`, a repeat posts nothing and returns the first message.
     """
+    permissions.case_act_check(user=actor, case=case, action=permissions.Action.CASE_EDIT)
 
     return timeline_entry_add(
         case=case,

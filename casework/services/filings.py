@@ -8,6 +8,7 @@ event and refreshes `Case.next_deadline`, all in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.contrib.auth.models import User
@@ -172,8 +173,15 @@ def _open_court_limit(filing: Filing, *, learned_on: date) -> None:
     deadline.save(update_fields=["rule", "unverified"])
 
 
-def _finish(filing: Filing, *, actor: User | None, action: str, fields: list[str]) -> Filing:
-    filing.save()
+# What filing_clock_recompute writes on the filing itself.
+CLOCK_FIELDS = ("due_at", "due_provisional")
+
+
+def _finish(
+    filing: Filing, *, actor: User | None, action: str, fields: list[str], saved: Iterable[str]
+) -> Filing:
+    """Save exactly the `saved` columns, refresh the case's next deadline, audit `fields`."""
+    filing.save(update_fields=[*saved, "updated_at"])
     case_next_deadline_refresh(filing.case_id)
     audit_record(
         actor=actor,
@@ -298,7 +306,13 @@ def filing_discard(*, filing: Filing, actor: User | None) -> str:
         if parent.status == S.ESCALATED and not parent.escalations.exists():
             refused = parent.outcome in Filing.ESCALATABLE_OUTCOMES
             parent.status = S.ANSWERED if refused else S.OVERDUE
-            _finish(parent, actor=actor, action="escalation withdrawn", fields=["status"])
+            _finish(
+                parent,
+                actor=actor,
+                action="escalation withdrawn",
+                fields=["status"],
+                saved=["status"],
+            )
     case_next_deadline_refresh(filing.case_id)
     return reference
 
@@ -334,7 +348,23 @@ def filing_mark_sent(
         received_at = timezone.now() if sent_on == timezone.localdate() else None
     filing.received_at = received_at
     filing_clock_recompute(filing)
-    return _finish(filing, actor=actor, action="sent", fields=["sent_on", "method"])
+    return _finish(
+        filing,
+        actor=actor,
+        action="sent",
+        fields=["sent_on", "method"],
+        saved=[
+            "rule",
+            "status",
+            "sent_on",
+            "method",
+            "tracking_number",
+            "proof",
+            "received_on",
+            "received_at",
+            *CLOCK_FIELDS,
+        ],
+    )
 
 
 @transaction.atomic
@@ -350,7 +380,11 @@ def filing_record_registration(
     filing.status = S.REGISTERED
     filing_clock_recompute(filing)
     return _finish(
-        filing, actor=actor, action="registered", fields=["registration_number", "registered_on"]
+        filing,
+        actor=actor,
+        action="registered",
+        fields=["registration_number", "registered_on"],
+        saved=["registration_number", "registered_on", "status", *CLOCK_FIELDS],
     )
 
 
@@ -363,7 +397,13 @@ def filing_record_extension(*, filing: Filing, actor: User | None, notice_on: da
     filing.extension_notice_on = notice_on
     filing.status = S.EXTENDED
     filing_clock_recompute(filing)  # raises RuleError (rolling everything back) if too many
-    return _finish(filing, actor=actor, action="extended", fields=["extension_notice_on"])
+    return _finish(
+        filing,
+        actor=actor,
+        action="extended",
+        fields=["extension_notice_on"],
+        saved=["extensions", "extension_notice_on", "status", *CLOCK_FIELDS],
+    )
 
 
 @transaction.atomic
@@ -386,7 +426,13 @@ def filing_record_response(
     _close_deadlines(filing, answered=True)
     if outcome in Filing.ESCALATABLE_OUTCOMES:
         _open_court_limit(filing, learned_on=answered_on)
-    _finish(filing, actor=actor, action="answered", fields=["answered_on", "outcome"])
+    _finish(
+        filing,
+        actor=actor,
+        action="answered",
+        fields=["answered_on", "outcome"],
+        saved=["answered_on", "outcome", "status", "forwarded_to"],
+    )
     if outcome == Filing.Outcome.FORWARDED and forwarded_to is not None:
         # The authority forwarded the document as it was signed: no signer rule can refuse it.
         follow_up = filing_add(
@@ -450,7 +496,7 @@ def filing_mark_overdue(*, filing: Filing, now: datetime | None = None) -> bool:
     )
     filing.status = S.OVERDUE
     _open_court_limit(filing, learned_on=learned_on)
-    _finish(filing, actor=None, action="overdue", fields=["status"])
+    _finish(filing, actor=None, action="overdue", fields=["status"], saved=["status"])
     return True
 
 
@@ -479,7 +525,7 @@ def filing_escalate(*, filing: Filing, actor: User | None) -> list[Filing]:
             _("No escalation step is defined after this office; add one to the ladder.")
         )
     filing.status = S.ESCALATED
-    _finish(filing, actor=actor, action="escalated", fields=["status"])
+    _finish(filing, actor=actor, action="escalated", fields=["status"], saved=["status"])
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,
@@ -526,5 +572,9 @@ def vvk_record_result(
             case=filing.case, kind=TimelineEntry.Kind.NOTE, text=advice, author=actor
         )
     return _finish(
-        filing, actor=actor, action="vvk_result", fields=["board_date", "fitness_category"]
+        filing,
+        actor=actor,
+        action="vvk_result",
+        fields=["board_date", "fitness_category"],
+        saved=["board_date", "fitness_category", "conclusion"],
     )

@@ -9,11 +9,13 @@ from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
 
+from casework import permissions
 from casework.crypto import blind_index, current_index_key_id, keyed_hash, name_skeleton
 from casework.exceptions import MergeError
-from casework.models import AuditEvent, Case, Serviceman, TimelineEntry
+from casework.models import RISK_FLAGS, AuditEvent, Case, Serviceman, TimelineEntry
 from casework.selectors import GivenNameTable, given_name_groups, given_name_key
 from casework.services.audit import audit_record
+from casework.services.records import update_fields_for
 
 INDEX_FIELDS = [
     "index_version",
@@ -98,8 +100,12 @@ def serviceman_save(
 ) -> Serviceman:
     """Create or update a serviceman with fresh indexes, audited (field names only)."""
     creating = serviceman.pk is None
-    serviceman_reindex(serviceman)
-    serviceman.save()
+    indexes = serviceman_reindex(serviceman)
+    serviceman.save(
+        update_fields=None
+        if creating
+        else [*update_fields_for(Serviceman, changed or []), *indexes]
+    )
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,
@@ -167,8 +173,9 @@ def serviceman_merge(*, survivor: Serviceman, merged: Serviceman, actor: User) -
             setattr(survivor, field, getattr(merged, field))
             filled.append(field)
     moved = _move_related(merged, survivor, skip=set())
-    serviceman_reindex(survivor)
-    survivor.save()
+    indexes = serviceman_reindex(survivor)
+    filled_columns = ["exchange" if field == "exchange_id" else field for field in filled]
+    survivor.save(update_fields=[*filled_columns, *indexes, "updated_at"])
     if conflicts:
         note = _merge_note(conflicts, merged.reference)
         TimelineEntry.objects.bulk_create(
@@ -197,6 +204,8 @@ def case_merge(*, survivor: Case, merged: Case, actor: User) -> Case:
 
     The pointer keeps a family's old reference and access code leading somewhere.
     """
+    for case in (survivor, merged):
+        permissions.case_act_check(user=actor, case=case, action=permissions.Action.CASE_MERGE)
     if survivor.pk == merged.pk:
         raise MergeError("A case cannot be merged with itself.")
     locked = {
@@ -221,12 +230,12 @@ def case_merge(*, survivor: Case, merged: Case, actor: User) -> Case:
         if other and other not in kept:
             setattr(survivor, field, f"{kept}\n\n[{merged.reference}] {other}".strip())
             texts.append(field)
-    for flag in ("injured", "under_25", "suicide_risk", "in_captivity", "exchange_imminent"):
+    for flag in RISK_FLAGS:
         setattr(survivor, flag, getattr(survivor, flag) or getattr(merged, flag))
     survivor.priority = max(survivor.priority, merged.priority)
     if survivor.applicant_id is None:
         survivor.applicant_id = merged.applicant_id
-    survivor.save()
+    survivor.save(update_fields=[*texts, *RISK_FLAGS, "priority", "applicant", "updated_at"])
     TimelineEntry.objects.create(
         case=survivor,
         kind=TimelineEntry.Kind.MERGE,

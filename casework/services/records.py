@@ -16,11 +16,20 @@ from casework.services.audit import audit_record
 Actor = User | AnonymousUser
 
 
+def update_fields_for(model: type[models.Model], changed: Iterable[str]) -> list[str]:
+    """The columns to save for these changed form fields: concrete columns only (a form's
+    display-only or many-to-many fields are not columns), plus the model's auto_now stamps."""
+    concrete = {f.name: f for f in model._meta.concrete_fields}
+    stamps = [name for name, f in concrete.items() if getattr(f, "auto_now", False)]
+    return sorted((set(changed) & set(concrete)) | set(stamps))
+
+
 @transaction.atomic
 def record_save(*, obj: models.Model, actor: Actor, changed: Iterable[str]) -> models.Model:
     """Create or update `obj` and audit which fields changed (names only)."""
     creating = obj.pk is None
-    obj.save()
+    # An update writes only what the form changed: a concurrent edit of another field stays.
+    obj.save(update_fields=None if creating else update_fields_for(type(obj), changed))
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,

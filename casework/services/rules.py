@@ -19,7 +19,11 @@ from casework.rules import calendar as engine
 from casework.rules.store import term_rule, working_calendar_for
 from casework.selectors import filings_awaiting_under_other_version
 from casework.services.audit import audit_record
-from casework.services.filings import case_next_deadline_refresh, filing_clock_recompute
+from casework.services.filings import (
+    CLOCK_FIELDS,
+    case_next_deadline_refresh,
+    filing_clock_recompute,
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def rule_change_apply(*, rule: ResponseRule, actor: User) -> int:
         filing.rule = rule
         filing.extensions = min(filing.extensions, rule.max_extensions)
         filing_clock_recompute(filing)
-        filing.save()
+        filing.save(update_fields=["rule", "extensions", *CLOCK_FIELDS, "updated_at"])
         case_next_deadline_refresh(filing.case_id)
         count += 1
     audit_record(

@@ -84,6 +84,55 @@ def staff_invite(
     return user, link
 
 
+@dataclass(frozen=True)
+class StaffCreated:
+    user: User
+    team_created: bool
+    authenticator_uri: str  # shown once, never stored elsewhere or logged
+    backup_codes: list[str]
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    role: Role,
+    team_name: str,
+    superuser: bool = False,
+    actor: User | None = None,
+) -> StaffCreated:
+    """An account ready to sign in (password, authenticator, backup codes), for the server's
+    `create_caseworker` command; audited like an invitation. The team is made if missing."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise EnrolmentError(_("That username is taken."))
+    validate_password(password, user=User(username=username, email=email))
+    user = User.objects.create_user(
+        username=username, email=email, password=password, is_staff=True, is_superuser=superuser
+    )
+    user.groups.add(Group.objects.get(name=role.value))
+    team, team_created = Team.objects.get_or_create(name=team_name)
+    team.members.add(user)
+    totp = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=c) for c in codes)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=user,
+        reference=username,
+        detail={"role": role.value, "team": team.pk, "superuser": superuser, "by": "command"},
+    )
+    return StaffCreated(
+        user=user,
+        team_created=team_created,
+        authenticator_uri=totp.config_url,
+        backup_codes=codes,
+    )
+
+
 def invitation_get(token: str) -> StaffInvitation | None:
     """A usable invitation for this token, or None (unknown, used, expired or account closed)."""
     return (
@@ -260,17 +309,17 @@ def site_state() -> SiteState:
 
 
 @transaction.atomic
-def lockdown_set(*, enabled: bool, actor: User) -> SiteState:
-    """Switch the read-only lockdown: while on, only administrators can change anything."""
+def lockdown_set(*, enabled: bool, actor: User | None) -> SiteState:
+    """Switch the read-only lockdown: while on, only administrators can change anything.
+
+    `actor=None` is the server's own command (`manage.py lockdown`), run without signing in."""
     state = site_state()
     state.lockdown, state.changed_by, state.changed_at = enabled, actor, timezone.now()
-    state.save()
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.CHANGE,
-        reference="lockdown",
-        detail={"lockdown": enabled},
-    )
+    state.save(update_fields=["lockdown", "changed_by", "changed_at"])
+    detail: dict[str, object] = {"lockdown": enabled}
+    if actor is None:
+        detail["by"] = "command"
+    audit_record(actor=actor, action=AuditEvent.Action.CHANGE, reference="lockdown", detail=detail)
     return state
 
 

@@ -13,16 +13,13 @@ from typing import Any
 
 import qrcode
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework.models import Team
+from casework.exceptions import CaseworkError
 from casework.roles import Role
+from casework.services.staff import staff_create
 
 BACKUP_CODES = 10
 ROLES = {"caseworker": Role.CASEWORKER, "coordinator": Role.COORDINATOR}
@@ -49,36 +46,31 @@ class Command(BaseCommand):
         if User.objects.filter(username=username).exists():
             raise CommandError(f"User {username!r} already exists.")
         password = self._password(options["password_file"])
-        candidate = User(username=username, email=options["email"])
         try:
-            validate_password(password, user=candidate)
+            validate_password(password, user=User(username=username, email=options["email"]))
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
 
-        with transaction.atomic():
-            user = User.objects.create_user(
+        try:
+            # The same audited service an administrator's invitation uses for its record.
+            made = staff_create(
                 username=username,
                 email=options["email"],
                 password=password,
-                is_staff=True,
-                is_superuser=options["superuser"],
+                role=ROLES[options["role"]],
+                team_name=options["team"],
+                superuser=options["superuser"],
             )
-            user.groups.add(Group.objects.get(name=ROLES[options["role"]].value))
-            team, created = Team.objects.get_or_create(name=options["team"])
-            team.members.add(user)
-            totp = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-            static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
-            codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
-            StaticToken.objects.bulk_create(StaticToken(device=static, token=c) for c in codes)
-
-        if created:
-            self.stdout.write(f"Created team {team.name!r}.")
+        except CaseworkError as error:
+            raise CommandError(error.message) from error
+        if made.team_created:
+            self.stdout.write(f"Created team {options['team']!r}.")
         self.stdout.write(f"Created {options['role']} {username!r}.")
         self.stdout.write("Scan this with an authenticator app, or enter the URI by hand:")
-        self.stdout.write(totp.config_url)
-        self.stdout.write(self._qr(totp.config_url))
+        self.stdout.write(made.authenticator_uri)
+        self.stdout.write(self._qr(made.authenticator_uri))
         self.stdout.write("Backup codes (each works once; shown only now):")
-        for code in codes:
+        for code in made.backup_codes:
             self.stdout.write(f"  {code}")
 
     def _password(self, password_file: Path | None) -> str:

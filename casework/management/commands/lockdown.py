@@ -4,9 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from casework.models import AuditEvent
-from casework.services.audit import audit_record
-from casework.services.staff import site_state
+from casework.services.staff import lockdown_set, site_state
 
 
 class Command(BaseCommand):
@@ -18,12 +16,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         state = site_state()
         if options["state"] != "status":
-            state.lockdown = options["state"] == "on"
-            state.save(update_fields=["lockdown"])
-            audit_record(
-                actor=None,
-                action=AuditEvent.Action.CHANGE,
-                reference="lockdown",
-                detail={"lockdown": state.lockdown, "by": "command"},
-            )
+            # The same audited service as Site state in the admin.
+            state = lockdown_set(enabled=options["state"] == "on", actor=None)
         self.stdout.write(f"lockdown is {'on' if state.lockdown else 'off'}")

@@ -1,9 +1,12 @@
 """Seed a realistic demo organisation: teams, staff, cases with invented names, timelines.
 
 Idempotent: it tops the demo up to `--cases` cases and never duplicates teams, staff or cases.
-`--once` does nothing when demo data exists (used by `make run`). `--filings-per-case N` gives
-each new case N filings to the seeded authority offices, each with its clock (a deadline), in
-every state from draft to escalated; `--timeline N` sets the timeline entries per new case.
+`--once` does nothing when demo data exists (used by `make run`). New demo cases get a few
+draft filings (`--sample-filings`, default 12) through the same service a caseworker uses
+(audit event, timeline entry, draft document). `--filings-per-case N` instead writes N filings
+per new case directly in bulk, each with its clock, in every state from draft to escalated:
+benchmark data at 100k cases, where going through the service per row would take hours.
+`--timeline N` sets the timeline entries per new case.
 """
 
 from __future__ import annotations
@@ -42,8 +45,9 @@ from casework.models import (
     Verification,
 )
 from casework.roles import Role
-from casework.selectors import given_name_groups
+from casework.selectors import given_name_groups, office_of_kind
 from casework.services.audit import audit_record
+from casework.services.filings import filing_create
 from casework.services.people import serviceman_reindex
 
 DEMO_TEAMS = ["Demo: North", "Demo: South", "Demo: Legal"]
@@ -98,6 +102,12 @@ class Command(BaseCommand):
             default=0,
             help="filings (each with its deadline) per new case",
         )
+        parser.add_argument(
+            "--sample-filings",
+            type=int,
+            default=12,
+            help="draft filings made through the filing service (without --filings-per-case)",
+        )
         parser.add_argument("--seed", type=int, default=20250524)
         parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
 
@@ -148,11 +158,24 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {made}/{wanted} cases")
         if made:
             audit_record(actor=None, action="create", reference="seed_demo", detail={"cases": made})
+        if made and not plans:
+            self._sample_filings(teams, options["sample_filings"])
         seconds = time.monotonic() - started
         self.stdout.write(
             f"Seeded {made} new demo cases ({existing + made} in all) in {seconds:.1f} s."
         )
         self._print_login(created=True)
+
+    def _sample_filings(self, teams: list[Team], count: int) -> None:
+        """Draft filings on the newest demo cases, through the service staff use."""
+        offices = {kind: office_of_kind(kind) for kind, _, _, _ in FILING_PLANS}
+        plans = [plan for plan in FILING_PLANS if offices[plan[0]] is not None]
+        cases = Case.objects.filter(team__in=teams, filings__isnull=True).order_by("-pk")[:count]
+        for index, case in enumerate(cases if plans else []):
+            office_kind, kind, signer, _ = plans[index % len(plans)]
+            office = offices[office_kind]
+            assert office is not None
+            filing_create(case=case, office=office, kind=kind, signer=signer, actor=None)
 
     def _exchanges(self) -> list[Exchange]:
         wanted = [(date(2025, 3, 19), "175 for 175"), (date(2025, 5, 24), "1000 for 1000"),
