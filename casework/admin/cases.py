@@ -40,7 +40,6 @@ from casework.formats import JURISDICTION_TIME_ZONES, format_due
 from casework.models import RISK_FLAGS, Case, Deadline, Filing, TimelineEntry
 from casework.roles import is_coordinator
 from casework.selectors import (
-    DUE_SOON,
     applicants_visible_to,
     assignable_users,
     case_applicants_for_user,
@@ -48,6 +47,7 @@ from casework.selectors import (
     case_get_for_user,
     cases_matching_name,
     cases_visible_to,
+    due_soon_cases_q,
     overdue_cases_q,
     serviceman_get_for_user,
     servicemen_visible_to,
@@ -126,7 +126,7 @@ class NextDeadlineFilter(admin.SimpleListFilter):
             return queryset.filter(overdue_cases_q(now))
         if self.value() == "week":
             # The earliest open clock falls within the week.
-            return queryset.filter(next_deadline__gte=now, next_deadline__lt=now + DUE_SOON)
+            return queryset.filter(due_soon_cases_q(now))
         if self.value() == "none":
             return queryset.filter(next_deadline__isnull=True)
         return queryset

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -29,17 +29,11 @@ from casework.models import (
     DocumentTemplate,
     Filing,
     FilingKind,
-    GeneratedDocument,
     OfficeKind,
     Verification,
 )
+from casework.selectors import template_code_taken, template_is_newest, templates_with_use
 from casework.services.documents import template_save
-
-
-def _is_newest(template: DocumentTemplate) -> bool:
-    return not DocumentTemplate.objects.filter(
-        code=template.code, version__gt=template.version
-    ).exists()
 
 
 class DocumentTemplateForm(ModelForm):
@@ -94,7 +88,7 @@ class DocumentTemplateForm(ModelForm):
 
     def clean_code(self) -> str:
         code = str(self.cleaned_data["code"])
-        if code != self.instance.code and DocumentTemplate.objects.filter(code=code).exists():
+        if code != self.instance.code and template_code_taken(code):
             # A new version is made by editing the template itself, never by reusing its code.
             raise ValidationError(
                 _("Another template has this code. Choose another code, or edit that template.")
@@ -159,15 +153,14 @@ class DocumentTemplateAdmin(AuditedModelAdmin):
         ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DocumentTemplate]:
-        used = GeneratedDocument.objects.filter(template=OuterRef("pk"))
-        return super().get_queryset(request).annotate(used=Exists(used))
+        return templates_with_use(super().get_queryset(request))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a retired template is made inactive; drafts keep pointing at it
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # An older version is a record of what earlier drafts were made from: read-only.
-        if obj is not None and not _is_newest(obj):
+        if obj is not None and not template_is_newest(obj):
             return False
         return super().has_change_permission(request, obj)
 

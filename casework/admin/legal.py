@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -31,23 +31,25 @@ from casework.formats import format_due
 from casework.models import (
     AuthorityOffice,
     CalendarOverride,
-    Deadline,
     EscalationStep,
-    Filing,
     FilingKind,
     JurisdictionCalendar,
     OfficeKind,
     ResponseRule,
     Verification,
 )
-from casework.selectors import filings_awaiting_under_other_version
+from casework.selectors import (
+    filings_awaiting_under_other_version,
+    rule_is_used,
+    rule_newer_version,
+    rules_with_use,
+)
 from casework.services.rules import (
     RULE_TERM_FIELDS,
     rule_change_apply,
     rule_change_preview,
     rule_check_terms,
     rule_create,
-    rule_is_used,
     rule_mark_verified,
     rule_update_unused,
     rule_version_create,
@@ -217,15 +219,7 @@ class ResponseRuleAdmin(AuditedModelAdmin):
     readonly_fields = ("verified_by", "verified_at", "office_kinds_named", "filing_kinds_named")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ResponseRule]:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("verified_by")
-            .annotate(
-                used=Exists(Filing.objects.filter(rule=OuterRef("pk")))
-                | Exists(Deadline.objects.filter(rule=OuterRef("pk")))
-            )
-        )
+        return rules_with_use(super().get_queryset(request).select_related("verified_by"))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:  # a brand-new code starts at version 1; verification comes later
@@ -308,9 +302,7 @@ class ResponseRuleAdmin(AuditedModelAdmin):
             "may_edit_rules": self.may_edit_rules(request),
             "frozen": self.is_frozen(obj),
             "used": rule_is_used(obj),
-            "newer": ResponseRule.objects.filter(code=obj.code, version__gt=obj.version)
-            .order_by("version")
-            .last(),
+            "newer": rule_newer_version(obj),
             "waiting": _waiting_count(obj),
         }
 
@@ -444,9 +436,7 @@ class ResponseRuleAdmin(AuditedModelAdmin):
             rows=[row for row in rows if row["moves"]],
             unchanged_count=sum(1 for row in rows if not row["moves"]),
             total=len(rows),
-            newer=ResponseRule.objects.filter(code=rule.code, version__gt=rule.version)
-            .order_by("version")
-            .last(),
+            newer=rule_newer_version(rule),
         )
 
 

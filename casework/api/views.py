@@ -11,9 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.models import Case, Deadline, Filing, FilingKind
+from casework.models import Case, Filing, FilingKind
 from casework.selectors import (
+    case_filings,
     case_get_by_reference_for_user,
+    case_open_deadlines,
     cases_visible_to,
     offices_active,
 )
@@ -89,10 +91,8 @@ class CaseDetailApi(APIView):
         case = _case(request, reference)
         case_view_record(case=case, actor=cast(User, request.user))
         data = dict(self.OutputSerializer(case).data)
-        filings = Filing.objects.filter(case=case).select_related("office").order_by("-created_at")
-        deadlines = Deadline.objects.filter(case=case, state=Deadline.State.OPEN).order_by("due_at")
-        data["filings"] = self.FilingSerializer(filings, many=True).data
-        data["deadlines"] = self.DeadlineSerializer(deadlines, many=True).data
+        data["filings"] = self.FilingSerializer(case_filings(case), many=True).data
+        data["deadlines"] = self.DeadlineSerializer(case_open_deadlines(case), many=True).data
         return Response(data)
 
 

@@ -43,7 +43,7 @@ from casework.portal.forms import (
     form_stamp,
 )
 from casework.portal.upload_handlers import memory_uploads
-from casework.selectors import case_for_family, family_messages
+from casework.selectors import case_for_family, case_for_status_session, family_messages
 from casework.services import ratelimit
 from casework.services.access_codes import access_code_format, status_access_check
 from casework.services.family import family_collective_consent_set, family_information_add
@@ -263,11 +263,7 @@ def _status_session_case(request: HttpRequest) -> tuple[Case | None, bool]:
     if not isinstance(data, dict):
         return None, False
     now = time.time()
-    case = (
-        Case.objects.filter(pk=int(data.get("case") or 0))
-        .only("pk", "access_code_issued_at")
-        .first()
-    )
+    case = case_for_status_session(pk=int(data.get("case") or 0))
     issued = case.access_code_issued_at.isoformat() if case and case.access_code_issued_at else None
     # A reissued or revoked code ends every session opened with the old one.
     if now - float(data.get("seen", 0)) > settings.STATUS_SESSION_IDLE_SECONDS or (

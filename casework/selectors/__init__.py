@@ -5,20 +5,23 @@ modules; callers import from the package. Nothing here writes.
 """
 
 from casework.selectors.cases import (
+    DUE_SOON,
     case_for_family,
+    case_for_status_session,
     case_get_by_reference_for_user,
     case_get_for_user,
     case_visibility_q,
     cases_visible_to,
+    due_soon_cases_q,
     family_messages,
     overdue_cases_q,
     timeline_visible_to,
 )
 from casework.selectors.deadlines import (
-    DUE_SOON,
     DashboardCounts,
     TeamDashboardRow,
     awaiting_response_deadlines_q,
+    case_open_deadlines,
     dashboard_counts_for_user,
     dashboard_team_rows,
     deadlines_visible_to,
@@ -30,10 +33,14 @@ from casework.selectors.deadlines import (
 from casework.selectors.documents import (
     attachment_get_for_user,
     document_get_for_user,
+    template_code_taken,
     template_for,
+    template_is_newest,
     templates_current,
+    templates_with_use,
 )
 from casework.selectors.filings import (
+    case_filings,
     escalation_targets,
     filing_get_for_user,
     filings_awaiting_under_other_version,
@@ -41,6 +48,9 @@ from casework.selectors.filings import (
     first_filings_after_release,
     office_of_kind,
     offices_active,
+    rule_is_used,
+    rule_newer_version,
+    rules_with_use,
 )
 from casework.selectors.people import (
     Candidate,
@@ -67,6 +77,17 @@ from casework.selectors.staff import (
 )
 
 __all__ = [
+    "template_code_taken",
+    "template_is_newest",
+    "templates_with_use",
+    "case_open_deadlines",
+    "case_filings",
+    "rule_is_used",
+    "rule_newer_version",
+    "rules_with_use",
+    "case_for_status_session",
+    "due_soon_cases_q",
+    "DUE_SOON",
     "DUE_SOON",
     "Candidate",
     "CaseDuplicates",

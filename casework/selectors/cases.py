@@ -17,6 +17,9 @@ from casework.exceptions import NotFoundError
 from casework.models import Case, Filing, Team, TimelineEntry
 from casework.roles import AnyUser, Role, has_role, is_coordinator
 
+# "Due soon" on the overview, in the lists and in the reminders' first stage.
+DUE_SOON = timedelta(days=7)
+
 
 def cases_visible_to(user: AnyUser) -> QuerySet[Case]:
     if is_coordinator(user):
@@ -110,3 +113,13 @@ def family_messages(*, case: Case) -> QuerySet[TimelineEntry]:
         .only("pk", "kind", "text", "created_at", "visible_until")
         .order_by("-created_at", "-pk")
     )
+
+
+def case_for_status_session(*, pk: int) -> Case | None:
+    """The few columns a family's status session checks on every page (its code's issue time)."""
+    return Case.objects.filter(pk=pk).only("pk", "access_code_issued_at").first()
+
+
+def due_soon_cases_q(now: datetime) -> Q:
+    """Cases whose earliest open clock falls within the next DUE_SOON."""
+    return Q(next_deadline__gte=now, next_deadline__lt=now + DUE_SOON)

@@ -19,9 +19,7 @@ from casework.models import (
     Team,
 )
 from casework.roles import AnyUser
-from casework.selectors.cases import case_visibility_q, cases_visible_to
-
-DUE_SOON = timedelta(days=7)
+from casework.selectors.cases import DUE_SOON, case_visibility_q, cases_visible_to
 
 
 def deadlines_visible_to(user: AnyUser) -> QuerySet[Deadline]:
@@ -169,3 +167,8 @@ def sweep_is_late(last: datetime | None, *, now: datetime | None = None) -> bool
         return False
     now = now or timezone.now()
     return now - last > timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+
+
+def case_open_deadlines(case: Case) -> QuerySet[Deadline]:
+    """The case's running clocks, nearest first."""
+    return Deadline.objects.filter(case=case, state=Deadline.State.OPEN).order_by("due_at", "pk")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, QuerySet
 
 from casework.exceptions import NotFoundError
 from casework.models import (
@@ -66,3 +66,21 @@ def template_for(filing: Filing) -> DocumentTemplate | None:
         if office.kind in template.office_kinds:
             return template
     return next((template for template in fitting if not template.office_kinds), None)
+
+
+def template_is_newest(template: DocumentTemplate) -> bool:
+    """Only the newest version of a code may be edited (an older one would undo newer text)."""
+    return not DocumentTemplate.objects.filter(
+        code=template.code, version__gt=template.version
+    ).exists()
+
+
+def template_code_taken(code: str) -> bool:
+    return DocumentTemplate.objects.filter(code=code).exists()
+
+
+def templates_with_use(templates: QuerySet[DocumentTemplate]) -> QuerySet[DocumentTemplate]:
+    """`templates` annotated with `used`: some draft was made from the version."""
+    return templates.annotate(
+        used=Exists(GeneratedDocument.objects.filter(template=OuterRef("pk")))
+    )

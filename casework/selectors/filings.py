@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from casework.exceptions import NotFoundError
 from casework.models import (
     AuthorityOffice,
+    Case,
+    Deadline,
     EscalationStep,
     Filing,
     ResponseRule,
@@ -73,3 +75,33 @@ def first_filings_after_release(
 def offices_active() -> QuerySet[AuthorityOffice]:
     """The directory's offices a new filing may go to, grouped as a caseworker looks for them."""
     return AuthorityOffice.objects.filter(is_active=True).order_by("jurisdiction", "kind", "name")
+
+
+def case_filings(case: Case) -> QuerySet[Filing]:
+    """The case's filings, newest first, with their offices (no encrypted column needed)."""
+    return Filing.objects.filter(case=case).select_related("office").order_by("-created_at", "-pk")
+
+
+# --- The legal rules filings run under ----------------------------------------------------------
+
+
+def rule_is_used(rule: ResponseRule) -> bool:
+    """A version some filing or deadline was computed under: it must never change again."""
+    return Filing.objects.filter(rule=rule).exists() or Deadline.objects.filter(rule=rule).exists()
+
+
+def rules_with_use(rules: QuerySet[ResponseRule]) -> QuerySet[ResponseRule]:
+    """`rules` annotated with `used` (as `rule_is_used`), for a list page in one query."""
+    return rules.annotate(
+        used=Exists(Filing.objects.filter(rule=OuterRef("pk")))
+        | Exists(Deadline.objects.filter(rule=OuterRef("pk")))
+    )
+
+
+def rule_newer_version(rule: ResponseRule) -> ResponseRule | None:
+    """The newest version of the same rule code after this one, if any."""
+    return (
+        ResponseRule.objects.filter(code=rule.code, version__gt=rule.version)
+        .order_by("version")
+        .last()
+    )

@@ -17,7 +17,7 @@ from casework.exceptions import RuleError
 from casework.models import AuditEvent, Deadline, Filing, ResponseRule, Verification
 from casework.rules import calendar as engine
 from casework.rules.store import term_rule, working_calendar_for
-from casework.selectors import filings_awaiting_under_other_version
+from casework.selectors import filings_awaiting_under_other_version, rule_is_used
 from casework.services.audit import audit_record
 from casework.services.filings import (
     CLOCK_FIELDS,
@@ -111,11 +111,6 @@ RULE_TERM_FIELDS = (
     "verification",
     "notes",
 )
-
-
-def rule_is_used(rule: ResponseRule) -> bool:
-    """A version some filing or deadline was computed under: it must never change again."""
-    return Filing.objects.filter(rule=rule).exists() or Deadline.objects.filter(rule=rule).exists()
 
 
 def rule_check_terms(rule: ResponseRule) -> None:
