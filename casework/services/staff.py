@@ -1,7 +1,8 @@
 """Staff lifecycle: invitations and enrolment, device resets, offboarding, emergency controls.
 
 A stolen password alone is never enough (every account needs a second factor), and a departed
-volunteer loses access in one step.
+volunteer loses access in one step. Every change to a staff account is audited here, and nobody
+changes their own role or access: an administrator manages others, never becomes someone else.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -29,7 +30,7 @@ from casework.models import (
     Deadline,
     SiteState,
     StaffInvitation,
-    StaffSession,
+    StaffProfile,
     Team,
 )
 from casework.roles import Role
@@ -40,6 +41,12 @@ BACKUP_CODES = 10
 
 class EnrolmentError(CaseworkError):
     code = "enrolment"
+
+
+class StaffAccountError(CaseworkError):
+    """A change to a staff account that this actor may not make."""
+
+    code = "staff_account"
 
 
 def _token_hash(token: str) -> str:
@@ -154,15 +161,19 @@ def staff_enrol(*, token: str, password: str, code: str) -> Enrolled:
     return Enrolled(user=user, backup_codes=codes)
 
 
-def _end_sessions(users: list[User] | None) -> int:
-    """Delete the sessions of these staff members (None: of every staff member)."""
-    tracked = (
-        StaffSession.objects.all() if users is None else StaffSession.objects.filter(user__in=users)
+def _sessions_end(user_ids: list[int] | None) -> int:
+    """End every session of these people (None: of everyone) at once, whatever their keys.
+
+    Adds one to each person's session generation, which is part of the hash every session is
+    checked against on each request (StaffUser); returns how many people were signed out.
+    """
+    users = User.objects.all() if user_ids is None else User.objects.filter(pk__in=user_ids)
+    StaffProfile.objects.bulk_create(
+        [StaffProfile(user_id=pk) for pk in users.values_list("pk", flat=True)],
+        ignore_conflicts=True,  # most people have their row already
     )
-    keys = list(tracked.values_list("session_key", flat=True))
-    ended = Session.objects.filter(session_key__in=keys).delete()[0]
-    tracked.delete()
-    return ended
+    profiles = StaffProfile.objects.filter(user__in=users)
+    return profiles.update(session_generation=F("session_generation") + 1)
 
 
 @transaction.atomic
@@ -170,7 +181,7 @@ def staff_device_reset(*, user: User, actor: User) -> str:
     """A lost phone: remove every device, end the sessions, issue a new enrolment link."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    _end_sessions([user])
+    _sessions_end([user.pk])
     link = _new_invitation(user=user, actor=actor)
     audit_record(
         actor=actor,
@@ -195,7 +206,6 @@ def _team_coordinator(team_id: int | None, leaving: User) -> User | None:
 
 @dataclass(frozen=True)
 class Offboarded:
-    sessions: int
     tokens: int
     cases: int
     deadlines: int
@@ -208,9 +218,9 @@ def staff_offboard(*, user: User, actor: User) -> Offboarded:
     if user.pk == actor.pk:
         raise CaseworkError(_("You cannot offboard yourself."))
     user.is_active = False
-    user.set_unusable_password()  # also invalidates any session Django did not track
+    user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])
-    sessions = _end_sessions([user])
+    _sessions_end([user.pk])
     tokens = Token.objects.filter(user=user).delete()[0]
     StaffInvitation.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
     TOTPDevice.objects.filter(user=user).delete()
@@ -230,7 +240,7 @@ def staff_offboard(*, user: User, actor: User) -> Offboarded:
         deadline.save(update_fields=["responsible"])
         deadlines += 1
     user.teams.clear()
-    result = Offboarded(sessions=sessions, tokens=tokens, cases=cases, deadlines=deadlines)
+    result = Offboarded(tokens=tokens, cases=cases, deadlines=deadlines)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CHANGE,
@@ -243,16 +253,19 @@ def staff_offboard(*, user: User, actor: User) -> Offboarded:
 
 @transaction.atomic
 def emergency_sign_out(*, actor: User | None) -> tuple[int, int]:
-    """End every staff session and revoke every API token, at once."""
-    sessions = _end_sessions(None)
+    """End every session of everyone and revoke every API token, at once.
+
+    Returns (people signed out, tokens revoked).
+    """
+    people = _sessions_end(None)
     tokens = Token.objects.all().delete()[0]
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CHANGE,
         reference="emergency-sign-out",
-        detail={"sessions": sessions, "tokens": tokens},
+        detail={"people": people, "tokens": tokens},
     )
-    return sessions, tokens
+    return people, tokens
 
 
 def site_state() -> SiteState:
@@ -274,7 +287,81 @@ def lockdown_set(*, enabled: bool, actor: User) -> SiteState:
     return state
 
 
-def staff_session_record(*, user: User, session_key: str | None) -> None:
-    """Remember a staff session key at sign-in, so it can be ended later."""
-    if session_key:
-        StaffSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
+def staff_role_of(user: User) -> Role | None:
+    """The person's role (their role group), or None."""
+    names = set(user.groups.values_list("name", flat=True))
+    return next((role for role in Role if role.value in names), None)
+
+
+def staff_account_change_check(*, user: User, actor: User, role: Role, active: bool) -> None:
+    """Raise StaffAccountError unless `actor` may give `user` this role and activation.
+
+    Nobody changes their own role or access (an administrator cannot make itself a coordinator
+    and read cases), and only a superuser changes a superuser's account.
+    """
+    changes = role != staff_role_of(user) or active != user.is_active
+    if changes and user.pk == actor.pk:
+        raise StaffAccountError(_("You cannot change your own role or access."))
+    if changes and user.is_superuser and not actor.is_superuser:
+        raise StaffAccountError(_("Only a superuser can change a superuser's account."))
+
+
+def _role_set(*, user: User, role: Role, actor: User) -> None:
+    previous = staff_role_of(user)
+    if previous == role:
+        return
+    user.groups.remove(*Group.objects.filter(name__in=[r.value for r in Role]))
+    user.groups.add(Group.objects.get(name=role.value))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"role": role.value, "previous_role": previous.value if previous else None},
+    )
+
+
+def _activation_set(*, user: User, active: bool, actor: User) -> None:
+    if user.is_active == active:
+        return
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        _sessions_end([user.pk])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"active": active},
+    )
+
+
+@transaction.atomic
+def staff_role_set(*, user: User, role: Role, actor: User) -> User:
+    """Give `user` exactly this role (audited); refuses a change to one's own role."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    staff_account_change_check(user=user, actor=actor, role=role, active=user.is_active)
+    _role_set(user=user, role=role, actor=actor)
+    return user
+
+
+@transaction.atomic
+def staff_account_update(*, user: User, actor: User, email: str, role: Role, active: bool) -> User:
+    """Save the staff change form: email, role and activation, each change audited (field
+    names and the role, never the email itself). Deactivating ends every session."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    staff_account_change_check(user=user, actor=actor, role=role, active=active)
+    if user.email != email:
+        user.email = email
+        user.save(update_fields=["email"])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CHANGE,
+            obj=user,
+            reference=user.username,
+            detail={"fields": ["email"]},
+        )
+    _role_set(user=user, role=role, actor=actor)
+    _activation_set(user=user, active=active, actor=actor)
+    return user
