@@ -40,6 +40,7 @@ from casework.services.staff import (
     staff_device_reset,
     staff_invite,
     staff_offboard,
+    staff_password_reset_link,
     staff_role_of,
 )
 
@@ -91,7 +92,7 @@ class StaffAdmin(UserAdmin):
     search_fields = ()
     list_display = ("username", "is_active", "is_staff", "last_login")
     list_filter = ("is_active", "groups")
-    actions = ["reset_second_factor", "offboard", "sign_out_everyone"]
+    actions = ["reset_second_factor", "issue_password_link", "offboard", "sign_out_everyone"]
     form = StaffChangeForm  # type: ignore[assignment]
     fieldsets = (
         (None, {"fields": ("username", "email", "role", "is_active")}),
@@ -171,6 +172,24 @@ class StaffAdmin(UserAdmin):
             **self.admin_site.each_context(request),
             "links": links,
             "title": _("New enrolment links"),
+        }
+        return TemplateResponse(request, "admin/casework/staff_links.html", context)
+
+    @admin.action(description=_("Issue a password reset link (keeps the second factor)"))
+    def issue_password_link(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse:
+        links = []
+        for user in queryset:
+            try:
+                link = staff_password_reset_link(user=user, actor=acting_user(request))
+            except CaseworkError as exc:
+                self.message_user(request, f"{user.username}: {exc.message}", messages.ERROR)
+                continue
+            links.append((user.username, link))
+        context = {
+            **self.admin_site.each_context(request),
+            "links": links,
+            "password_links": True,
+            "title": _("Password reset links"),
         }
         return TemplateResponse(request, "admin/casework/staff_links.html", context)
 

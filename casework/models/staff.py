@@ -11,12 +11,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StaffInvitation(models.Model):
-    """A one-time enrolment link: only its token hash is stored; it expires and works once."""
+    """A one-time link: only its token hash is stored; it expires and works once."""
+
+    class Purpose(models.TextChoices):
+        # Choose a password and pair a new authenticator (invitation, device reset).
+        ENROL = "enrol", _("enrolment")
+        # Choose a new password, confirmed with the person's own second factor (devices kept).
+        PASSWORD = "password", _("password reset")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.ENROL)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -34,6 +34,7 @@ from casework.models import (
     Team,
 )
 from casework.roles import Role
+from casework.services.accounts import second_factor_verify
 from casework.services.audit import audit_record
 
 BACKUP_CODES = 10
@@ -53,14 +54,20 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _new_invitation(*, user: User, actor: User | None) -> str:
-    """Invalidate earlier links and issue a new one; returns the enrolment URL (shown once)."""
+def _new_invitation(
+    *,
+    user: User,
+    actor: User | None,
+    purpose: StaffInvitation.Purpose = StaffInvitation.Purpose.ENROL,
+) -> str:
+    """Invalidate earlier links and issue a new one; returns the link's URL (shown once)."""
     now = timezone.now()
     StaffInvitation.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
     token = secrets.token_urlsafe(32)
     StaffInvitation.objects.create(
         user=user,
         token_hash=_token_hash(token),
+        purpose=purpose,
         created_by=actor,
         expires_at=now + timedelta(hours=settings.STAFF_INVITATION_HOURS),
     )
@@ -113,6 +120,26 @@ def enrolment_device(invitation: StaffInvitation) -> TOTPDevice:
     return device
 
 
+def _invitation_lock(
+    found: StaffInvitation | None, purpose: StaffInvitation.Purpose
+) -> StaffInvitation:
+    """The invitation, locked, if still unused and for this purpose; else EnrolmentError.
+
+    A password-reset link must never pair a device: it is the administrator who hands it over.
+    """
+    invitation = (
+        StaffInvitation.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=found.pk, used_at__isnull=True, purpose=purpose)
+        .first()
+        if found
+        else None
+    )
+    if invitation is None:
+        raise EnrolmentError(_("This enrolment link is not valid any more. Ask for a new one."))
+    return invitation
+
+
 @dataclass(frozen=True)
 class Enrolled:
     user: User
@@ -123,16 +150,7 @@ class Enrolled:
 def staff_enrol(*, token: str, password: str, code: str) -> Enrolled:
     """Set the password and confirm the authenticator; returns backup codes to show once."""
     found = invitation_get(token)
-    invitation = (
-        StaffInvitation.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .filter(pk=found.pk, used_at__isnull=True)
-        .first()
-        if found
-        else None
-    )
-    if invitation is None:
-        raise EnrolmentError(_("This enrolment link is not valid any more. Ask for a new one."))
+    invitation = _invitation_lock(found, StaffInvitation.Purpose.ENROL)
     user = invitation.user
     validate_password(password, user)  # raises ValidationError with translated messages
     device = enrolment_device(invitation)
@@ -191,6 +209,55 @@ def staff_device_reset(*, user: User, actor: User) -> str:
         detail={"device_reset": True},
     )
     return link
+
+
+@transaction.atomic
+def staff_password_reset_link(*, user: User, actor: User) -> str:
+    """A one-time link to choose a new password, usable only with the person's own second
+    factor: the administrator who passes it on cannot use it. Devices and sessions are kept."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticDevice.objects.filter(user=user, confirmed=True).exists()
+    ):
+        raise StaffAccountError(
+            _("This person has no second factor yet: reset the second factor instead.")
+        )
+    link = _new_invitation(user=user, actor=actor, purpose=StaffInvitation.Purpose.PASSWORD)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"password_reset_link": True},
+    )
+    return link
+
+
+@transaction.atomic
+def staff_password_reset(*, token: str, password: str, code: str) -> User:
+    """Set the new password of a password-reset link, given a code from the person's own
+    device; ends every other session of the person."""
+    invitation = _invitation_lock(invitation_get(token), StaffInvitation.Purpose.PASSWORD)
+    user = invitation.user
+    validate_password(password, user)  # raises ValidationError with translated messages
+    if second_factor_verify(user=user, code=code) is None:
+        raise EnrolmentError(
+            _("That code is not right. Check the time on your phone and try again.")
+        )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    _sessions_end([user.pk])
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"password_reset": True},
+    )
+    return user
 
 
 def _team_coordinator(team_id: int | None, leaving: User) -> User | None:

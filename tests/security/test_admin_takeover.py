@@ -210,3 +210,74 @@ def test_an_administrator_cannot_deactivate_itself():
     administrator.refresh_from_db()
     assert administrator.is_active
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_only_a_superuser_changes_a_superusers_account():
+    administrator = UserFactory(role=Role.ADMINISTRATOR)
+    superuser = UserFactory(is_superuser=True, role=Role.COORDINATOR)
+    client = signed_in(administrator)
+    response = change_post(client, superuser, role=Role.COORDINATOR.value, is_active="")
+    assert response.status_code == 200
+    assert "Only a superuser can change a superuser" in response.content.decode()
+    superuser.refresh_from_db()
+    assert superuser.is_active and roles_of(superuser) == {Role.COORDINATOR.value}
+
+
+def test_a_password_reset_link_needs_the_persons_own_second_factor():
+    from tests.security.staff_support import wrong_code_for
+
+    administrator = UserFactory(role=Role.ADMINISTRATOR)
+    person = UserFactory(role=Role.COORDINATOR)
+    old_browser = signed_in(person)
+    device = TOTPDevice.objects.get(user=person)  # the one the person just signed in with
+    client = signed_in(administrator)
+    issued = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "issue_password_link", "_selected_action": [person.pk]},
+    )
+    assert issued.status_code == 200
+    path = issued.context["links"][0][1].split("127.0.0.1:8000", 1)[1]
+    event = AuditEvent.objects.get(
+        object_reference=person.username, detail__has_key="password_reset_link"
+    )
+    assert (event.actor, event.detail) == (administrator, {"password_reset_link": True})
+
+    # The link alone (all the administrator has) neither shows a secret nor sets the password.
+    page = Client().get(path)
+    assert page.status_code == 200
+    assert "<img" not in page.content.decode() and device.key not in page.content.decode()
+    new = "the person's own new passphrase 8"
+    data = {"password": new, "password_again": new, "code": wrong_code_for(device)}
+    refused = Client(headers={"accept-language": "en"}).post(path, data)
+    assert refused.status_code == 200 and "That code is not right" in refused.content.decode()
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)
+    assert list(TOTPDevice.objects.filter(user=person)) == [device]
+
+    # The app's current code was just used to sign in (and is throttled): a backup code.
+    backup = StaticDevice.objects.create(user=person, name="backup codes", confirmed=True)
+    StaticToken.objects.create(device=backup, token="m2q7rsk4")
+    done = Client().post(path, {**data, "code": "m2q7rsk4"})
+    assert done.status_code == 200
+    person.refresh_from_db()
+    assert person.check_password(new)
+    assert list(TOTPDevice.objects.filter(user=person)) == [device]  # devices kept
+    assert AuditEvent.objects.filter(
+        actor=person, object_reference=person.username, detail={"password_reset": True}
+    ).exists()
+    assert old_browser.get(reverse("admin:index")).status_code == 302
+    assert Client().get(path).status_code == 404  # used once
+
+
+def test_a_password_reset_link_cannot_pair_a_new_device():
+    from casework.services.staff import EnrolmentError, staff_enrol, staff_password_reset_link
+
+    person = UserFactory(role=Role.CASEWORKER)
+    device = TOTPDeviceFactory(user=person)
+    link = staff_password_reset_link(user=person, actor=UserFactory(role=Role.ADMINISTRATOR))
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    with pytest.raises(EnrolmentError):
+        staff_enrol(token=token, password="some other passphrase 77", code="123456")
+    assert list(TOTPDevice.objects.filter(user=person)) == [device]
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)
