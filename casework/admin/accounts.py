@@ -164,10 +164,14 @@ class StaffAdmin(UserAdmin):
 
     @admin.action(description=_("Reset the second factor (lost phone) and issue a new link"))
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse:
-        links = [
-            (user.username, staff_device_reset(user=user, actor=acting_user(request)))
-            for user in queryset
-        ]
+        links = []
+        for user in queryset:
+            try:
+                links.append(
+                    (user.username, staff_device_reset(user=user, actor=acting_user(request)))
+                )
+            except CaseworkError as exc:
+                self.message_user(request, f"{user.username}: {exc.message}", messages.ERROR)
         context = {
             **self.admin_site.each_context(request),
             "links": links,

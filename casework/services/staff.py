@@ -196,7 +196,13 @@ def _sessions_end(user_ids: list[int] | None) -> int:
 
 @transaction.atomic
 def staff_device_reset(*, user: User, actor: User) -> str:
-    """A lost phone: remove every device, end the sessions, issue a new enrolment link."""
+    """A lost phone: remove every device, end the sessions, issue a new enrolment link.
+
+    Whoever holds the link can enrol as the person, so only a superuser resets a superuser.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_superuser and not actor.is_superuser:
+        raise StaffAccountError(_("Only a superuser can change a superuser's account."))
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     _sessions_end([user.pk])

@@ -223,6 +223,19 @@ def test_only_a_superuser_changes_a_superusers_account():
     assert superuser.is_active and roles_of(superuser) == {Role.COORDINATOR.value}
 
 
+def test_only_a_superuser_resets_a_superusers_second_factor():
+    superuser = UserFactory(is_superuser=True)
+    device = TOTPDeviceFactory(user=superuser)
+    client = signed_in(UserFactory(role=Role.ADMINISTRATOR))
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [superuser.pk]},
+    )
+    assert response.status_code == 200 and response.context["links"] == []
+    assert list(TOTPDevice.objects.filter(user=superuser)) == [device]
+    assert not AuditEvent.objects.filter(object_reference=superuser.username).exists()
+
+
 def test_a_password_reset_link_needs_the_persons_own_second_factor():
     from tests.security.staff_support import wrong_code_for
 
