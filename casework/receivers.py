@@ -1,44 +1,31 @@
 """Signal receivers for sign-in events: each hands straight to an audit service.
 
 Connected in `CaseworkConfig.ready`. Django sends the request too; nothing is taken from it,
-so no address can reach the audit trail.
+so no address can reach the audit trail. Failures are counted and audited by the sign-in
+service itself (casework.services.accounts.staff_sign_in), not here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.models import User
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
-from django_otp.forms import otp_verification_failed
 
-from casework.auth import login_failure_count, login_failures_clear
-from casework.services.accounts import login_failure_record, login_record, logout_record
-from casework.services.staff import staff_session_record
+from casework.models import StaffUser
+from casework.services.accounts import login_record, logout_record
 
 
 @receiver(user_logged_in, dispatch_uid="casework_audit_login")
 def audit_login(sender: Any, user: User, request: Any = None, **kwargs: Any) -> None:
     login_record(user=user)
-    login_failures_clear(user.get_username())
     session = getattr(request, "session", None)
-    staff_session_record(user=user, session_key=getattr(session, "session_key", None))
-
-
-@receiver(user_login_failed, dispatch_uid="casework_audit_login_failed")
-def audit_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
-    # `credentials` arrive with the password already masked; only the username is used.
-    username = str(credentials.get("username", ""))
-    login_failure_count(username)
-    login_failure_record(username=username, reason="password")
-
-
-@receiver(otp_verification_failed, dispatch_uid="casework_audit_second_factor_failed")
-def audit_second_factor_failed(sender: Any, user: User, **kwargs: Any) -> None:
-    # The password was right: someone holds it. Guessing codes counts towards the lockout too.
-    login_failure_count(user.get_username())
-    login_failure_record(username=user.get_username(), user=user, reason="second_factor")
+    if session is not None and not isinstance(user, StaffUser):
+        # login() was handed a plain User (Client.force_login, a shell): store the hash the
+        # backend's StaffUser will be checked against, or the session would end at once.
+        session[HASH_SESSION_KEY] = StaffUser.objects.get(pk=user.pk).get_session_auth_hash()
 
 
 @receiver(user_logged_out, dispatch_uid="casework_audit_logout")

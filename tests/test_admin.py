@@ -151,9 +151,18 @@ def test_verified_superuser_opens_every_list_and_index(verified_client):
     for url in every_admin_page():
         response = client.get(url)
         if url.endswith("/add/") and any(
-            part in url for part in ("/auditevent/", "/timelineentry/", "/sitestate/", "/deadline/")
+            part in url
+            for part in (
+                "/auditevent/",
+                "/timelineentry/",
+                "/sitestate/",
+                "/deadline/",
+                "/totpdevice/",
+                "/staticdevice/",
+            )
         ):
-            # Audit is view-only; entries are added on cases; clocks are opened by filings.
+            # Audit is view-only; entries are added on cases; clocks are opened by filings;
+            # devices are paired by their owner through an enrolment link.
             assert response.status_code == 403, url
         elif url in ("/admin/auth/user/add/", "/admin/casework/sitestate/"):
             # New staff are invited, never given a password; the site state is a single row.

@@ -2,7 +2,10 @@
 
 The default `admin.site` is not mounted, so the library admins are registered here as well,
 without their free-text search: a GET search would put a person's name in the URL. New staff
-are invited (a one-time enrolment link), never given a password by someone else.
+are invited (a one-time enrolment link), never given a password by someone else. Administrators
+get what their job needs and nothing that would let them become someone else: no page shows a
+device's secret or a backup code, no page sets another person's password, and roles and
+activation change through the audited services, which refuse a change to one's own account.
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.admin.base import acting_user
@@ -31,28 +32,99 @@ from casework.exceptions import CaseworkError
 from casework.models import SiteState, Team
 from casework.roles import Role, is_administrator
 from casework.services.staff import (
+    StaffAccountError,
     emergency_sign_out,
     lockdown_set,
+    staff_account_change_check,
+    staff_account_update,
     staff_device_reset,
     staff_invite,
     staff_offboard,
+    staff_password_reset_link,
+    staff_role_of,
 )
+
+ROLE_CHOICES = [(r.value, r.value) for r in Role]
+# django-otp's device pages that show a secret (configuration and QR code).
+SECRET_PAGES = ("config", "qrcode")
 
 
 class InviteForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     email = forms.EmailField(label=_("Email for reminders"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.value) for r in Role])
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
     teams = forms.ModelMultipleChoiceField(
         label=_("Teams"), queryset=Team.objects.all(), required=False
     )
+
+
+class StaffChangeForm(forms.ModelForm):
+    """Email, role and activation: no password, no groups or permissions, no superuser flag."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+    actor: User  # set by StaffAdmin.get_form: the administrator making the change
+
+    class Meta:
+        model = User
+        fields = ("email", "is_active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role = staff_role_of(self.instance) if self.instance.pk else None
+        self.fields["role"].initial = role.value if role else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "role" in data and "is_active" in data:
+            try:  # the service's own rule, so the form shows the refusal next to the fields
+                staff_account_change_check(
+                    user=self.instance,
+                    actor=self.actor,
+                    role=Role(data["role"]),
+                    active=data["is_active"],
+                )
+            except StaffAccountError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return data
 
 
 class StaffAdmin(UserAdmin):
     search_fields = ()
     list_display = ("username", "is_active", "is_staff", "last_login")
     list_filter = ("is_active", "groups")
-    actions = ["reset_second_factor", "offboard", "sign_out_everyone"]
+    actions = ["reset_second_factor", "issue_password_link", "offboard", "sign_out_everyone"]
+    form = StaffChangeForm  # type: ignore[assignment]
+    fieldsets = (
+        (None, {"fields": ("username", "email", "role", "is_active")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ("username", "last_login", "date_joined")
+    filter_horizontal = ()
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": acting_user(request)})
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        staff_account_update(
+            user=obj,
+            actor=acting_user(request),
+            email=form.cleaned_data["email"],
+            role=Role(form.cleaned_data["role"]),
+            active=form.cleaned_data["is_active"],
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Nothing: the form has no relations (roles are saved by the service)."""
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # Nobody sets another person's password: a forgotten one is replaced through a new
+        # enrolment link ("Reset the second factor"), a known one by its owner.
+        raise PermissionDenied
 
     def get_urls(self) -> list[URLPattern]:
         # admin_view adds the login, second-factor and never-cache wrappers.
@@ -92,14 +164,36 @@ class StaffAdmin(UserAdmin):
 
     @admin.action(description=_("Reset the second factor (lost phone) and issue a new link"))
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse:
-        links = [
-            (user.username, staff_device_reset(user=user, actor=acting_user(request)))
-            for user in queryset
-        ]
+        links = []
+        for user in queryset:
+            try:
+                links.append(
+                    (user.username, staff_device_reset(user=user, actor=acting_user(request)))
+                )
+            except CaseworkError as exc:
+                self.message_user(request, f"{user.username}: {exc.message}", messages.ERROR)
         context = {
             **self.admin_site.each_context(request),
             "links": links,
             "title": _("New enrolment links"),
+        }
+        return TemplateResponse(request, "admin/casework/staff_links.html", context)
+
+    @admin.action(description=_("Issue a password reset link (keeps the second factor)"))
+    def issue_password_link(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse:
+        links = []
+        for user in queryset:
+            try:
+                link = staff_password_reset_link(user=user, actor=acting_user(request))
+            except CaseworkError as exc:
+                self.message_user(request, f"{user.username}: {exc.message}", messages.ERROR)
+                continue
+            links.append((user.username, link))
+        context = {
+            **self.admin_site.each_context(request),
+            "links": links,
+            "password_links": True,
+            "title": _("Password reset links"),
         }
         return TemplateResponse(request, "admin/casework/staff_links.html", context)
 
@@ -114,7 +208,7 @@ class StaffAdmin(UserAdmin):
             self.message_user(
                 request,
                 _(
-                    "%(user)s offboarded: %(sessions)d sessions ended, %(tokens)d tokens revoked, "
+                    "%(user)s offboarded: signed out everywhere, %(tokens)d tokens revoked, "
                     "%(cases)d cases and %(deadlines)d deadlines handed over."
                 )
                 % {"user": user.username, **done.__dict__},
@@ -123,11 +217,11 @@ class StaffAdmin(UserAdmin):
 
     @admin.action(description=_("EMERGENCY: end every staff session and revoke every token"))
     def sign_out_everyone(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        sessions, tokens = emergency_sign_out(actor=acting_user(request))
+        people, tokens = emergency_sign_out(actor=acting_user(request))
         self.message_user(
             request,
-            _("Ended %(sessions)d sessions and revoked %(tokens)d tokens.")
-            % {"sessions": sessions, "tokens": tokens},
+            _("Every staff session has ended (people: %(people)d); API tokens revoked: %(tokens)d.")
+            % {"people": people, "tokens": tokens},
             messages.WARNING,
         )
 
@@ -163,16 +257,36 @@ class StaffGroupAdmin(GroupAdmin):
     search_fields = ()
 
 
-class AuthenticatorDeviceAdmin(TOTPDeviceAdmin):
-    search_fields = ()
+class DeviceAdmin(admin.ModelAdmin):
+    """Who has which device, read-only. Never its secret or codes: an administrator holding a
+    colleague's second factor could become them. Devices go only with the audited reset."""
 
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+    list_display = fields
+    list_filter = ("confirmed",)
+    list_select_related = ("user",)
 
-class BackupCodesDeviceAdmin(StaticDeviceAdmin):
-    search_fields = ()
+    def get_urls(self) -> list[URLPattern]:
+        # django-otp's configuration and QR pages would show the secret: nothing is there.
+        gone = [path(f"<path:object_id>/{name}/", self.nothing_here) for name in SECRET_PAGES]
+        return [*gone, *super().get_urls()]
+
+    def nothing_here(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        raise Http404
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
 
 
 site.register(get_user_model(), StaffAdmin)
 site.register(Group, StaffGroupAdmin)
-site.register(TOTPDevice, AuthenticatorDeviceAdmin)
-site.register(StaticDevice, BackupCodesDeviceAdmin)
+site.register(TOTPDevice, DeviceAdmin)
+site.register(StaticDevice, DeviceAdmin)
 site.register(SiteState, SiteStateAdmin)

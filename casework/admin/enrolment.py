@@ -1,5 +1,6 @@
-"""Staff enrolment from a one-time link: choose a password, pair an authenticator, keep backup
-codes. Outside the admin site, because the person has no second factor yet."""
+"""Staff links: enrolment (choose a password, pair an authenticator, keep backup codes) and
+password reset (choose a new password, confirmed with one's own second factor). Outside the
+admin site, because the person has no second factor yet or cannot sign in."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from casework.services.staff import EnrolmentError, enrolment_device, invitation_get, staff_enrol
+from casework.models import StaffInvitation
+from casework.services.staff import (
+    EnrolmentError,
+    enrolment_device,
+    invitation_get,
+    staff_enrol,
+    staff_password_reset,
+)
 
 
 class EnrolmentForm(forms.Form):
@@ -35,6 +43,14 @@ class EnrolmentForm(forms.Form):
         return data
 
 
+class PasswordResetForm(EnrolmentForm):
+    code = forms.CharField(
+        label=_("The code your authenticator app shows, or a backup code"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
 @sensitive_variables("token")
 @sensitive_post_parameters("password", "password_again", "code")
 @never_cache
@@ -42,6 +58,8 @@ def enrol(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_get(token)
     if invitation is None:
         return render(request, "casework/enrol_invalid.html", status=404)
+    if invitation.purpose == StaffInvitation.Purpose.PASSWORD:
+        return _password_reset(request, token, invitation)
     device = enrolment_device(invitation)
     form = EnrolmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -67,3 +85,21 @@ def enrol(request: HttpRequest, token: str) -> HttpResponse:
         "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=5),
     }
     return render(request, "casework/enrol.html", context)
+
+
+def _password_reset(request: HttpRequest, token: str, invitation: StaffInvitation) -> HttpResponse:
+    """A password-reset link: no device is paired here, so the page shows no secret."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_password_reset(
+                token=token, password=form.cleaned_data["password"], code=form.cleaned_data["code"]
+            )
+        except ValidationError as exc:  # password validators
+            form.add_error("password", exc)
+        except EnrolmentError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return render(request, "casework/password_reset_done.html")
+    context = {"form": form, "username": invitation.user.username}
+    return render(request, "casework/password_reset.html", context)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.admin import AdminSite
-from django.http import HttpRequest
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from casework.admin.dashboard import dashboard_context
+from casework.admin.sign_in import BACKUP_PARAMETER, StaffSignInForm, backup_mode
 
 
 # AdminSite is already OTPAdminSite's base; naming it again gives type checkers its signatures
@@ -22,6 +24,27 @@ class CaseworkAdminSite(OTPAdminSite, AdminSite):
     index_title = _("Overview")
     site_url = None  # no "view site" link to the public pages
     index_template = "admin/casework/dashboard.html"
+    # One step: username, password and code together (django-otp's form asks for a device in a
+    # second round and tells apart a right password with a wrong code).
+    login_form = StaffSignInForm
+    login_template = "admin/casework/login.html"
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The sign-in page, with a link between the app's code and a backup code; a client
+        over its failure limit gets 429 (the page says why)."""
+        query = request.GET.copy()
+        if backup_mode(request):
+            query.pop(BACKUP_PARAMETER)
+        else:
+            query[BACKUP_PARAMETER] = "1"
+        switch = f"{request.path}?{query.urlencode()}" if query else request.path
+        response = super().login(request, {"code_switch_url": switch, **(extra_context or {})})
+        form = getattr(response, "context_data", {}).get("form")
+        if form is not None and form.has_error(NON_FIELD_ERRORS, "client_limited"):
+            response.status_code = 429
+        return response
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -29,7 +29,7 @@ from casework.models.rules import (
     ResponseRule,
     Verification,
 )
-from casework.models.staff import SiteState, StaffInvitation, StaffSession
+from casework.models.staff import SiteState, StaffInvitation, StaffProfile, StaffUser
 from casework.models.system import Heartbeat
 
 __all__ = [
@@ -59,7 +59,8 @@ __all__ = [
     "Serviceman",
     "SiteState",
     "StaffInvitation",
-    "StaffSession",
+    "StaffProfile",
+    "StaffUser",
     "Team",
     "TimelineEntry",
     "Verification",

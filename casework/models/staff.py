@@ -1,20 +1,29 @@
-"""Staff lifecycle records: enrolment invitations, signed-in sessions, the lockdown switch."""
+"""Staff lifecycle records: enrolment invitations, session generations, the lockdown switch."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
 class StaffInvitation(models.Model):
-    """A one-time enrolment link: only its token hash is stored; it expires and works once."""
+    """A one-time link: only its token hash is stored; it expires and works once."""
+
+    class Purpose(models.TextChoices):
+        # Choose a password and pair a new authenticator (invitation, device reset).
+        ENROL = "enrol", _("enrolment")
+        # Choose a new password, confirmed with the person's own second factor (devices kept).
+        PASSWORD = "password", _("password reset")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.ENROL)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -30,17 +39,44 @@ class StaffInvitation(models.Model):
         return f"invitation#{self.pk}"
 
 
-class StaffSession(models.Model):
-    """Which session keys belong to which staff member, so offboarding can end them all."""
+class StaffProfile(models.Model):
+    """What Django's User has no column for: the person's session generation."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_sessions"
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="staff_profile",
     )
-    session_key = models.CharField(max_length=40, unique=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Mixed into the session auth hash (StaffUser): adding one ends every session of the person
+    # at once, whatever its key. Django rotates a session's key at sign-in and at a password
+    # change, so a list of keys taken at sign-in always missed some.
+    session_generation = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"session#{self.pk}"
+        return f"staff-profile#{self.pk}"
+
+
+class StaffUser(User):
+    """The signed-in person as sessions see them: Django's User, with the session generation in
+    the session auth hash. The auth backend returns this class (casework.auth.StaffBackend), so
+    `login()` stores the hash that `get_user()` later checks on every request."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()  # nothing to grant: it is the same table as auth.User
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's own hash (an HMAC of the password hash, so a password change ends the other
+        # sessions) with the generation added; `secret` serves SECRET_KEY_FALLBACKS as in Django.
+        profile = getattr(self, "staff_profile", None)  # None: no profile row yet, generation 0
+        generation = profile.session_generation if profile is not None else 0
+        return salted_hmac(
+            "casework.models.StaffUser.get_session_auth_hash",
+            f"{generation}:{self.password}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class SiteState(models.Model):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from casework.models import Case, Notification, StaffInvitation, StaffSession
+from casework.models import Case, Notification, StaffInvitation
 from casework.services import ratelimit
 from casework.services.cases import case_delete
 from casework.services.intake import intake_receipts_expire
@@ -40,8 +40,6 @@ def purge_expired(*, now: datetime | None = None) -> PurgeReport:
         report.cases.append(case.reference)
         case_delete(case=case, actor=None)  # each case in its own transaction
     report.sessions = Session.objects.filter(expire_date__lt=now).delete()[0]
-    live = Session.objects.values("session_key")
-    report.other_rows += StaffSession.objects.exclude(session_key__in=live).delete()[0]
     report.other_rows += StaffInvitation.objects.filter(
         expires_at__lt=now - timedelta(days=30)
     ).delete()[0]

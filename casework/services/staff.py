@@ -1,7 +1,8 @@
 """Staff lifecycle: invitations and enrolment, device resets, offboarding, emergency controls.
 
 A stolen password alone is never enough (every account needs a second factor), and a departed
-volunteer loses access in one step.
+volunteer loses access in one step. Every change to a staff account is audited here, and nobody
+changes their own role or access: an administrator manages others, never becomes someone else.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -29,10 +30,11 @@ from casework.models import (
     Deadline,
     SiteState,
     StaffInvitation,
-    StaffSession,
+    StaffProfile,
     Team,
 )
 from casework.roles import Role
+from casework.services.accounts import second_factor_verify
 from casework.services.audit import audit_record
 
 BACKUP_CODES = 10
@@ -42,18 +44,30 @@ class EnrolmentError(CaseworkError):
     code = "enrolment"
 
 
+class StaffAccountError(CaseworkError):
+    """A change to a staff account that this actor may not make."""
+
+    code = "staff_account"
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _new_invitation(*, user: User, actor: User | None) -> str:
-    """Invalidate earlier links and issue a new one; returns the enrolment URL (shown once)."""
+def _new_invitation(
+    *,
+    user: User,
+    actor: User | None,
+    purpose: StaffInvitation.Purpose = StaffInvitation.Purpose.ENROL,
+) -> str:
+    """Invalidate earlier links and issue a new one; returns the link's URL (shown once)."""
     now = timezone.now()
     StaffInvitation.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
     token = secrets.token_urlsafe(32)
     StaffInvitation.objects.create(
         user=user,
         token_hash=_token_hash(token),
+        purpose=purpose,
         created_by=actor,
         expires_at=now + timedelta(hours=settings.STAFF_INVITATION_HOURS),
     )
@@ -155,6 +169,26 @@ def enrolment_device(invitation: StaffInvitation) -> TOTPDevice:
     return device
 
 
+def _invitation_lock(
+    found: StaffInvitation | None, purpose: StaffInvitation.Purpose
+) -> StaffInvitation:
+    """The invitation, locked, if still unused and for this purpose; else EnrolmentError.
+
+    A password-reset link must never pair a device: it is the administrator who hands it over.
+    """
+    invitation = (
+        StaffInvitation.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=found.pk, used_at__isnull=True, purpose=purpose)
+        .first()
+        if found
+        else None
+    )
+    if invitation is None:
+        raise EnrolmentError(_("This enrolment link is not valid any more. Ask for a new one."))
+    return invitation
+
+
 @dataclass(frozen=True)
 class Enrolled:
     user: User
@@ -165,16 +199,7 @@ class Enrolled:
 def staff_enrol(*, token: str, password: str, code: str) -> Enrolled:
     """Set the password and confirm the authenticator; returns backup codes to show once."""
     found = invitation_get(token)
-    invitation = (
-        StaffInvitation.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .filter(pk=found.pk, used_at__isnull=True)
-        .first()
-        if found
-        else None
-    )
-    if invitation is None:
-        raise EnrolmentError(_("This enrolment link is not valid any more. Ask for a new one."))
+    invitation = _invitation_lock(found, StaffInvitation.Purpose.ENROL)
     user = invitation.user
     validate_password(password, user)  # raises ValidationError with translated messages
     device = enrolment_device(invitation)
@@ -203,23 +228,33 @@ def staff_enrol(*, token: str, password: str, code: str) -> Enrolled:
     return Enrolled(user=user, backup_codes=codes)
 
 
-def _end_sessions(users: list[User] | None) -> int:
-    """Delete the sessions of these staff members (None: of every staff member)."""
-    tracked = (
-        StaffSession.objects.all() if users is None else StaffSession.objects.filter(user__in=users)
+def _sessions_end(user_ids: list[int] | None) -> int:
+    """End every session of these people (None: of everyone) at once, whatever their keys.
+
+    Adds one to each person's session generation, which is part of the hash every session is
+    checked against on each request (StaffUser); returns how many people were signed out.
+    """
+    users = User.objects.all() if user_ids is None else User.objects.filter(pk__in=user_ids)
+    StaffProfile.objects.bulk_create(
+        [StaffProfile(user_id=pk) for pk in users.values_list("pk", flat=True)],
+        ignore_conflicts=True,  # most people have their row already
     )
-    keys = list(tracked.values_list("session_key", flat=True))
-    ended = Session.objects.filter(session_key__in=keys).delete()[0]
-    tracked.delete()
-    return ended
+    profiles = StaffProfile.objects.filter(user__in=users)
+    return profiles.update(session_generation=F("session_generation") + 1)
 
 
 @transaction.atomic
 def staff_device_reset(*, user: User, actor: User) -> str:
-    """A lost phone: remove every device, end the sessions, issue a new enrolment link."""
+    """A lost phone: remove every device, end the sessions, issue a new enrolment link.
+
+    Whoever holds the link can enrol as the person, so only a superuser resets a superuser.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_superuser and not actor.is_superuser:
+        raise StaffAccountError(_("Only a superuser can change a superuser's account."))
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    _end_sessions([user])
+    _sessions_end([user.pk])
     link = _new_invitation(user=user, actor=actor)
     audit_record(
         actor=actor,
@@ -229,6 +264,55 @@ def staff_device_reset(*, user: User, actor: User) -> str:
         detail={"device_reset": True},
     )
     return link
+
+
+@transaction.atomic
+def staff_password_reset_link(*, user: User, actor: User) -> str:
+    """A one-time link to choose a new password, usable only with the person's own second
+    factor: the administrator who passes it on cannot use it. Devices and sessions are kept."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticDevice.objects.filter(user=user, confirmed=True).exists()
+    ):
+        raise StaffAccountError(
+            _("This person has no second factor yet: reset the second factor instead.")
+        )
+    link = _new_invitation(user=user, actor=actor, purpose=StaffInvitation.Purpose.PASSWORD)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"password_reset_link": True},
+    )
+    return link
+
+
+@transaction.atomic
+def staff_password_reset(*, token: str, password: str, code: str) -> User:
+    """Set the new password of a password-reset link, given a code from the person's own
+    device; ends every other session of the person."""
+    invitation = _invitation_lock(invitation_get(token), StaffInvitation.Purpose.PASSWORD)
+    user = invitation.user
+    validate_password(password, user)  # raises ValidationError with translated messages
+    if second_factor_verify(user=user, code=code) is None:
+        raise EnrolmentError(
+            _("That code is not right. Check the time on your phone and try again.")
+        )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    _sessions_end([user.pk])
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"password_reset": True},
+    )
+    return user
 
 
 def _team_coordinator(team_id: int | None, leaving: User) -> User | None:
@@ -244,7 +328,6 @@ def _team_coordinator(team_id: int | None, leaving: User) -> User | None:
 
 @dataclass(frozen=True)
 class Offboarded:
-    sessions: int
     tokens: int
     cases: int
     deadlines: int
@@ -257,9 +340,9 @@ def staff_offboard(*, user: User, actor: User) -> Offboarded:
     if user.pk == actor.pk:
         raise CaseworkError(_("You cannot offboard yourself."))
     user.is_active = False
-    user.set_unusable_password()  # also invalidates any session Django did not track
+    user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])
-    sessions = _end_sessions([user])
+    _sessions_end([user.pk])
     tokens = Token.objects.filter(user=user).delete()[0]
     StaffInvitation.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
     TOTPDevice.objects.filter(user=user).delete()
@@ -279,7 +362,7 @@ def staff_offboard(*, user: User, actor: User) -> Offboarded:
         deadline.save(update_fields=["responsible"])
         deadlines += 1
     user.teams.clear()
-    result = Offboarded(sessions=sessions, tokens=tokens, cases=cases, deadlines=deadlines)
+    result = Offboarded(tokens=tokens, cases=cases, deadlines=deadlines)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CHANGE,
@@ -292,16 +375,19 @@ def staff_offboard(*, user: User, actor: User) -> Offboarded:
 
 @transaction.atomic
 def emergency_sign_out(*, actor: User | None) -> tuple[int, int]:
-    """End every staff session and revoke every API token, at once."""
-    sessions = _end_sessions(None)
+    """End every session of everyone and revoke every API token, at once.
+
+    Returns (people signed out, tokens revoked).
+    """
+    people = _sessions_end(None)
     tokens = Token.objects.all().delete()[0]
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CHANGE,
         reference="emergency-sign-out",
-        detail={"sessions": sessions, "tokens": tokens},
+        detail={"people": people, "tokens": tokens},
     )
-    return sessions, tokens
+    return people, tokens
 
 
 def site_state() -> SiteState:
@@ -323,7 +409,81 @@ def lockdown_set(*, enabled: bool, actor: User | None) -> SiteState:
     return state
 
 
-def staff_session_record(*, user: User, session_key: str | None) -> None:
-    """Remember a staff session key at sign-in, so it can be ended later."""
-    if session_key:
-        StaffSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
+def staff_role_of(user: User) -> Role | None:
+    """The person's role (their role group), or None."""
+    names = set(user.groups.values_list("name", flat=True))
+    return next((role for role in Role if role.value in names), None)
+
+
+def staff_account_change_check(*, user: User, actor: User, role: Role, active: bool) -> None:
+    """Raise StaffAccountError unless `actor` may give `user` this role and activation.
+
+    Nobody changes their own role or access (an administrator cannot make itself a coordinator
+    and read cases), and only a superuser changes a superuser's account.
+    """
+    changes = role != staff_role_of(user) or active != user.is_active
+    if changes and user.pk == actor.pk:
+        raise StaffAccountError(_("You cannot change your own role or access."))
+    if changes and user.is_superuser and not actor.is_superuser:
+        raise StaffAccountError(_("Only a superuser can change a superuser's account."))
+
+
+def _role_set(*, user: User, role: Role, actor: User) -> None:
+    previous = staff_role_of(user)
+    if previous == role:
+        return
+    user.groups.remove(*Group.objects.filter(name__in=[r.value for r in Role]))
+    user.groups.add(Group.objects.get(name=role.value))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"role": role.value, "previous_role": previous.value if previous else None},
+    )
+
+
+def _activation_set(*, user: User, active: bool, actor: User) -> None:
+    if user.is_active == active:
+        return
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        _sessions_end([user.pk])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        detail={"active": active},
+    )
+
+
+@transaction.atomic
+def staff_role_set(*, user: User, role: Role, actor: User) -> User:
+    """Give `user` exactly this role (audited); refuses a change to one's own role."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    staff_account_change_check(user=user, actor=actor, role=role, active=user.is_active)
+    _role_set(user=user, role=role, actor=actor)
+    return user
+
+
+@transaction.atomic
+def staff_account_update(*, user: User, actor: User, email: str, role: Role, active: bool) -> User:
+    """Save the staff change form: email, role and activation, each change audited (field
+    names and the role, never the email itself). Deactivating ends every session."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    staff_account_change_check(user=user, actor=actor, role=role, active=active)
+    if user.email != email:
+        user.email = email
+        user.save(update_fields=["email"])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CHANGE,
+            obj=user,
+            reference=user.username,
+            detail={"fields": ["email"]},
+        )
+    _role_set(user=user, role=role, actor=actor)
+    _activation_set(user=user, active=active, actor=actor)
+    return user

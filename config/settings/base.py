@@ -157,17 +157,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"  # a sign-in posted without `next` (the form always has one)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Casework")
+# No admin page shows a device's secret or its backup codes (django-otp's config and QR views
+# and the key field); our device admins show even less (casework/admin/accounts.py).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Staff sessions end after 30 idle minutes and with the browser; the family status session
 # sets its own 15-minute expiry. Sessions hold ids only, never personal data.
 SESSION_COOKIE_AGE = 1800
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 STAFF_INVITATION_HOURS = env.int("STAFF_INVITATION_HOURS", default=72)
-# Sign-in lockout by username (never by address): failures allowed per window, in seconds.
+# Sign-in failures per window (seconds), counted by keyed hashes, never by address
+# (casework/auth.py): per username and client, per client, per username from anywhere. The last
+# must stay above twice the first, so one address can never lock a colleague out.
 STAFF_LOGIN_FAILURES = 5
+STAFF_LOGIN_CLIENT_FAILURES = 10
+STAFF_LOGIN_ACCOUNT_FAILURES = 20
 STAFF_LOGIN_WINDOW_SECONDS = 900
-AUTHENTICATION_BACKENDS = ["casework.auth.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = ["casework.auth.StaffBackend"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # The CSRF cookie lives only as long as the browser session (no persistent trace on a phone).

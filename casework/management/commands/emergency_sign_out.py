@@ -1,4 +1,4 @@
-"""End every staff session and revoke every API token at once (suspected compromise)."""
+"""End every session of every staff member and revoke every API token (suspected compromise)."""
 
 from typing import Any
 
@@ -11,5 +11,7 @@ class Command(BaseCommand):
     help = "End every staff session and revoke every API token now."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sessions, tokens = emergency_sign_out(actor=None)
-        self.stdout.write(f"Ended {sessions} staff sessions and revoked {tokens} API tokens.")
+        people, tokens = emergency_sign_out(actor=None)
+        self.stdout.write(
+            f"Ended every session of {people} people and revoked {tokens} API tokens."
+        )
