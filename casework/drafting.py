@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.template import Context, Engine, Library, Template, defaultfilters, defaulttags
 from django.template.base import FilterExpression, Node, Variable
@@ -143,7 +143,7 @@ class _Charged(Node):
         budget = _BUDGET.get()
         if budget is not None:
             budget.step()
-        text: str = super().render_annotated(context)
+        text = str(super().render_annotated(context))
         if budget is not None and not isinstance(self, _CONTAINERS):
             budget.printed(len(text))
         return text
@@ -156,9 +156,13 @@ class _LoopTurn(_Charged):
         return ""
 
 
-@functools.cache
+_charged_classes: dict[type[Node], type[Node]] = {}
+
+
 def _charged_class(cls: type[Node]) -> type[Node]:
-    return type(cls.__name__, (_Charged, cls), {})
+    if cls not in _charged_classes:
+        _charged_classes[cls] = type(cls.__name__, (_Charged, cls), {})
+    return _charged_classes[cls]
 
 
 def _compile(text: str) -> Template:
@@ -167,7 +171,7 @@ def _compile(text: str) -> Template:
     for node in template.nodelist.get_nodes_by_type(Node):
         node.__class__ = _charged_class(type(node))
         if isinstance(node, defaulttags.ForNode):
-            node.nodelist_loop.insert(0, _LoopTurn())
+            cast(list[Node], node.nodelist_loop).insert(0, _LoopTurn())
     return template
 
 
@@ -319,14 +323,20 @@ def _loop_problem(template: Template) -> str:
     """Why the loops of a template are refused ("" when they are fine): a loop over text written
     in the template itself (a literal, a {% with %} name given a literal, a filter that can
     return its literal argument), or loops nested deeper than MAX_LOOP_DEPTH."""
+    nodes = template.nodelist.get_nodes_by_type(Node)
     literal_names = {
         name
-        for node in template.nodelist.get_nodes_by_type(defaulttags.WithNode)
+        for node in nodes
+        if isinstance(node, defaulttags.WithNode)
         for name, expression in node.extra_context.items()
         if _may_be_literal(expression)
     }
-    for node in template.nodelist.get_nodes_by_type(defaulttags.ForNode):
+    for node in nodes:
+        if not isinstance(node, defaulttags.ForNode):
+            continue
         sequence = node.sequence
+        if not isinstance(sequence, FilterExpression):
+            continue  # always one, once compiled (the stubs also allow the source text)
         variable = sequence.var
         if _may_be_literal(sequence) or (
             isinstance(variable, Variable)

@@ -1,9 +1,9 @@
 """Counters for rate limits and lockouts: in Redis when present, in the database otherwise.
 
-One interface (`hit`, `count`, `reset`, `allow`, `turn`, `purge_expired`) over both backends. A counter's
-key is a keyed hash of what it counts (a client, a reference), and a client is itself a keyed,
-daily-salted hash of its address (of its /64 for IPv6): no counter, log or dump ever holds an
-address or a reference.
+One interface (`hit`, `count`, `reset`, `allow`, `turn`, `purge_expired`) over both backends.
+A counter's key is a keyed hash of what it counts (a client, a reference), and a client is
+itself a keyed, daily-salted hash of its address (of its /64 for IPv6): no counter, log or dump
+ever holds an address or a reference.
 """
 
 from __future__ import annotations
