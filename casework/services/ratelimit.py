@@ -29,15 +29,38 @@ REDIS_PREFIX = "casework:rl:"
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address, trusting exactly TRUSTED_PROXY_DEPTH proxies; only ever hashed."""
+    """The client's address; only ever hashed.
+
+    The peer, unless the peer is a trusted proxy (TRUSTED_PROXY_NETWORKS): then the
+    X-Forwarded-For hop TRUSTED_PROXY_DEPTH from the right. A header from anyone else is
+    ignored, or a client reaching gunicorn directly could be a new client on every request.
+    """
+    peer = str(request.META.get("REMOTE_ADDR", ""))
     depth: int = settings.TRUSTED_PROXY_DEPTH
-    if depth > 0:
+    if depth > 0 and _is_trusted_proxy(peer, tuple(settings.TRUSTED_PROXY_NETWORKS)):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         # Our proxy appends the address it saw; anything further left was written by the client.
         if len(hops) >= depth:
             return hops[-depth]
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return peer
+
+
+@cache
+def _trusted_networks(
+    networks: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def _is_trusted_proxy(peer: str, networks: tuple[str, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False  # not an address (a unix socket): nothing to trust
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in _trusted_networks(networks))
 
 
 def client_network(address: str) -> str:

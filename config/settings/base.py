@@ -6,10 +6,12 @@ kombu's filesystem broker and database-backed counters, so a laptop with only Py
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.secrets import read_key_list, read_secret
 
@@ -334,6 +336,22 @@ STATUS_DELAY_MAX_SECONDS = 2.0
 # How many X-Forwarded-For hops to trust for the client address (only ever hashed): 0 in
 # development (REMOTE_ADDR), 1 behind the compose proxy (production.py).
 TRUSTED_PROXY_DEPTH = env.int("TRUSTED_PROXY_DEPTH", default=0)
+# ... and only when the connection comes from one of these networks (the proxy): from anywhere
+# else the peer itself is the client, so a header written by someone who reaches gunicorn
+# directly cannot make a fresh client per request. Default: loopback and the compose network
+# (docker-compose.yml fixes its subnet).
+TRUSTED_PROXY_NETWORKS: list[str] = [
+    network.strip()
+    for network in env.list(
+        "TRUSTED_PROXY_NETWORKS", default=["127.0.0.0/8", "::1/128", "172.29.213.0/24"]
+    )
+    if network.strip()
+]
+for _network in TRUSTED_PROXY_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:  # refused at start-up, not on the first request
+        raise ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS: {_error}") from None
 # A failed CSRF check on a family page shows the form again with everything typed, not a 403.
 CSRF_FAILURE_VIEW = "casework.portal.views.csrf_failure"
 # The database holds every pending notice and upload; this sweep re-queues the stale ones.
