@@ -327,3 +327,15 @@ def test_gunicorns_error_log_is_redacted_like_every_other_log(test_database_url,
     assert "ValueError (details withheld)" in log, log
     for secret in ("Petrenko", "79161234567", "Петренко", "Traceback", "203.0.113.77", "?name"):
         assert secret not in log, log
+
+
+def test_json_up_to_32_levels_is_read_and_33_is_refused(api_user_and_case):
+    api, case = api_user_and_case
+    url = f"/api/v1/cases/{case.reference}/notes/"
+
+    def body(depth: int) -> str:  # the outer object is level 1
+        return '{"text": "Звонила мать.", "extra": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+
+    assert api.post(url, data=body(33), content_type="application/json").status_code == 400
+    assert not TimelineEntry.objects.filter(case=case, kind="note").exists()
+    assert api.post(url, data=body(32), content_type="application/json").status_code == 201

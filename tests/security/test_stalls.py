@@ -460,6 +460,30 @@ def test_the_model_bounds_each_unit(unit, amount, message):
 
 
 @pytest.mark.parametrize(
+    ("field", "value", "limit"),
+    [
+        ("max_extensions", 11, "10"),
+        ("extension_amount", 3661, "3660"),
+        ("registration_lag_days", 3661, "3660"),
+        ("ceiling_days", 3661, "3660"),
+        ("early_check_days", 3661, "3660"),
+    ],
+)
+def test_the_model_bounds_extensions_and_offsets(field, value, limit):
+    from django.core.exceptions import ValidationError
+
+    rule = ResponseRule.objects.get(code="ru-59fz-general", version=1)
+    rule.pk, rule.version = None, 2
+    setattr(rule, field, value)
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert list(refused.value.message_dict) == [field]
+    assert limit in refused.value.message_dict[field][0]
+    setattr(rule, field, int(limit))
+    rule.full_clean()  # the bound itself is allowed
+
+
+@pytest.mark.parametrize(
     ("unit", "amount"), [("calendar_days", 99_999_999), ("working_days", 100_000_000)]
 )
 def test_mark_sent_under_an_absurd_stored_term_is_refused_not_a_500(unit, amount):
