@@ -503,6 +503,24 @@ def test_mark_sent_under_an_absurd_stored_term_is_refused_not_a_500(unit, amount
     assert not filing.deadlines.exists()
 
 
+def test_mark_sent_in_the_admin_under_an_absurd_term_shows_why_and_changes_nothing():
+    caseworker = UserFactory(role=Role.COORDINATOR)
+    case = CaseFactory()
+    office = AuthorityOffice.objects.filter(kind="ru_prosecutor_garrison").order_by("pk").first()
+    filing = filing_create(case=case, office=office, kind="complaint", signer="family", actor=None)
+    ResponseRule.objects.filter(pk=filing.rule_id).update(amount=99_999_999)
+    client = staff_client(caseworker)
+    response = client.post(
+        reverse("admin:casework_filing_action", args=[filing.pk, "sent"]),
+        {"sent_on": timezone.localdate().isoformat(), "method": "e_reception"},
+    )
+    assert response.status_code == 200  # the form again, as typed, with the reason
+    messages = [str(message) for message in response.context["messages"]]
+    assert any(str(filing.rule) in message for message in messages), messages
+    filing.refresh_from_db()
+    assert (filing.status, filing.sent_on) == (Filing.Status.DRAFT, None)
+
+
 def test_the_engine_refuses_huge_counts_and_dates_past_the_calendar():
     calendar = engine.working_calendar("RU")
     with at_most_seconds(10):
