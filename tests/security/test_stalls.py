@@ -203,6 +203,20 @@ def test_attempts_on_a_busy_reference_get_one_turn_each_window(settings, no_slee
     assert ratelimit.count("status_fail_reference", case.reference) == 12
 
 
+@pytest.mark.usefixtures("fresh_counters")
+@pytest.mark.parametrize("backend", ["redis", "database"])
+def test_a_turn_is_held_until_it_runs_out_in_either_store(settings, backend, no_sleep):
+    """The "next attempt allowed at T" store, in Redis and in the embedded default's table."""
+    settings.RATE_LIMIT_BACKEND = backend
+    assert ratelimit.turn("status_turn_reference", "K7M4-QX2P", seconds=30) == 0.0
+    left = ratelimit.turn("status_turn_reference", "K7M4-QX2P", seconds=30)
+    assert 29 < left <= 30  # nobody else gets it meanwhile, and is told how long to wait
+    assert ratelimit.turn("status_turn_reference", "ZZZZ-ZZZZ", seconds=30) == 0.0  # per key
+    assert ratelimit.turn("status_turn_reference", "QX2P-K7M4", seconds=0.05) == 0.0
+    threading.Event().wait(0.1)
+    assert ratelimit.turn("status_turn_reference", "QX2P-K7M4", seconds=0.05) == 0.0  # ran out
+
+
 def _csrf(base: str) -> tuple[str, str]:
     status, headers, page = send(f"{base}/ru/status/")
     assert status == 200
