@@ -11,15 +11,18 @@ into a document addressed to the state: the caseworker writes the account into t
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from django.template import Context, Engine, Library, defaultfilters, defaulttags
+from django.template import Context, Engine, Library, Template, defaultfilters, defaulttags
 from django.template.base import FilterExpression, Node, Variable
 from django.utils.translation import gettext as _
 from docx import Document
@@ -36,16 +39,143 @@ def _engine() -> Engine:
     for tag in ("if", "for", "with", "firstof", "comment"):
         allowed.tags[tag] = defaulttags.register.tags[tag]
     for name in ("default", "upper", "lower", "capfirst", "title", "cut", "first", "last"):
-        allowed.filters[name] = defaultfilters.register.filters[name]
-    for name in ("length", "join", "truncatechars", "truncatewords", "yesno", "slice"):
-        allowed.filters[name] = defaultfilters.register.filters[name]
+        allowed.filters[name] = _charged_filter(defaultfilters.register.filters[name])
+    for name in ("length", "truncatechars", "truncatewords", "yesno", "slice"):
+        allowed.filters[name] = _charged_filter(defaultfilters.register.filters[name])
+    allowed.filters["join"] = _charged_filter(_bounded_join)
     engine.template_builtins = [allowed]
     return engine
 
 
-ENGINE = _engine()
+# --- The rendering budget -----------------------------------------------------------------------
+# A template is a lawyer's text, but it is rendered in a web request (the check when saving) and
+# in a worker, so a slip ({% for %} inside {% for %} over a long text) must not hold either for
+# minutes. Every part renders under three budgets; passing one stops it at once.
+
 # A part longer than this is a mistake (or a loop gone wild), not a document.
 MAX_PART_CHARS = 50_000
+# Node renders and loop turns per part: the eight starting templates take a few hundred.
+MAX_RENDER_STEPS = 20_000
+# Characters filters may produce per part, printed or not ({% with %}, {% if %} build text too).
+MAX_FILTER_CHARS = 1_000_000
+# {% for %} inside {% for %} is enough for any document; a third level is refused when saving.
+MAX_LOOP_DEPTH = 2
+
+
+class RenderBudgetExceeded(Exception):
+    """A part needed more steps, output or filter text than a document ever does."""
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.steps = MAX_RENDER_STEPS
+        self.output = MAX_PART_CHARS
+        self.filtered = MAX_FILTER_CHARS
+
+    def step(self) -> None:
+        self.steps -= 1
+        if self.steps < 0:
+            raise RenderBudgetExceeded("steps")
+
+    def printed(self, chars: int) -> None:
+        self.output -= chars
+        if self.output < 0:
+            raise RenderBudgetExceeded("output")
+
+    def built(self, chars: int) -> None:
+        self.filtered -= chars
+        if self.filtered < 0:
+            raise RenderBudgetExceeded("filters")
+
+
+# Filters are plain functions with no access to the template context: the budget of the part
+# being rendered reaches them through this variable (set only inside `_rendering`).
+_BUDGET: ContextVar[_Budget | None] = ContextVar("casework_drafting_budget", default=None)
+
+
+@contextmanager
+def _rendering() -> Iterator[_Budget]:
+    budget = _Budget()
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
+def _charged_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter, with the text it returns charged to the budget."""
+
+    @functools.wraps(function)  # keeps is_safe, needs_autoescape and the signature Django reads
+    def charged(*args: Any, **kwargs: Any) -> Any:
+        result = function(*args, **kwargs)
+        budget = _BUDGET.get()
+        if budget is not None and isinstance(result, str):
+            budget.built(len(result))
+        return result
+
+    return charged
+
+
+def _bounded_join(value: Any, arg: str, autoescape: bool = False) -> Any:
+    """`join`, refused before it builds more than a part may hold: on a text it puts `arg`
+    between the letters, so chained it multiplies the length every time."""
+    try:
+        items = [str(item) for item in value]
+    except TypeError:
+        return value  # as Django's join: not iterable, left as it is
+    size = sum(len(item) for item in items) + len(str(arg)) * max(len(items) - 1, 0)
+    if size > MAX_PART_CHARS:
+        raise RenderBudgetExceeded("output")
+    return defaultfilters.register.filters["join"](items, arg, autoescape=autoescape)
+
+
+# {% if %}, {% for %} and {% with %} print only what the nodes inside them print.
+_CONTAINERS = (defaulttags.IfNode, defaulttags.ForNode, defaulttags.WithNode)
+
+
+class _Charged(Node):
+    """Mixed into every node of a template being rendered: each render is a step, and what a
+    printing node returns is charged to the part's output (so a part stops as soon as it
+    passes the limit, long before the whole text would have been built)."""
+
+    def render_annotated(self, context: Context) -> str:
+        budget = _BUDGET.get()
+        if budget is not None:
+            budget.step()
+        text = str(super().render_annotated(context))
+        if budget is not None and not isinstance(self, _CONTAINERS):
+            budget.printed(len(text))
+        return text
+
+
+class _LoopTurn(_Charged):
+    """Put first in every loop body: one step per turn, even of a loop that prints nothing."""
+
+    def render(self, context: Context) -> str:
+        return ""
+
+
+_charged_classes: dict[type[Node], type[Node]] = {}
+
+
+def _charged_class(cls: type[Node]) -> type[Node]:
+    if cls not in _charged_classes:
+        _charged_classes[cls] = type(cls.__name__, (_Charged, cls), {})
+    return _charged_classes[cls]
+
+
+def _compile(text: str) -> Template:
+    """The template, with every node charging the budget when it renders."""
+    template = ENGINE.from_string(text)
+    for node in template.nodelist.get_nodes_by_type(Node):
+        node.__class__ = _charged_class(type(node))
+        if isinstance(node, defaulttags.ForNode):
+            cast(list[Node], node.nodelist_loop).insert(0, _LoopTurn())
+    return template
+
+
+ENGINE = _engine()
 PARTS = ("heading", "title", "body", "signature")
 # What a template may name, with an example; the admin shows this list to the lawyer.
 FACTS: dict[str, dict[str, str]] = {
@@ -139,13 +269,24 @@ def draft_render(parts: Mapping[str, str], facts: Mapping[str, Any]) -> Draft:
     rendered = {}
     for part in PARTS:
         try:
-            text = ENGINE.from_string(parts[part]).render(Context(dict(facts)))
+            with _rendering():
+                text = _compile(parts[part]).render(Context(dict(facts)))
+        except RenderBudgetExceeded:
+            # No cause: the worker records "too_long" for this part, as for a long text.
+            raise TemplateTextError(f"{part}: {_too_long()}") from None
         except Exception as exc:  # noqa: BLE001  (a lawyer's text: any failure is its problem)
             raise TemplateTextError(f"{part}: {exc}") from exc
         if len(text) > MAX_PART_CHARS:
-            raise TemplateTextError(f"{part}: longer than {MAX_PART_CHARS} characters")
+            raise TemplateTextError(f"{part}: {_too_long()}")
         rendered[part] = _UNPRINTABLE.sub("", text)  # a .docx cannot hold them
     return Draft(**rendered)
+
+
+def _too_long() -> str:
+    return _(
+        "it makes a text longer than %(limit)d characters, or takes far more steps than a "
+        "document needs (a loop inside a loop?)"
+    ) % {"limit": MAX_PART_CHARS}
 
 
 def template_check(parts: Mapping[str, str]) -> dict[str, str]:
@@ -157,7 +298,12 @@ def template_check(parts: Mapping[str, str]) -> dict[str, str]:
     for part in PARTS:
         text = {name: parts.get(name) or "" for name in PARTS}
         try:
-            unknown = sorted(_names_used(ENGINE.from_string(text[part])) - known)
+            compiled = ENGINE.from_string(text[part])
+            unknown = sorted(_names_used(compiled) - known)
+            loop_problem = _loop_problem(compiled)
+            if loop_problem:
+                problems[part] = _("This part cannot be used: %(error)s") % {"error": loop_problem}
+                continue  # not rendered: that is what could take minutes
             # As a draft would be made: over every fact, and over none (all blanks).
             for facts in (facts_of(FACTS), facts_of({})):
                 docx_build(draft_render({**dict.fromkeys(PARTS, ""), part: text[part]}, facts))
@@ -171,6 +317,62 @@ def template_check(parts: Mapping[str, str]) -> dict[str, str]:
                 names = ", ".join(unknown)
                 problems[part] = _("Not a name a template can use: %(names)s") % {"names": names}
     return problems
+
+
+def _loop_problem(template: Template) -> str:
+    """Why the loops of a template are refused ("" when they are fine): a loop over text written
+    in the template itself (a literal, a {% with %} name given a literal, a filter that can
+    return its literal argument), or loops nested deeper than MAX_LOOP_DEPTH."""
+    nodes = template.nodelist.get_nodes_by_type(Node)
+    literal_names = {
+        name
+        for node in nodes
+        if isinstance(node, defaulttags.WithNode)
+        for name, expression in node.extra_context.items()
+        if _may_be_literal(expression)
+    }
+    for node in nodes:
+        if not isinstance(node, defaulttags.ForNode):
+            continue
+        sequence = node.sequence
+        if not isinstance(sequence, FilterExpression):
+            continue  # always one, once compiled (the stubs also allow the source text)
+        variable = sequence.var
+        if _may_be_literal(sequence) or (
+            isinstance(variable, Variable)
+            and variable.lookups
+            and variable.lookups[0] in literal_names
+        ):
+            return _("it loops over text written here; a {% for %} may only go over a name")
+    if _loop_depth(template.nodelist) > MAX_LOOP_DEPTH:
+        return _("it has more than two loops inside each other; a document never needs that")
+    return ""
+
+
+# Filters that can return their (literal) argument, or text made of it, instead of the value.
+_RETURNS_ARGUMENT = (defaultfilters.default, defaultfilters.yesno, _bounded_join)
+
+
+def _may_be_literal(expression: FilterExpression) -> bool:
+    variable = expression.var
+    if not isinstance(variable, Variable) or not variable.lookups:
+        return True  # "text" or 12345 written in the template
+    return any(
+        getattr(function, "__wrapped__", function) in _RETURNS_ARGUMENT
+        for function, arguments in expression.filters
+        if any(not is_variable for is_variable, _argument in arguments)
+    )
+
+
+def _loop_depth(nodelist: Any) -> int:
+    deepest = 0
+    for node in nodelist:
+        inner = max(
+            (_loop_depth(getattr(node, name, None) or ()) for name in node.child_nodelists),
+            default=0,
+        )
+        deepest = max(deepest, inner + isinstance(node, defaulttags.ForNode))
+    return deepest
 
 
 def _names_used(template: Any) -> set[str]:

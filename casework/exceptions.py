@@ -46,6 +46,12 @@ class RateLimitedError(CaseworkError):
     code = "rate_limited"
 
 
+class RetryLaterError(CaseworkError):
+    """Not now: the next attempt is allowed in `fields["retry_after"]` seconds."""
+
+    code = "retry_later"
+
+
 class AccessRefusedError(CaseworkError):
     """A wrong reference or access code: which of the two is never said."""
 

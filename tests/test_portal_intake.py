@@ -322,7 +322,7 @@ def test_clients_are_limited_per_hashed_address(client, settings):
 def test_behind_the_proxy_the_forwarded_address_is_the_client(client, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "intake": (1, 3600)}
     settings.TRUSTED_PROXY_DEPTH = 1
-    proxy = "10.0.0.2"
+    proxy = "172.29.213.2"  # in the compose network (TRUSTED_PROXY_NETWORKS)
     client.post("/en/intake/", intake_post(), REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="1.2.3.4")
     client.post("/en/intake/", intake_post(), REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="5.6.7.8")
     # A client cannot escape its limit by writing its own X-Forwarded-For entry in front.

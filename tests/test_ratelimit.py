@@ -113,10 +113,10 @@ def test_ipv4_clients_are_still_counted_by_their_own_address():
 
 def test_only_trusted_proxy_hops_are_believed(settings):
     request = RequestFactory().get(
-        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4"
+        "/", REMOTE_ADDR="172.29.213.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4"
     )
     settings.TRUSTED_PROXY_DEPTH = 0
-    assert ratelimit.client_address(request) == "10.0.0.2"
+    assert ratelimit.client_address(request) == "172.29.213.2"
     settings.TRUSTED_PROXY_DEPTH = 1
     assert ratelimit.client_address(request) == "1.2.3.4"
 

@@ -137,6 +137,10 @@ class ResponseRuleForm(ModelForm):
             **{name: data.get(name, getattr(self.instance, name)) for name in RULE_TERM_FIELDS},
         )
         try:
+            candidate.clean()
+        except ValidationError:
+            return data  # out of bounds: the model's check shows it next to its field
+        try:
             rule_check_terms(candidate)
         except RuleError as error:
             raise ValidationError(error.message) from error

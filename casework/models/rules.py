@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.people import Jurisdiction
+from casework.rules.calendar import MAX_AMOUNT, MAX_EXTENSIONS, MAX_OFFSET_DAYS
 
 
 class OfficeKind(models.TextChoices):
@@ -135,6 +137,36 @@ class ResponseRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
+
+    def clean(self) -> None:
+        """Terms within what the calendar engine computes (casework.rules.calendar bounds): a
+        typo such as 99,999,999 days is shown next to its field instead of failing every
+        filing that uses the rule."""
+        errors: dict[str, ValidationError] = {}
+        for field, unit in (("amount", self.unit), ("extension_amount", self.extension_unit)):
+            value, limit = getattr(self, field), MAX_AMOUNT.get(unit)
+            if value is not None and limit is not None and value > limit:
+                errors[field] = ValidationError(
+                    _("A term in %(unit)s can be at most %(limit)d."),
+                    code="max_value",
+                    params={"unit": self.Unit(unit).label, "limit": limit},
+                )
+        if self.max_extensions is not None and self.max_extensions > MAX_EXTENSIONS:
+            errors["max_extensions"] = ValidationError(
+                _("At most %(limit)d extensions."),
+                code="max_value",
+                params={"limit": MAX_EXTENSIONS},
+            )
+        for field in ("registration_lag_days", "ceiling_days", "early_check_days"):
+            value = getattr(self, field)
+            if value is not None and value > MAX_OFFSET_DAYS:
+                errors[field] = ValidationError(
+                    _("At most %(limit)d days."),
+                    code="max_value",
+                    params={"limit": MAX_OFFSET_DAYS},
+                )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_verified(self) -> bool:

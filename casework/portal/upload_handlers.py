@@ -13,9 +13,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.utils.http import parse_header_parameters
-from django.utils.translation import gettext as _
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from casework.portal.multipart import small_form
@@ -74,13 +72,8 @@ def memory_uploads(view: View) -> View:
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # A body in a charset other than UTF-8 never gets here (casework/request_guard.py).
         request.upload_handlers = [BoundedMemoryUploadHandler(request)]
-        charset = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))[1].get("charset")
-        if charset and charset.lower().replace("-", "") != "utf8":
-            # No browser sends one; Django's parser would fail on some (base64, idna) with a 500.
-            return HttpResponseBadRequest(
-                _("This form could not be read."), content_type="text/plain; charset=utf-8"
-            )
         form = small_form(request)
         if form is not None:
             # What request.POST and request.FILES would have parsed to (Django keeps them in

@@ -31,6 +31,7 @@ from casework.exceptions import (
     AccessLockedError,
     AccessRefusedError,
     RateLimitedError,
+    RetryLaterError,
     SubmissionTokenReusedError,
 )
 from casework.models import Case
@@ -376,6 +377,12 @@ def _status_login(request: HttpRequest) -> HttpResponse:
     except (AccessLockedError, RateLimitedError) as exc:
         form.add_error(None, exc.message)
         return _login_page(request, form, status=429)
+    except RetryLaterError as exc:
+        # Everything typed comes back (the code too): pressing the button again is enough.
+        form.add_error(None, exc.message)
+        response = _login_page(request, form, status=429)
+        response["Retry-After"] = str(exc.fields["retry_after"])
+        return response
     _status_session_start(request, case)
     kept = _kept_text(request)
     if kept:

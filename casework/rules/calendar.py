@@ -28,6 +28,19 @@ _UNIT_SUFFIX: Mapping[str, str] = {
     "hours": "h",
     "months": "mo",
 }
+# The longest term (or extension) a rule may state, per unit: about ten years of days, working
+# days and months, one year of hours. No statute here comes near; a larger number is a typo, and
+# 99,999,999 days ran past the calendar's last date while a count of working days that size
+# would have looped for hours. The admin refuses them (ResponseRule.clean), the engine too.
+MAX_AMOUNT: Mapping[str, int] = {
+    "calendar_days": 3660,
+    "working_days": 2520,
+    "hours": 8784,
+    "months": 120,
+}
+MAX_EXTENSIONS = 10
+# Registration lag, ceiling and early check, in calendar days.
+MAX_OFFSET_DAYS = 3660
 
 
 class MissingStartDate(ValueError):
@@ -36,6 +49,10 @@ class MissingStartDate(ValueError):
 
 class ExtensionNotAllowed(ValueError):
     """More extensions were requested than the term rule allows."""
+
+
+class TermOutOfRange(ValueError):
+    """A term beyond the bounds above, or one that ends past the last date a calendar holds."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,16 @@ class TermRule:
             raise ValueError("Term amounts must be positive and lags/extensions not negative.")
         if self.max_extensions < 0:
             raise ValueError("max_extensions must not be negative.")
+        for name, value, limit in (
+            ("amount", self.amount, MAX_AMOUNT[self.unit]),
+            ("extension_amount", self.extension_amount, MAX_AMOUNT[self.extension_unit]),
+            ("max_extensions", self.max_extensions, MAX_EXTENSIONS),
+            ("registration_lag_days", self.registration_lag_days, MAX_OFFSET_DAYS),
+            ("ceiling_days", self.ceiling_days or 0, MAX_OFFSET_DAYS),
+            ("early_check_days", self.early_check_days or 0, MAX_OFFSET_DAYS),
+        ):
+            if value > limit:
+                raise TermOutOfRange(f"{name} can be at most {limit}; got {value}.")
         is_hourly = self.unit == "hours"
         if is_hourly and (self.start_from != "receipt" or self.ceiling_days is not None):
             raise ValueError("An hour-based term runs from receipt and has no day ceiling.")
@@ -160,16 +187,23 @@ def is_working_day(day: date, calendar: WorkingCalendar) -> bool:
 
 def next_working_day(day: date, calendar: WorkingCalendar) -> date:
     """Return the first working day strictly after `day`."""
-    day += ONE_DAY
-    while not is_working_day(day, calendar):
+    # Bounded: overrides could mark a long run of days off; a year without one working day is
+    # a data error to report, not a reason to search for ever.
+    for _ in range(366):
         day += ONE_DAY
-    return day
+        if is_working_day(day, calendar):
+            return day
+    raise TermOutOfRange(f"No working day in the year after {day - 366 * ONE_DAY}.")
 
 
 def add_working_days(start: date, n: int, calendar: WorkingCalendar) -> date:
     """Return the n-th working day after `start`; `start` itself never counts."""
     if n < 0:
         raise ValueError("n must not be negative.")
+    if n > MAX_AMOUNT["working_days"]:
+        raise TermOutOfRange(
+            f"A count of working days can be at most {MAX_AMOUNT['working_days']}."
+        )
     for _ in range(n):
         start = next_working_day(start, calendar)
     return start
@@ -184,7 +218,29 @@ def compute_due(
     extensions: int = 0,
     calendar: WorkingCalendar,
 ) -> DueResult:
-    """Compute when `rule` ends. Raises MissingStartDate or ExtensionNotAllowed."""
+    """Compute when `rule` ends. Raises MissingStartDate, ExtensionNotAllowed or TermOutOfRange."""
+    try:
+        return _compute_due(
+            rule,
+            registered_on=registered_on,
+            received_on=received_on,
+            received_at=received_at,
+            extensions=extensions,
+            calendar=calendar,
+        )
+    except OverflowError as exc:  # date arithmetic past year 9999
+        raise TermOutOfRange("The term ends past the last date the calendar holds.") from exc
+
+
+def _compute_due(
+    rule: TermRule,
+    *,
+    registered_on: date | None,
+    received_on: date | None,
+    received_at: datetime | None,
+    extensions: int,
+    calendar: WorkingCalendar,
+) -> DueResult:
     if extensions < 0:
         raise ValueError("extensions must not be negative.")
     if extensions > rule.max_extensions:
@@ -222,7 +278,10 @@ def court_limit(
     # KAS art. 219 part 1 (LEGAL.md §1, §3 A.5): 3 months from learning of the violation. The
     # forward roll follows KAS art. 93, which LEGAL.md does not quote yet.
     rule = TermRule(unit="months", amount=months, start_from="receipt", time_zone=time_zone)
-    return _due_in_days(rule, from_day, "learned", 0, calendar)
+    try:
+        return _due_in_days(rule, from_day, "learned", 0, calendar)
+    except OverflowError as exc:
+        raise TermOutOfRange("The term ends past the last date the calendar holds.") from exc
 
 
 def _due_in_days(

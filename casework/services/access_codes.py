@@ -3,16 +3,17 @@
 A code is 16 digits: 15 random and a Luhn check digit, so a mistyped digit is caught by the form
 and costs no attempt. Only a keyed hash (ACCESS_CODE_KEY) is stored. Wrong codes lock a
 (reference, client) pair and cap each client per day; per reference there is only a growing,
-bounded delay, so no stranger can lock a family out of its own case.
+bounded spacing between checks ("next attempt allowed at T", answered at once, never slept
+in a worker), so no stranger can lock a family out of its own case.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
-import time
 import unicodedata
 
 from django.conf import settings
@@ -20,9 +21,15 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from casework import permissions
-from casework.exceptions import AccessLockedError, AccessRefusedError, RateLimitedError
+from casework.exceptions import (
+    AccessLockedError,
+    AccessRefusedError,
+    RateLimitedError,
+    RetryLaterError,
+)
 from casework.models import AuditEvent, Case, IntakeSubmission
 from casework.services import ratelimit
 from casework.services.audit import audit_record
@@ -122,7 +129,8 @@ def _code_replace(*, case: Case, actor: User, code_hash: str, what: str) -> Case
 
 
 def status_delay_seconds(reference: str) -> float:
-    """How long an attempt on this reference waits, given its recent failures from anyone."""
+    """How far apart attempts on this reference are checked, given its recent failures from
+    anyone (0.0: no spacing)."""
     extra = (
         ratelimit.count("status_fail_reference", reference) - settings.STATUS_DELAY_FREE_FAILURES
     )
@@ -132,11 +140,14 @@ def status_delay_seconds(reference: str) -> float:
 
 
 def status_access_check(*, reference: str, code: str, client: str) -> Case:
-    """The case these credentials open, or AccessRefused/AccessLocked/RateLimited errors.
+    """The case these credentials open, or AccessRefused/AccessLocked/RateLimited/RetryLater.
 
     `reference` and `code` come normalised, the code well formed (the form checks the Luhn digit).
     A missing case and a wrong code take the same path and give the same answer. A correct code
-    is never refused because of other clients' failures: the per-reference measure only delays.
+    is never locked out by other clients' failures: the per-reference measure only spaces the
+    checks out, and an attempt before its turn is told at once when to try again (RetryLater),
+    unchecked and uncounted. Nothing here ever sleeps: a sleeping sync worker is a worker
+    anyone could take away from the whole site with a few requests.
     """
     if not ratelimit.allow("status_attempt", client):
         raise RateLimitedError(_("Too many attempts from this connection. Please wait a while."))
@@ -147,7 +158,10 @@ def status_access_check(*, reference: str, code: str, client: str) -> Case:
         raise _locked_for_the_day()
     delay = status_delay_seconds(reference)
     if delay:
-        time.sleep(delay)  # bounded (STATUS_DELAY_MAX_SECONDS) and applied to right codes too
+        # Applied to right codes too (which are not known yet): one check per `delay` seconds.
+        left = ratelimit.turn("status_turn_reference", reference, seconds=delay)
+        if left:
+            raise _retry_later(left)
     case = (
         Case.objects.filter(reference=reference)
         .only("pk", "reference", "access_code_hash", "access_code_issued_at", "merged_into")
@@ -167,6 +181,19 @@ def status_access_check(*, reference: str, code: str, client: str) -> Case:
     raise AccessRefusedError(
         _("The reference or the access code is not right. Please check both."),
         fields={"attempts_left": left},
+    )
+
+
+def _retry_later(left: float) -> RetryLaterError:
+    seconds = max(1, math.ceil(left))
+    return RetryLaterError(
+        ngettext(
+            "Too many attempts just now. Please try again in %(seconds)d second.",
+            "Too many attempts just now. Please try again in %(seconds)d seconds.",
+            seconds,
+        )
+        % {"seconds": seconds},
+        fields={"retry_after": seconds},
     )
 
 

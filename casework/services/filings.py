@@ -110,10 +110,9 @@ def filing_clock_recompute(filing: Filing) -> None:
     if rule is None:
         filing.due_at, filing.due_provisional = None, False
         return
-    term = term_rule(rule, time_zone=filing.office.time_zone)
     try:
         due = engine.compute_due(
-            term,
+            term_rule(rule, time_zone=filing.office.time_zone),
             registered_on=filing.registered_on,
             received_on=filing.received_on or filing.sent_on,
             received_at=filing.received_at,
@@ -125,6 +124,8 @@ def filing_clock_recompute(filing: Filing) -> None:
             _("The rule %(rule)s allows only %(count)d extension(s).")
             % {"rule": str(rule), "count": rule.max_extensions}
         ) from exc
+    except engine.TermOutOfRange as exc:
+        raise _out_of_bounds(rule) from exc
     except (engine.MissingStartDate, ValueError) as exc:
         raise RuleError(_("The date the clock runs from is missing.")) from exc
     filing.due_at, filing.due_provisional = due.due_at, due.provisional
@@ -146,6 +147,17 @@ def filing_clock_recompute(filing: Filing) -> None:
         )
 
 
+def _out_of_bounds(rule: ResponseRule) -> RuleError:
+    """A rule row saved before the bounds existed, or written by hand: refused, never a 500."""
+    return RuleError(
+        _(
+            "The rule %(rule)s cannot be computed: its term is out of bounds. A coordinator "
+            "must correct it (as a new version)."
+        )
+        % {"rule": str(rule)}
+    )
+
+
 def _open_court_limit(filing: Filing, *, learned_on: date) -> None:
     """KAS 219: a claim within 3 months of a refusal or non-answer, where a court rule exists."""
     office = filing.office
@@ -155,12 +167,15 @@ def _open_court_limit(filing: Filing, *, learned_on: date) -> None:
         or Deadline.objects.filter(filing=filing, kind=Deadline.Kind.COURT_LIMIT).exists()
     ):
         return
-    due = engine.court_limit(
-        learned_on,
-        working_calendar_for(office.jurisdiction),
-        months=rule.amount,
-        time_zone=office.time_zone,
-    )
+    try:
+        due = engine.court_limit(
+            learned_on,
+            working_calendar_for(office.jurisdiction),
+            months=rule.amount,
+            time_zone=office.time_zone,
+        )
+    except engine.TermOutOfRange as exc:
+        raise _out_of_bounds(rule) from exc
     deadline = _open_deadline(
         filing,
         kind=Deadline.Kind.COURT_LIMIT,

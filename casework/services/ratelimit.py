@@ -1,9 +1,9 @@
 """Counters for rate limits and lockouts: in Redis when present, in the database otherwise.
 
-One interface (`hit`, `count`, `reset`, `allow`, `purge_expired`) over both backends. A counter's
-key is a keyed hash of what it counts (a client, a reference), and a client is itself a keyed,
-daily-salted hash of its address (of its /64 for IPv6): no counter, log or dump ever holds an
-address or a reference.
+One interface (`hit`, `count`, `reset`, `allow`, `turn`, `purge_expired`) over both backends.
+A counter's key is a keyed hash of what it counts (a client, a reference), and a client is
+itself a keyed, daily-salted hash of its address (of its /64 for IPv6): no counter, log or dump
+ever holds an address or a reference.
 """
 
 from __future__ import annotations
@@ -29,15 +29,38 @@ REDIS_PREFIX = "casework:rl:"
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address, trusting exactly TRUSTED_PROXY_DEPTH proxies; only ever hashed."""
+    """The client's address; only ever hashed.
+
+    The peer, unless the peer is a trusted proxy (TRUSTED_PROXY_NETWORKS): then the
+    X-Forwarded-For hop TRUSTED_PROXY_DEPTH from the right. A header from anyone else is
+    ignored, or a client reaching gunicorn directly could be a new client on every request.
+    """
+    peer = str(request.META.get("REMOTE_ADDR", ""))
     depth: int = settings.TRUSTED_PROXY_DEPTH
-    if depth > 0:
+    if depth > 0 and _is_trusted_proxy(peer, tuple(settings.TRUSTED_PROXY_NETWORKS)):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         # Our proxy appends the address it saw; anything further left was written by the client.
         if len(hops) >= depth:
             return hops[-depth]
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return peer
+
+
+@cache
+def _trusted_networks(
+    networks: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def _is_trusted_proxy(peer: str, networks: tuple[str, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False  # not an address (a unix socket): nothing to trust
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in _trusted_networks(networks))
 
 
 def client_network(address: str) -> str:
@@ -74,6 +97,7 @@ class Counters(Protocol):
     def hit(self, key: str, window: int) -> int: ...
     def count(self, key: str) -> int: ...
     def reset(self, key: str) -> None: ...
+    def turn(self, key: str, seconds: float) -> float: ...
     def purge_expired(self) -> int: ...
 
 
@@ -97,6 +121,15 @@ class RedisCounters:
     def reset(self, key: str) -> None:
         self.client.delete(REDIS_PREFIX + key)
 
+    def turn(self, key: str, seconds: float) -> float:
+        # SET NX PX takes the turn only if nobody holds it; the key's own expiry is "the next
+        # turn is allowed at T", so PTTL is how long until then. One MULTI: no gap between.
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(REDIS_PREFIX + key, 1, px=max(1, round(seconds * 1000)), nx=True)
+        pipe.pttl(REDIS_PREFIX + key)
+        taken, left_ms = pipe.execute()
+        return 0.0 if taken else max(int(left_ms), 1) / 1000
+
     def purge_expired(self) -> int:
         return 0  # Redis expires keys itself
 
@@ -110,6 +143,16 @@ ON CONFLICT ("key") DO UPDATE SET
     THEN 1 ELSE "casework_ratecounter"."count" + 1 END,
   "expires_at" = CASE WHEN "casework_ratecounter"."expires_at" <= %s
     THEN excluded."expires_at" ELSE "casework_ratecounter"."expires_at" END
+RETURNING "count"
+"""
+
+
+# A turn: the row is (re)written only when the previous turn has run out; RETURNING then says
+# this caller has it. No row back means someone else holds the turn until its expires_at.
+_TURN = """
+INSERT INTO "casework_ratecounter" ("key", "count", "expires_at") VALUES (%s, 1, %s)
+ON CONFLICT ("key") DO UPDATE SET "count" = 1, "expires_at" = excluded."expires_at"
+  WHERE "casework_ratecounter"."expires_at" <= %s
 RETURNING "count"
 """
 
@@ -134,6 +177,18 @@ class DatabaseCounters:
 
     def reset(self, key: str) -> None:
         RateCounter.objects.filter(key=key).delete()
+
+    def turn(self, key: str, seconds: float) -> float:
+        now = timezone.now()
+        at = connection.ops.adapt_datetimefield_value(now)
+        until = connection.ops.adapt_datetimefield_value(now + timedelta(seconds=seconds))
+        with connection.cursor() as cursor:
+            cursor.execute(_TURN, [key, until, at])
+            if cursor.fetchone() is not None:
+                return 0.0
+        held_until = RateCounter.objects.filter(key=key).values_list("expires_at", flat=True)
+        left = (held_until.first() or now) - now
+        return max(left.total_seconds(), 0.001)
 
     def purge_expired(self) -> int:
         deleted, _ = RateCounter.objects.filter(expires_at__lte=timezone.now()).delete()
@@ -178,6 +233,18 @@ def reset(scope: str, *parts: str) -> None:
         backend().reset(counter_key(scope, *parts))
     except redis.RedisError:
         logger.warning("rate-limit store unavailable; %s not reset", scope)
+
+
+def turn(scope: str, *parts: str, seconds: float) -> float:
+    """Take the turn of what `parts` name for `seconds`: 0.0 when this caller has it, else the
+    seconds until the next turn ("next attempt allowed at T"). Nobody waits in a worker: the
+    caller answers at once with the time left. An unreachable store lets the caller through.
+    """
+    try:
+        return backend().turn(counter_key(scope, *parts), seconds)
+    except redis.RedisError:
+        logger.warning("rate-limit store unavailable; %s not taken", scope)
+        return 0.0
 
 
 def allow(scope: str, client: str) -> bool:

@@ -6,10 +6,12 @@ kombu's filesystem broker and database-backed counters, so a laptop with only Py
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.secrets import read_key_list, read_secret
 
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: a body in another charset or a NUL in the address is
+    # a 400 here, never a 500 further on (casework/request_guard.py).
+    "casework.request_guard.MalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -291,6 +296,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["casework.api.permissions.IsVerifiedStaff"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's defaults, with JSON refused past a sane depth (a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "casework.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "casework.api.errors.api_exception_handler",
 }
@@ -333,6 +344,22 @@ STATUS_DELAY_MAX_SECONDS = 2.0
 # How many X-Forwarded-For hops to trust for the client address (only ever hashed): 0 in
 # development (REMOTE_ADDR), 1 behind the compose proxy (production.py).
 TRUSTED_PROXY_DEPTH = env.int("TRUSTED_PROXY_DEPTH", default=0)
+# ... and only when the connection comes from one of these networks (the proxy): from anywhere
+# else the peer itself is the client, so a header written by someone who reaches gunicorn
+# directly cannot make a fresh client per request. Default: loopback and the compose network
+# (docker-compose.yml fixes its subnet).
+TRUSTED_PROXY_NETWORKS: list[str] = [
+    network.strip()
+    for network in env.list(
+        "TRUSTED_PROXY_NETWORKS", default=["127.0.0.0/8", "::1/128", "172.29.213.0/24"]
+    )
+    if network.strip()
+]
+for _network in TRUSTED_PROXY_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:  # refused at start-up, not on the first request
+        raise ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS: {_error}") from None
 # A failed CSRF check on a family page shows the form again with everything typed, not a 403.
 CSRF_FAILURE_VIEW = "casework.portal.views.csrf_failure"
 # The database holds every pending notice and upload; this sweep re-queues the stale ones.
