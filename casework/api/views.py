@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -24,6 +24,29 @@ from casework.services.filings import filing_create
 from casework.services.submissions import submission_token_for_client
 
 PAGE = 50
+# A retried request with the same key changes nothing (keys are per API user).
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="A key of your choice per request: a retry with it changes nothing.",
+)
+
+
+class IdempotentInput(serializers.Serializer):
+    idempotency_key = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text="Optional, like the Idempotency-Key header: a repeat changes nothing.",
+    )
+
+
+def _client_token(request: Request, values: dict[str, Any]) -> str | None:
+    """The stored one-time token for the client's key (body or header), or None without one."""
+    key = values.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    if not key:
+        return None
+    return submission_token_for_client(actor=cast(User, request.user), key=key)
 
 
 class CaseListApi(APIView):
@@ -98,56 +121,33 @@ class CaseDetailApi(APIView):
 
 class CaseNoteAddApi(APIView):
     @extend_schema_serializer(component_name="CaseNoteInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(IdempotentInput):
         text = serializers.CharField(max_length=20000)
-        idempotency_key = serializers.CharField(
-            max_length=200,
-            required=False,
-            help_text="Optional, like the Idempotency-Key header: a repeat adds nothing.",
-        )
 
-    @extend_schema(
-        request=InputSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description="A key of your choice per note: a retry with it adds nothing.",
-            )
-        ],
-        responses={201: None},
-    )
+    @extend_schema(request=InputSerializer, parameters=[IDEMPOTENCY_HEADER], responses={201: None})
     def post(self, request: Request, reference: str) -> Response:
         """Add a note to the case timeline; a repeat with the same idempotency key adds none."""
         case = _case(request, reference)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = cast(User, request.user)
-        key = data.validated_data.get("idempotency_key") or request.headers.get("Idempotency-Key")
         timeline_entry_add(
             case=case,
-            actor=user,
+            actor=cast(User, request.user),
             kind="note",
             text=data.validated_data["text"],
-            token=submission_token_for_client(actor=user, key=key) if key else None,
+            token=_client_token(request, data.validated_data),
         )
         return Response(status=201)
 
 
 class CaseFilingAddApi(APIView):
     @extend_schema_serializer(component_name="CaseFilingInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(IdempotentInput):
         # DRF calls .all() on it for each request, so directory edits count at once.
         office = serializers.PrimaryKeyRelatedField(queryset=offices_active())
         kind = serializers.ChoiceField(choices=FilingKind.choices)
         signer = serializers.ChoiceField(choices=Filing.Signer.choices)
         notes = serializers.CharField(max_length=5000, required=False, default="")
-        idempotency_key = serializers.CharField(
-            max_length=200,
-            required=False,
-            help_text="Optional, like the Idempotency-Key header: a repeat creates nothing.",
-        )
 
     @extend_schema_serializer(component_name="CaseFilingCreated")
     class OutputSerializer(serializers.Serializer):
@@ -155,33 +155,22 @@ class CaseFilingAddApi(APIView):
         status = serializers.CharField()
 
     @extend_schema(
-        request=InputSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description="A key of your choice per filing: a retry with it creates nothing.",
-            )
-        ],
-        responses={201: OutputSerializer},
+        request=InputSerializer, parameters=[IDEMPOTENCY_HEADER], responses={201: OutputSerializer}
     )
     def post(self, request: Request, reference: str) -> Response:
         """A draft filing on the case (its document is drafted when a template fits)."""
         case = _case(request, reference)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = cast(User, request.user)
         values = data.validated_data
-        key = values.get("idempotency_key") or request.headers.get("Idempotency-Key")
         filing = filing_create(
             case=case,
             office=values["office"],
             kind=values["kind"],
             signer=values["signer"],
             notes=values["notes"],
-            actor=user,
-            token=submission_token_for_client(actor=user, key=key) if key else None,
+            actor=cast(User, request.user),
+            token=_client_token(request, values),
         )
         return Response(self.OutputSerializer(filing).data, status=201)
 
