@@ -31,13 +31,17 @@ def overdue_deadlines(deadlines: QuerySet[Deadline], now: datetime) -> QuerySet[
     """Clocks that ran out and still need someone: open past due (the sweep has not run yet), or
     a missed response clock whose filing is still overdue (neither answered nor escalated)."""
     return _with_filing_status(deadlines).filter(
-        Q(state=Deadline.State.OPEN, due_at__lt=now)
-        | Q(
-            state=Deadline.State.MISSED,
-            kind__in=Deadline.RESPONSE_CLOCKS,
-            filing_status=Filing.Status.OVERDUE,
-        )
+        Q(state=Deadline.State.OPEN, due_at__lt=now) | _MISSED_AND_STILL_OVERDUE
     )
+
+
+# A missed response clock still needs someone while its filing is overdue (neither answered
+# late nor escalated); rows must carry `filing_status` (`_with_filing_status`).
+_MISSED_AND_STILL_OVERDUE = Q(
+    state=Deadline.State.MISSED,
+    kind__in=Deadline.RESPONSE_CLOCKS,
+    filing_status=Filing.Status.OVERDUE,
+)
 
 
 def _with_filing_status(deadlines: QuerySet[Deadline]) -> QuerySet[Deadline]:
@@ -76,12 +80,7 @@ class TeamDashboardRow:
 def _clock_counts(deadlines: QuerySet[Deadline], now: datetime) -> QuerySet[Deadline]:
     """Open clocks and missed response clocks whose filing is still overdue, ready to count."""
     return _with_filing_status(deadlines).filter(
-        Q(state=Deadline.State.OPEN)
-        | Q(
-            state=Deadline.State.MISSED,
-            kind__in=Deadline.RESPONSE_CLOCKS,
-            filing_status=Filing.Status.OVERDUE,
-        )
+        Q(state=Deadline.State.OPEN) | _MISSED_AND_STILL_OVERDUE
     )
 
 
