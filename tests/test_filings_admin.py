@@ -38,7 +38,6 @@ from casework.services.filings import (
 from casework.services.reminders import SWEEP_HEARTBEAT
 from casework.services.system import heartbeat_record
 from tests.factories import CaseFactory, TeamFactory, UserFactory
-from tests.test_admin import login_form, totp_token
 
 pytestmark = pytest.mark.django_db
 MSK = ZoneInfo("Europe/Moscow")
@@ -48,21 +47,6 @@ MAX_PAGE_QUERIES = 15
 WRITES = [AuditEvent.Action.CREATE, AuditEvent.Action.CHANGE, AuditEvent.Action.DELETE]
 
 
-@pytest.fixture
-def verified_client():  # type: ignore[no-untyped-def]
-    """Log `user` in through the admin login form with a real TOTP token."""
-    from tests.factories import TOTPDeviceFactory
-
-    def login(user) -> Client:  # type: ignore[no-untyped-def]
-        device = TOTPDeviceFactory(user=user)
-        client = Client(headers={"accept-language": "en"})
-        response = login_form(client, user, device, totp_token(device))
-        assert response.status_code == 302, response.content.decode()[:2000]
-        return client
-
-    return login
-
-
 @pytest.fixture(autouse=True)
 def fresh_dashboard_cache(monkeypatch):  # type: ignore[no-untyped-def]
     """Dashboard numbers are cached for a minute in the shared Redis: keep each test's apart."""
@@ -70,21 +54,6 @@ def fresh_dashboard_cache(monkeypatch):  # type: ignore[no-untyped-def]
 
     prefix = uuid.uuid4().hex
     monkeypatch.setattr(dashboard, "_key", lambda *parts: ":".join([prefix, *map(str, parts)]))
-
-
-@pytest.fixture
-def team():  # type: ignore[no-untyped-def]
-    return TeamFactory()
-
-
-@pytest.fixture
-def caseworker(team):  # type: ignore[no-untyped-def]
-    return UserFactory(role=Role.CASEWORKER, teams=[team])
-
-
-@pytest.fixture
-def coordinator():  # type: ignore[no-untyped-def]
-    return UserFactory(role=Role.COORDINATOR)
 
 
 @pytest.fixture

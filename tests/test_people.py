@@ -243,21 +243,15 @@ def test_name_search_with_an_absurd_date_is_just_a_word(django_user_model):
 
 
 def test_editing_the_given_name_table_reindexes_the_servicemen_it_touches(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, verified_client
 ):
-    from django.test import Client
     from django.urls import reverse
 
     from casework.services.people import serviceman_index_values
-    from tests.factories import TOTPDeviceFactory
-    from tests.test_admin import login_form, totp_token
 
     man = ServicemanFactory(surname="Ершов", given_name="Егор", birth_date=None)
     before = man.surname_initial_index
-    coordinator = UserFactory(role=Role.COORDINATOR)
-    device = TOTPDeviceFactory(user=coordinator)
-    client = Client()
-    assert login_form(client, coordinator, device, totp_token(device)).status_code == 302
+    client = verified_client(UserFactory(role=Role.COORDINATOR))
     # Егор is a folk form of Георгий: a coordinator puts it in that group.
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

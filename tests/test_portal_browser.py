@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from casework.models import Attachment, Case, TimelineEntry
-from tests.portal_support import fresh_counters, gps_jpeg, media_root  # noqa: F401  (fixtures)
+from tests.portal_support import gps_jpeg
 from tests.test_logging import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def live_site(test_database_url: str) -> Iterator[str]:
 
 
 @pytest.mark.integration
-@pytest.mark.usefixtures("fresh_counters", "media_root")
+@pytest.mark.usefixtures("media_root")
 def test_a_relative_on_a_phone_without_javascript(live_site, monkeypatch, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

@@ -33,19 +33,16 @@ from casework.roles import Role
 from casework.services.access_codes import access_code_hash, access_code_is_well_formed
 from casework.services.attachments import ORIGINAL, attachment_path
 from tests.factories import TeamFactory, UserFactory
-from tests.portal_support import (  # noqa: F401  (fixtures)
+from tests.portal_support import (
     access_code_from,
     aged_stamp,
-    fresh_counters,
     gps_jpeg,
     intake_post,
-    media_root,
     reference_from,
     tiny_pdf,
 )
-from tests.test_admin import verified_client  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_counters", "media_root")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def coordinator(team: Team | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -509,7 +506,7 @@ def test_fields_that_django_copies_per_form_are_refused_for_sharing():
     assert type(TeamChoice.base_fields) is dict  # left as Django made it
 
 
-def test_the_same_man_written_in_twice_shows_as_a_possible_duplicate(client, verified_client):  # noqa: F811
+def test_the_same_man_written_in_twice_shows_as_a_possible_duplicate(client, verified_client):
     team = TeamFactory(name="Intake", receives_intake=True)
     first_body = client.post("/ru/intake/", intake_post()).content.decode()
     # Another relative, another alphabet; the same date of birth.

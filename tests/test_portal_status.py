@@ -29,9 +29,9 @@ from casework.services.family import (
 )
 from casework.services.people import case_merge
 from tests.factories import CaseFactory, TimelineEntryFactory, UserFactory
-from tests.portal_support import fresh_counters, gps_jpeg, media_root  # noqa: F401
+from tests.portal_support import gps_jpeg
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_counters", "media_root")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 FAMILY, STRANGER = "203.0.113.10", "198.51.100.66"
 

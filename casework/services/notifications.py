@@ -87,19 +87,23 @@ def notifications_wake() -> None:
     loses nothing: the sweep sends what is left. Eager Celery (tests) runs the task at once, so
     it never skips.
     """
-    global _woken_at
     from casework.tasks import send_pending_notifications
 
-    if send_pending_notifications.app.conf.task_always_eager:
+    conf = send_pending_notifications.app.conf
+    if conf.task_always_eager:
         send_pending_notifications.delay()
         return
     now = time.monotonic()  # taken before the task's start time is, so that starts later
-    if now - _woken_at >= WAKE_SECONDS:
+    queue = conf.task_default_queue
+    if now - _woken_at.get(queue, -float("inf")) >= WAKE_SECONDS:
         send_pending_notifications.apply_async(countdown=WAKE_SECONDS + WAKE_MARGIN_SECONDS)
-        _woken_at = now
+        _woken_at[queue] = now
 
 
-_woken_at = -float(WAKE_SECONDS)
+# When this process last published a wake-up, per queue: a wake-up on one queue wakes no worker
+# of another (a test's real worker reads a queue of its own, so an earlier test's wake-up never
+# stands in for its own).
+_woken_at: dict[str, float] = {}
 
 
 def notifications_untried(*, limit: int) -> list[int]:

@@ -146,6 +146,8 @@ else:
 # Counters for rate limits and lockouts live in Redis when present, in the database otherwise
 # (a local-memory cache is per process and would let a second worker reset them).
 RATE_LIMIT_BACKEND = "redis" if REDIS_URL else "database"
+# Every counter's Redis key starts with this (the test settings give each test process its own).
+RATE_LIMIT_KEY_PREFIX = "casework:rl:"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- Auth, sessions -------------------------------------------------------------------------
