@@ -154,6 +154,6 @@ def test_a_relative_on_a_phone_without_javascript(live_site, monkeypatch, tmp_pa
     case = Case.objects.get(reference=reference)
     assert case.serviceman.surname == "Вершинин" and case.applicant.telegram == ""
     assert case.applicant.signal == "@sestra_m" and case.needs_attention
-    assert TimelineEntry.objects.filter(case=case, kind="message_in").exists()
+    assert TimelineEntry.objects.filter(case=case, kind="message_in").count() == 1
     attachment = Attachment.objects.get(case=case)
     assert attachment.state == "clean" and "gps" in attachment.metadata_found

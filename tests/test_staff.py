@@ -195,7 +195,7 @@ def test_offboarding_leaves_nothing_with_the_person(verified_client):
         backup_team=team,
     )
     keys = list(StaffSession.objects.filter(user=leaving).values_list("session_key", flat=True))
-    assert keys and Session.objects.filter(session_key__in=keys).exists()
+    assert len(keys) == 1 and Session.objects.filter(session_key__in=keys).count() == 1
 
     done = staff_offboard(user=leaving, actor=UserFactory(role=Role.ADMINISTRATOR))
 
