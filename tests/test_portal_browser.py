@@ -7,6 +7,7 @@ Chromium through Playwright. Screenshots go to test-artifacts/ (not committed).
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,7 +20,6 @@ import pytest
 
 from casework.models import Attachment, Case, TimelineEntry
 from tests.portal_support import gps_jpeg
-from tests.test_logging import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,7 +35,12 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def live_site(test_database_url: str) -> Iterator[str]:
-    port = free_port()
+    # The socket is bound here and handed to gunicorn, so no other process (another pytest-xdist
+    # worker's server) can take the port between choosing it and listening on it.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    port = listener.getsockname()[1]
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.test",
@@ -46,10 +51,12 @@ def live_site(test_database_url: str) -> Iterator[str]:
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "2", "config.wsgi"],
+        + ["--bind", f"fd://{listener.fileno()}", "--workers", "2", "config.wsgi"],
         cwd=ROOT,
         env=env,
+        pass_fds=[listener.fileno()],
     )
+    listener.close()  # gunicorn holds its own copy
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
