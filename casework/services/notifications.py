@@ -78,14 +78,14 @@ def notifications_queue(
 def notifications_wake() -> None:
     """Have a worker send the notices not tried yet, within a few seconds.
 
-    A process publishes at most one wake-up every WAKE_SECONDS, for a task that runs after that
-    window has closed; a later call inside the window relies on that task, which starts after
-    the caller's commit and so sees its rows. A burst of intakes (families writing in after an
-    exchange is announced) thus costs a broker message every few seconds per web process instead
-    of one per family: that publish was the costliest step left in the family's request. A
-    message lost, or run early by a worker whose clock is more than WAKE_MARGIN_SECONDS ahead,
-    loses nothing: the sweep sends what is left. Eager Celery (tests) runs the task at once, so
-    it never skips.
+    A process publishes at most one wake-up per queue every WAKE_SECONDS, for a task that runs
+    after that window has closed; a later call inside the window relies on that task, which
+    starts after the caller's commit and so sees its rows. A burst of intakes (families writing
+    in after an exchange is announced) thus costs a broker message every few seconds per web
+    process instead of one per family: that publish was the costliest step left in the family's
+    request. A message lost, or run early by a worker whose clock is more than
+    WAKE_MARGIN_SECONDS ahead, loses nothing: the sweep sends what is left. Eager Celery (tests)
+    runs the task at once, so it never skips.
     """
     from casework.tasks import send_pending_notifications
 
