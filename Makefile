@@ -43,8 +43,9 @@ smoke-embedded: install
 
 # CI builds the test database afresh (a kept one could hold rows from an older seed); locally
 # pytest keeps it between runs (--reuse-db in pyproject.toml) and migrates what is new.
+# One test process per core (pytest-xdist); each has its own test database and Redis keys.
 pytest: install
-	$(VENV)/bin/pytest $(if $(CI),--create-db)
+	$(VENV)/bin/pytest -n auto $(if $(CI),--create-db)
 
 test: lint typecheck check smoke-embedded pytest
 

@@ -11,7 +11,11 @@ so a change can be judged by one run before and one after.
     .venv/bin/python bench/intake_cpu.py                    # CPU ms per visitor, 2,000 visitors
     .venv/bin/python bench/intake_cpu.py --callgrind        # instructions per visitor (~2 min)
 
-Uses the database casework_bench (recreated) and Redis database 14 (flushed afterwards).
+Uses the database casework_bench (recreated) and Redis database 14 (flushed afterwards), or
+BENCH_DATABASE and BENCH_REDIS_DB. `--without NAME` (repeatable) turns off one of the speed-ups
+that lean on Django internals or keep state per process, to measure what it saves:
+
+    .venv/bin/python bench/intake_cpu.py --callgrind --without multipart
 """
 
 from __future__ import annotations
@@ -36,7 +40,34 @@ import intake_load  # noqa: E402  (the load test's settings, database and form)
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
-def visitors(count: int, warm_up: int) -> float:
+# What `--without` turns off: the speed-ups that lean on Django internals or keep state per
+# process (docs/benchmarks.md gives what each saves; tests/test_django_internals.py guards them).
+SPEED_UPS = ("multipart", "shared-fields", "page-cache", "intake-cache", "wake-throttle")
+
+
+def switch_off(names: list[str]) -> None:
+    """Put back Django's way (or the per-request way) for each named speed-up."""
+    from casework.portal import forms, upload_handlers, views
+    from casework.services import intake, notifications
+
+    class NeverKept(dict):  # type: ignore[type-arg]
+        def __setitem__(self, key: object, value: object) -> None:
+            pass
+
+    for name in names:
+        if name == "multipart":  # Django's MultiPartParser reads every form
+            upload_handlers.small_form = lambda request: None  # type: ignore[assignment]
+        elif name == "shared-fields":  # each form deep-copies its fields, as Django does
+            forms.IntakeForm.base_fields = dict(forms.IntakeForm.base_fields)
+        elif name == "page-cache":  # the blank form and the receipt rendered per request
+            views._rendered = NeverKept()
+        elif name == "intake-cache":  # given names, intake team, recipients read per intake
+            intake._CACHE_SECONDS = -1.0
+        elif name == "wake-throttle":  # one Celery publish per intake
+            notifications.WAKE_SECONDS = 0
+
+
+def visitors(count: int, warm_up: int, without: list[str]) -> float:
     """Run `count` visitors after `warm_up` ones; returns CPU seconds per visitor."""
     from django.core.wsgi import get_wsgi_application
 
@@ -47,8 +78,9 @@ def visitors(count: int, warm_up: int) -> float:
     # 2 s and re-reads its cached rows every 10 s (once per 300 and 1,500 visitors), but under
     # valgrind's slowdown both would come every few visitors, and the count would follow the
     # clock instead of the code. (Setting an attribute the old code lacks is harmless.)
-    notifications._woken_at = float("inf")
+    notifications.WAKE_SECONDS = float("inf")  # type: ignore[assignment]
     intake._CACHE_SECONDS = 1e9
+    switch_off(without)
     rng = random.Random(1)
 
     def call(method: str, body: bytes = b"", **headers: str) -> tuple[str, Any, str]:
@@ -111,22 +143,26 @@ def main() -> int:
     parser.add_argument("--visitors", type=int, help="default 2000, 40 with callgrind")
     parser.add_argument("--callgrind", action="store_true", help="count instructions (valgrind)")
     parser.add_argument("--run", action="store_true", help=argparse.SUPPRESS)  # one measured run
+    parser.add_argument(
+        "--without", action="append", default=[], choices=SPEED_UPS, help="turn a speed-up off"
+    )
     args = parser.parse_args()
     count = args.visitors if args.visitors is not None else (40 if args.callgrind else 2000)
     if args.run:  # a child process, with the parent's environment
         # Without a worker the publishes pile up in a queue of their own, flushed by the parent.
-        per_visitor = visitors(count, warm_up=5 if count < 100 else 50)
+        per_visitor = visitors(count, warm_up=5 if count < 100 else 50, without=args.without)
         print(f"CPU per visitor (GET + POST, in-process): {per_visitor * 1000:.2f} ms")
         return 0
     with tempfile.TemporaryDirectory(prefix="casework-cpu-") as var:
-        return measure(count, var, callgrind=args.callgrind)
+        return measure(count, var, callgrind=args.callgrind, without=args.without)
 
 
-def measure(count: int, var: str, *, callgrind: bool) -> int:
+def measure(count: int, var: str, *, callgrind: bool, without: list[str]) -> int:
     env = intake_load.bench_env(var)
     intake_load.prepare(env)
     try:
-        command = [intake_load.PY, __file__, "--run", "--visitors"]
+        switches = [f"--without={name}" for name in without]
+        command = [intake_load.PY, __file__, "--run", *switches, "--visitors"]
         env["PYTHONHASHSEED"] = "0"  # the same dict layouts, so the same instructions, each run
         if not callgrind:
             subprocess.run([*command, str(count)], env=env, cwd=ROOT, check=True)
@@ -147,7 +183,9 @@ def measure(count: int, var: str, *, callgrind: bool) -> int:
         per_visitor = (totals[1] - totals[0]) / count
         print(f"instructions per visitor (GET + POST, in-process): {per_visitor / 1e6:.2f} M")
     finally:
-        subprocess.run(["redis-cli", "-n", "14", "FLUSHDB"], capture_output=True, check=False)
+        subprocess.run(
+            ["redis-cli", "-n", intake_load.REDIS_DB, "FLUSHDB"], capture_output=True, check=False
+        )
     return 0
 
 

@@ -11,7 +11,8 @@ else differs from production.
     .venv/bin/python bench/intake_load.py --upload-kb 2048 --seconds 10   # with a photo each
 
 Needs PostgreSQL and Redis on 127.0.0.1 (the test services); uses the database casework_bench
-(dropped and created afresh) and Redis database 14 (flushed afterwards).
+(dropped and created afresh) and Redis database 14 (flushed afterwards); BENCH_DATABASE and
+BENCH_REDIS_DB name others, so that two people can measure on one machine.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-DB_NAME = "casework_bench"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+DB_NAME = os.environ.get("BENCH_DATABASE", "casework_bench")
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "14")
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 _CSRF_COOKIE = re.compile(r"csrftoken=([^;]+)")
 _HIDDEN = re.compile(r'name="(csrfmiddlewaretoken|started)" value="([^"]+)"')
 
@@ -277,7 +279,9 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(timeout=30)
-            subprocess.run(["redis-cli", "-n", "14", "FLUSHDB"], capture_output=True, check=False)
+            subprocess.run(
+                ["redis-cli", "-n", REDIS_DB, "FLUSHDB"], capture_output=True, check=False
+            )
 
     gets = [g for r in results for g in r[0]]
     posts = [p for r in results for p in r[1]]

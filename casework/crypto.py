@@ -19,7 +19,9 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 SEPARATOR = "$"
 
@@ -74,6 +76,14 @@ def reset_key_cache() -> None:
     """Forget the parsed keys (tests and rotation change the settings)."""
     _fernets.cache_clear()
     _hmac_keys.cache_clear()
+
+
+@receiver(setting_changed)
+def _keys_changed(*, setting: str, **kwargs: Any) -> None:
+    # The parsed keys follow the settings they are parsed from whenever those change at run
+    # time (override_settings, pytest-django's `settings`), so no caller has to remember to.
+    if setting in ("FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEYS"):
+        reset_key_cache()
 
 
 # --- Model fields ---------------------------------------------------------------------------

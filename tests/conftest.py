@@ -183,7 +183,7 @@ def reference_data(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_intake_cache() -> None:
-    """The intake keeps rows it reads on every submission for a minute per process; a rolled
+    """The intake keeps rows it reads on every submission for ten seconds per process; a rolled
     back test's intake team must not be the next test's."""
     from casework.services.intake import intake_cache_clear
 
@@ -191,23 +191,65 @@ def fresh_intake_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def fresh_notice_wake_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A wake-up published by an earlier test must not stand in for this test's (a worker of
-    this test would never see that message)."""
-    from casework.services import notifications
-
-    monkeypatch.setattr(notifications, "_woken_at", -float("inf"))
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counters() -> None:
+def fresh_rate_counters(settings: Any) -> None:
     """Rate-limit and lockout counters live in Redis, which no database rollback resets: clear
-    them, or a lockout from one test (same factory username) would leak into the next."""
+    them, or a lockout from one test (same factory username) would leak into the next. Only this
+    process's own (config/settings/test.py): another pytest-xdist worker's tests are running."""
     import redis
 
-    from casework.services.ratelimit import REDIS_PREFIX
-
-    client = redis.Redis.from_url(os.environ["REDIS_URL"])
-    keys = list(client.scan_iter(match=f"{REDIS_PREFIX}*", count=1000))
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(match=f"{settings.RATE_LIMIT_KEY_PREFIX}*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture
+def media_root(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private MEDIA_ROOT, also for servers and workers started as processes (environment)."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = str(root)
+    monkeypatch.setenv("MEDIA_ROOT", str(root))
+    return root
+
+
+@pytest.fixture
+def verified_client(db: None) -> Any:
+    """A function signing `user` in through the admin login form with a real TOTP code; it
+    returns the client, which asks for pages in `language` (English unless told)."""
+    from django.test import Client
+
+    from tests.factories import TOTPDeviceFactory
+    from tests.staff_support import login_form, totp_token
+
+    def login(user: Any, *, language: str = "en", **client_options: Any) -> Client:
+        device = TOTPDeviceFactory(user=user)
+        client = Client(headers={"accept-language": language}, **client_options)
+        response = login_form(client, user, device, totp_token(device))
+        assert response.status_code == 302, response.content.decode()[:2000]
+        return client
+
+    return login
+
+
+@pytest.fixture
+def team(db: None) -> Any:
+    from tests.factories import TeamFactory
+
+    return TeamFactory()
+
+
+@pytest.fixture
+def caseworker(team: Any) -> Any:
+    """A caseworker of `team`."""
+    from casework.roles import Role
+    from tests.factories import UserFactory
+
+    return UserFactory(role=Role.CASEWORKER, teams=[team])
+
+
+@pytest.fixture
+def coordinator(db: None) -> Any:
+    from casework.roles import Role
+    from tests.factories import UserFactory
+
+    return UserFactory(role=Role.COORDINATOR)

@@ -12,6 +12,8 @@ from casework.models import Applicant, Case, Serviceman, Team, TimelineEntry
 from casework.roles import Role
 from casework.services.people import serviceman_reindex
 
+STAFF_PASSWORD = "correct horse battery staple"  # every UserFactory user's
+
 
 class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -27,7 +29,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password(STAFF_PASSWORD)
 
     @factory.post_generation
     def role(self, create: bool, extracted: Role | None, **kwargs: object) -> None:

@@ -6,39 +6,10 @@ import io
 import re
 import secrets
 import time
-from pathlib import Path
 
-import pytest
-import redis
-from django.conf import settings
 from PIL import Image
 
 from casework.portal.forms import form_stamp
-from casework.services.ratelimit import REDIS_PREFIX
-
-
-def _clear_redis_counters() -> None:
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(client.scan_iter(f"{REDIS_PREFIX}*"))
-    if keys:
-        client.delete(*keys)
-
-
-@pytest.fixture
-def fresh_counters():  # type: ignore[no-untyped-def]
-    """Rate-limit counters live in Redis and would carry over between runs: start empty."""
-    _clear_redis_counters()
-    yield
-    _clear_redis_counters()
-
-
-@pytest.fixture
-def media_root(tmp_path, settings, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
-    """A private MEDIA_ROOT, also for servers and workers started as processes (environment)."""
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = str(root)
-    monkeypatch.setenv("MEDIA_ROOT", str(root))
-    return root
 
 
 def aged_stamp(seconds: float = 60, token: str | None = None) -> str:

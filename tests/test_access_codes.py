@@ -21,7 +21,6 @@ from casework.services.access_codes import (
     status_access_check,
 )
 from tests.factories import CaseFactory
-from tests.portal_support import fresh_counters  # noqa: F401  (fixture)
 
 
 def test_the_check_digit_is_luhns():
@@ -92,7 +91,6 @@ def _another_code(code: str) -> str:
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("fresh_counters")
 def test_the_lock_messages_name_their_real_windows(settings):
     settings.STATUS_LOCK_FAILURES = 2
     settings.STATUS_CLIENT_FAILURES = 3

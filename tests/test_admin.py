@@ -12,7 +12,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from casework.admin.site import site
@@ -26,55 +25,9 @@ from tests.factories import (
     TOTPDeviceFactory,
     UserFactory,
 )
+from tests.staff_support import login_form, totp_token
 
-PASSWORD = "correct horse battery staple"  # UserFactory's
 NOT_FOUND_REDIRECT = "/admin/"  # where the admin sends a request for a missing object
-
-
-def totp_token(device) -> str:  # type: ignore[no-untyped-def]
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():0{device.digits}d}"
-
-
-def login_form(client: Client, user, device, token: str):  # type: ignore[no-untyped-def]
-    return client.post(
-        reverse("admin:login"),
-        {
-            "username": user.username,
-            "password": PASSWORD,
-            "otp_device": device.persistent_id,
-            "otp_token": token,
-        },
-    )
-
-
-@pytest.fixture
-def verified_client():  # type: ignore[no-untyped-def]
-    """Log `user` in through the admin login form with a real TOTP token."""
-
-    def login(user) -> Client:  # type: ignore[no-untyped-def]
-        device = TOTPDeviceFactory(user=user)
-        client = Client(headers={"accept-language": "en"})
-        response = login_form(client, user, device, totp_token(device))
-        assert response.status_code == 302, response.content.decode()[:2000]
-        return client
-
-    return login
-
-
-@pytest.fixture
-def team():  # type: ignore[no-untyped-def]
-    return TeamFactory()
-
-
-@pytest.fixture
-def caseworker(team):  # type: ignore[no-untyped-def]
-    return UserFactory(role=Role.CASEWORKER, teams=[team])
-
-
-@pytest.fixture
-def coordinator():  # type: ignore[no-untyped-def]
-    return UserFactory(role=Role.COORDINATOR)
 
 
 def admin_url(obj, view: str = "change") -> str:  # type: ignore[no-untyped-def]

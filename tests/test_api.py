@@ -8,14 +8,9 @@ from rest_framework.test import APIClient
 
 from casework.models import AuditEvent, TimelineEntry
 from casework.roles import Role
-from tests.factories import CaseFactory, TeamFactory, UserFactory
+from tests.factories import CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team():
-    return TeamFactory()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from casework.models import Applicant, Case, Serviceman, TimelineEntry
 from casework.roles import Role
 from casework.services.people import serviceman_save
 from tests.factories import UserFactory
-from tests.test_admin import change_form_data, verified_client  # noqa: F401 (fixture)
+from tests.test_admin import change_form_data
 
 
 def pg_dump() -> str:
@@ -47,7 +47,7 @@ def personal_values() -> set[str]:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_dump_of_seeded_and_edited_database_has_no_plaintext(verified_client):  # noqa: F811
+def test_dump_of_seeded_and_edited_database_has_no_plaintext(verified_client):
     call_command("seed_demo", cases=30, jobs=1)
     man = Serviceman.objects.order_by("pk").first()
     man.surname, man.health_summary = "Правкин", "перелом голени"

@@ -10,7 +10,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
 from PIL import Image
 
 from casework.models import Attachment, AuditEvent, Case
@@ -27,27 +26,15 @@ from casework.services.attachments import (
 )
 from casework.services.family import family_information_add
 from tests.conftest import wait_for
-from tests.factories import CaseFactory, TeamFactory, TOTPDeviceFactory, UserFactory
-from tests.portal_support import (  # noqa: F401  (fixtures)
+from tests.factories import CaseFactory, TeamFactory, UserFactory
+from tests.portal_support import (
     aged_stamp,
-    fresh_counters,
     gps_jpeg,
     intake_post,
-    media_root,
 )
+from tests.staff_support import verified_session
 
-pytestmark = pytest.mark.usefixtures("fresh_counters", "media_root")
-
-
-def verified_client(user) -> Client:  # type: ignore[no-untyped-def]
-    """Signed in with a confirmed second factor, as the admin's OTP login leaves the session."""
-    device = TOTPDeviceFactory(user=user)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def upload(case: Case, data: bytes | None = None, *, clean_now: bool = True) -> Attachment:
@@ -99,7 +86,7 @@ def test_the_sweep_requeues_stale_uploads_and_gives_up_on_hopeless_ones():
 
 
 @pytest.mark.django_db
-def test_staff_download_the_cleaned_copy_under_a_neutral_name_audited():
+def test_staff_download_the_cleaned_copy_under_a_neutral_name_audited(verified_client):
     team = TeamFactory()
     attachment = upload(CaseFactory(team=team))
     worker = UserFactory(role=Role.CASEWORKER, teams=[team])
@@ -117,7 +104,7 @@ def test_staff_download_the_cleaned_copy_under_a_neutral_name_audited():
 
 
 @pytest.mark.django_db
-def test_the_original_is_given_on_request_and_audited_as_such():
+def test_the_original_is_given_on_request_and_audited_as_such(verified_client):
     coordinator = UserFactory(role=Role.COORDINATOR)
     attachment = upload(CaseFactory())
     response = verified_client(coordinator).get(
@@ -130,7 +117,7 @@ def test_the_original_is_given_on_request_and_audited_as_such():
 
 
 @pytest.mark.django_db
-def test_a_copy_still_being_cleaned_is_not_served():
+def test_a_copy_still_being_cleaned_is_not_served(verified_client):
     attachment = upload(CaseFactory(), clean_now=False)
     client = verified_client(UserFactory(role=Role.COORDINATOR))
     assert client.get(f"/admin/attachments/{attachment.public_id}/download/").status_code == 409
@@ -138,7 +125,7 @@ def test_a_copy_still_being_cleaned_is_not_served():
 
 
 @pytest.mark.django_db
-def test_without_a_second_factor_or_visibility_there_is_no_file():
+def test_without_a_second_factor_or_visibility_there_is_no_file(verified_client):
     attachment = upload(CaseFactory(team=TeamFactory()))
     url = f"/admin/attachments/{attachment.public_id}/download/"
     unverified = Client()
@@ -149,7 +136,7 @@ def test_without_a_second_factor_or_visibility_there_is_no_file():
     outsider = UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()])
     assert verified_client(outsider).get(url).status_code == 404
     not_staff = UserFactory(role=Role.COORDINATOR, is_staff=False)
-    assert verified_client(not_staff).get(url).status_code == 404
+    assert verified_session(not_staff).get(url).status_code == 404
     assert (
         verified_client(UserFactory(role=Role.COORDINATOR))
         .get("/admin/attachments/00000000-0000-4000-8000-000000000000/download/")

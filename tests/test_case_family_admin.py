@@ -10,22 +10,17 @@ from django.urls import reverse
 from casework.models import Attachment, AuditEvent, Case, TimelineEntry
 from casework.roles import Role
 from casework.services.cases import case_update
-from tests.factories import CaseFactory, TeamFactory, UserFactory
-from tests.test_admin import change_form_data, verified_client  # noqa: F401 (fixture)
+from tests.factories import CaseFactory, UserFactory
+from tests.test_admin import change_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team():
-    return TeamFactory()
 
 
 def family_url(case: Case) -> str:
     return reverse("admin:casework_case_family", args=[case.pk])
 
 
-def test_case_page_lists_files_with_what_their_originals_revealed(verified_client, team):  # noqa: F811
+def test_case_page_lists_files_with_what_their_originals_revealed(verified_client, team):
     case = CaseFactory(team=team)
     Attachment.objects.create(
         case=case,
@@ -41,7 +36,7 @@ def test_case_page_lists_files_with_what_their_originals_revealed(verified_clien
     assert "?version=original" in page
 
 
-def test_caseworker_posts_a_message_the_family_will_see(verified_client, team):  # noqa: F811
+def test_caseworker_posts_a_message_the_family_will_see(verified_client, team):
     case = CaseFactory(team=team)
     client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
     assert client.post(family_url(case), {"action": "message", "text": "  "}).status_code == 302
@@ -56,7 +51,7 @@ def test_caseworker_posts_a_message_the_family_will_see(verified_client, team): 
     assert entry.visible_until is not None
 
 
-def test_only_coordinators_reissue_codes_and_the_code_is_shown_once(verified_client, team):  # noqa: F811
+def test_only_coordinators_reissue_codes_and_the_code_is_shown_once(verified_client, team):
     case = CaseFactory(team=team, access_code_hash="x" * 64)
     caseworker = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
     assert caseworker.post(family_url(case), {"action": "reissue"}).status_code == 403
@@ -70,7 +65,7 @@ def test_only_coordinators_reissue_codes_and_the_code_is_shown_once(verified_cli
     assert Case.objects.get(pk=case.pk).access_code_hash == ""
 
 
-def test_another_teams_case_is_not_there(verified_client, team):  # noqa: F811
+def test_another_teams_case_is_not_there(verified_client, team):
     other = CaseFactory()
     client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
     response = client.post(family_url(other), {"action": "message", "text": "hello"})
@@ -79,7 +74,7 @@ def test_another_teams_case_is_not_there(verified_client, team):  # noqa: F811
     assert not AuditEvent.objects.filter(object_reference=other.reference).exists()
 
 
-def test_a_reloaded_or_double_tapped_message_is_posted_once(verified_client, team):  # noqa: F811
+def test_a_reloaded_or_double_tapped_message_is_posted_once(verified_client, team):
     case = CaseFactory(team=team)
     client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
     change_url = reverse("admin:casework_case_change", args=[case.pk])
@@ -102,7 +97,7 @@ def test_a_reloaded_or_double_tapped_message_is_posted_once(verified_client, tea
     assert TimelineEntry.objects.filter(case=case).count() == 2
 
 
-def test_the_family_status_set_on_the_case_page_goes_through_its_service(verified_client, team):  # noqa: F811
+def test_the_family_status_set_on_the_case_page_goes_through_its_service(verified_client, team):
     case = CaseFactory(team=team)
     worker = UserFactory(role=Role.CASEWORKER, teams=[team])
     client = verified_client(worker)

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -30,8 +29,7 @@ from casework.roles import Role
 from casework.services.records import record_save
 from casework.services.reminders import deadlines_sweep
 from casework.services.system import heartbeat_record
-from tests.factories import CaseFactory, TeamFactory, TOTPDeviceFactory, UserFactory
-from tests.test_admin import login_form, totp_token
+from tests.factories import CaseFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +61,7 @@ def test_the_reminder_digest_prints_the_due_moment_in_the_offices_zone(
 # --- One case order for the admin and the API -----------------------------------------------------
 
 
-def test_the_admin_and_the_api_list_cases_in_the_same_order():
+def test_the_admin_and_the_api_list_cases_in_the_same_order(verified_client):
     team = TeamFactory()
     coordinator = UserFactory(role=Role.COORDINATOR, teams=[team])
     now = timezone.now()
@@ -79,10 +77,7 @@ def test_the_admin_and_the_api_list_cases_in_the_same_order():
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=coordinator).key}")
     api_order = [row["reference"] for row in api.get(reverse("api:cases")).json()]
-    device = TOTPDeviceFactory(user=coordinator)
-    client = Client()
-    assert login_form(client, coordinator, device, totp_token(device)).status_code == 302
-    listing = client.get(reverse("admin:casework_case_changelist"))
+    listing = verified_client(coordinator).get(reverse("admin:casework_case_changelist"))
     admin_order = [case.reference for case in listing.context["cl"].result_list]
     expected = [cases[3], cases[4], cases[1], cases[2], cases[0]]
     assert api_order == admin_order == [case.reference for case in expected]

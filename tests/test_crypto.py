@@ -17,13 +17,6 @@ from tests.factories import ServicemanFactory
 OTHER_KEY = base64.urlsafe_b64encode(b"9" * 32).decode()
 
 
-@pytest.fixture(autouse=True)
-def fresh_keys():
-    crypto.reset_key_cache()
-    yield
-    crypto.reset_key_cache()
-
-
 def raw_column(model, pk, column):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM {model._meta.db_table} WHERE id = %s", [pk])
@@ -46,7 +39,6 @@ def test_round_trip_stores_only_ciphertext():
 def test_wrong_key_fails_loudly_instead_of_returning_ciphertext():
     man = ServicemanFactory()
     with override_settings(FIELD_ENCRYPTION_KEYS=[OTHER_KEY]):
-        crypto.reset_key_cache()
         with pytest.raises(DecryptionError):
             Serviceman.objects.get(pk=man.pk)
 
@@ -65,7 +57,6 @@ def test_old_key_still_decrypts_after_a_new_key_is_added():
     man = ServicemanFactory(surname="Вершинин")
     old_keys = list(crypto.settings.FIELD_ENCRYPTION_KEYS)
     with override_settings(FIELD_ENCRYPTION_KEYS=[OTHER_KEY, *old_keys]):
-        crypto.reset_key_cache()
         assert Serviceman.objects.get(pk=man.pk).surname == "Вершинин"
         assert not crypto.encrypted_under_current_key(raw_column(Serviceman, man.pk, "surname"))
 
@@ -98,3 +89,10 @@ def test_spellings_share_a_skeleton(spellings):
 )
 def test_different_surnames_keep_different_skeletons(left, right):
     assert name_skeleton(left) != name_skeleton(right)
+
+
+def test_the_parsed_keys_follow_the_settings_they_come_from():
+    before = crypto.current_key_id()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[OTHER_KEY]):
+        assert crypto.current_key_id() == crypto.key_id(OTHER_KEY) != before
+    assert crypto.current_key_id() == before

@@ -44,7 +44,6 @@ from casework.services.filings import (
 )
 from tests.conftest import wait_for
 from tests.factories import CaseFactory, TeamFactory, UserFactory
-from tests.test_attachments import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -381,7 +380,7 @@ def test_the_stored_draft_is_encrypted(django_capture_on_commit_callbacks):
 
 
 def test_the_filing_page_offers_the_draft_and_staff_download_it_audited(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, verified_client
 ):
     team = TeamFactory()
     caseworker = UserFactory(role=Role.CASEWORKER, teams=[team])
@@ -389,7 +388,7 @@ def test_the_filing_page_offers_the_draft_and_staff_download_it_audited(
     with django_capture_on_commit_callbacks() as captured:
         filing = new_filing(case)
     document = made(filing, captured)
-    client = verified_client(caseworker)
+    client = verified_client(caseworker, language="ru")
     page = client.get(f"/admin/casework/filing/{filing.pk}/change/").content.decode()
     assert f'href="/admin/documents/{document.pk}/download/"' in page
     assert "unverified" in page and "Жалоба военному прокурору" in page
@@ -405,7 +404,9 @@ def test_the_filing_page_offers_the_draft_and_staff_download_it_audited(
     download = AuditEvent.objects.get(action="download")
     assert download.actor == caseworker and download.object_reference == case.reference
     # Another team's caseworker: exactly as if there were no such document; nothing audited.
-    outsider = verified_client(UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()]))
+    outsider = verified_client(
+        UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()]), language="ru"
+    )
     assert outsider.get(f"/admin/documents/{document.pk}/download/").status_code == 404
     # Signed in without the second factor: sent to sign in, nothing served or audited.
     half = Client()
@@ -420,11 +421,11 @@ def test_the_filing_page_offers_the_draft_and_staff_download_it_audited(
 
 
 def test_preparing_again_from_the_filing_page_makes_one_more_draft(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, verified_client
 ):
     coordinator = UserFactory(role=Role.COORDINATOR)
     filing = new_filing(CaseFactory())
-    client = verified_client(coordinator)
+    client = verified_client(coordinator, language="ru")
     page = client.get(f"/admin/casework/filing/{filing.pk}/change/").content.decode()
     token = page.split('name="token" value="')[1].split('"')[0]
     url = f"/admin/casework/filing/{filing.pk}/do/document/"
@@ -437,9 +438,9 @@ def test_preparing_again_from_the_filing_page_makes_one_more_draft(
     assert drafts.last().requested_by == coordinator
 
 
-def test_a_coordinator_edit_is_checked_and_a_used_template_gets_a_new_version():
+def test_a_coordinator_edit_is_checked_and_a_used_template_gets_a_new_version(verified_client):
     coordinator = UserFactory(role=Role.COORDINATOR)
-    client = verified_client(coordinator)
+    client = verified_client(coordinator, language="ru")
     template = DocumentTemplate.objects.get(code="ru-appeal-command")
     url = f"/admin/casework/documenttemplate/{template.pk}/change/"
     form = {
@@ -480,7 +481,9 @@ def test_a_coordinator_edit_is_checked_and_a_used_template_gets_a_new_version():
     # The old version is the record of what earlier drafts were made from: read-only.
     form["body"] = "Правка старой версии"
     assert client.post(url, form).status_code == 403
-    caseworker = verified_client(UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()]))
+    caseworker = verified_client(
+        UserFactory(role=Role.CASEWORKER, teams=[TeamFactory()]), language="ru"
+    )
     new_url = f"/admin/casework/documenttemplate/{newest.pk}/change/"
     assert caseworker.post(new_url, form).status_code == 403
     assert DocumentTemplate.objects.filter(code="ru-appeal-command").count() == 2
@@ -506,8 +509,8 @@ def test_a_draft_is_made_by_the_real_worker(celery_worker):
     assert "РАПОРТ" in text_of(document) and "военно-врачебную комиссию" in text_of(document)
 
 
-def test_the_facts_a_template_may_use_are_listed_for_the_lawyer():
-    client = verified_client(UserFactory(role=Role.COORDINATOR))
+def test_the_facts_a_template_may_use_are_listed_for_the_lawyer(verified_client):
+    client = verified_client(UserFactory(role=Role.COORDINATOR), language="ru")
     page = client.get("/admin/casework/documenttemplate/add/").content.decode()
     for group, names in FACTS.items():
         for name in names:

@@ -10,7 +10,6 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -22,7 +21,6 @@ from casework.models import (
     Filing,
     GeneratedDocument,
     Serviceman,
-    Team,
     TimelineEntry,
 )
 from casework.roles import Role
@@ -35,24 +33,13 @@ from casework.services.filings import (
     filing_record_response,
 )
 from casework.services.reminders import deadlines_sweep
-from tests.factories import CaseFactory, TeamFactory, TOTPDeviceFactory, UserFactory
-from tests.test_admin import login_form, totp_token
+from tests.factories import CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def office(kind: str) -> AuthorityOffice:
     return AuthorityOffice.objects.filter(kind=kind).order_by("pk").first()
-
-
-@pytest.fixture
-def team() -> Team:
-    return TeamFactory()
-
-
-@pytest.fixture
-def caseworker(team):  # type: ignore[no-untyped-def]
-    return UserFactory(role=Role.CASEWORKER, teams=[team])
 
 
 @pytest.fixture
@@ -75,10 +62,8 @@ def assert_recorded_as_created(filing: Filing, *, actor_id: int | None) -> None:
         assert documents.get().template == template_for(filing)
 
 
-def test_the_case_page_creates_a_recorded_draft(case, caseworker):
-    device = TOTPDeviceFactory(user=caseworker)
-    client = Client(headers={"accept-language": "en"})
-    assert login_form(client, caseworker, device, totp_token(device)).status_code == 302
+def test_the_case_page_creates_a_recorded_draft(case, caseworker, verified_client):
+    client = verified_client(caseworker)
     add_url = reverse("admin:casework_filing_add") + f"?case={case.pk}"
     token = client.get(add_url).context["form"]["token"].value()
     response = client.post(

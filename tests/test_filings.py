@@ -49,11 +49,6 @@ def worker():
 
 
 @pytest.fixture
-def coordinator():
-    return UserFactory(role=Role.COORDINATOR)
-
-
-@pytest.fixture
 def case(worker):
     return CaseFactory(assignee=worker)
 
@@ -225,7 +220,7 @@ def test_a_rule_edited_after_filing_is_previewed_then_applied(case):
     assert rule_change_apply(rule=new, actor=UserFactory(role=Role.COORDINATOR)) == 1
     filing.refresh_from_db()
     assert filing.rule == new and due_day(filing) == dt.date(2026, 3, 30)
-    assert AuditEvent.objects.filter(object_reference=str(new)).exists()
+    assert AuditEvent.objects.filter(object_reference=str(new)).count() == 1
 
 
 def test_sweep_marks_overdue_opens_court_limit_and_emails_a_digest_without_names(
@@ -238,7 +233,8 @@ def test_sweep_marks_overdue_opens_court_limit_and_emails_a_digest_without_names
     assert filing.status == Filing.Status.OVERDUE
     court = Deadline.objects.get(filing=filing, kind=Deadline.Kind.COURT_LIMIT)
     assert court.state == Deadline.State.MISSED  # 3 months after Feb 2025 is long gone
-    assert Notification.objects.filter(recipient=worker, state="sent").count() >= 1
+    # One reminder per missed clock (the response and the court limit), both in one email.
+    assert Notification.objects.filter(recipient=worker, state="sent").count() == 2
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
     assert case.reference in body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+import time
 from datetime import timedelta
 
 import pytest
@@ -255,6 +256,7 @@ def unconsumed_queue(settings):  # type: ignore[no-untyped-def]
 
 def test_a_burst_of_notices_publishes_one_wake_up_per_window(unconsumed_queue, monkeypatch):
     from casework.services import notifications
+    from config.celery import app
 
     before = timezone.now()
     for _ in range(5):
@@ -266,11 +268,19 @@ def test_a_burst_of_notices_publishes_one_wake_up_per_window(unconsumed_queue, m
     margin = notifications.WAKE_MARGIN_SECONDS
     assert eta >= before + timedelta(seconds=notifications.WAKE_SECONDS + margin)
     # Once the window has passed, the next notice wakes a sender again.
-    monkeypatch.setattr(
-        notifications, "_woken_at", notifications._woken_at - notifications.WAKE_SECONDS
-    )
+    queue = app.conf.task_default_queue
+    woken_at = notifications._woken_at[queue] - notifications.WAKE_SECONDS
+    monkeypatch.setitem(notifications._woken_at, queue, woken_at)
     notifications.notifications_wake()
     assert len(unconsumed_queue()) == 2
+
+
+def test_a_wake_up_on_another_queue_does_not_stand_in_for_this_ones(unconsumed_queue):
+    from casework.services import notifications
+
+    notifications._woken_at["another-queue"] = time.monotonic()  # a moment ago, elsewhere
+    notifications.notifications_wake()
+    assert len(unconsumed_queue()) == 1
 
 
 @pytest.mark.integration

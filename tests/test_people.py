@@ -155,44 +155,38 @@ def test_rotation_re_encrypts_everything_and_old_key_can_be_dropped():
         list(crypto.settings.FIELD_ENCRYPTION_KEYS),
         list(crypto.settings.BLIND_INDEX_KEYS),
     )
-    try:
-        with override_settings(
-            FIELD_ENCRYPTION_KEYS=[NEW_KEY, *old_field],
-            BLIND_INDEX_KEYS=["new-index-key", *old_index],
-        ):
-            crypto.reset_key_cache()
-            report = keys_rotate(batch_size=3)
-            assert report.rotated["casework.Serviceman"] == 7
-            assert report.rotated["casework.TimelineEntry"] == 1
-            assert report.reindexed == 7
-            assert report.files == 1
-            assert stored_key_ids() == {crypto.key_id(NEW_KEY)}
-            again = keys_rotate(batch_size=3)  # resumable: nothing left to do
-            assert sum(again.rotated.values()) == 0 and again.reindexed == 0
-        with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY], BLIND_INDEX_KEYS=["new-index-key"]):
-            crypto.reset_key_cache()
-            man = Serviceman.objects.get(pk=cases[0].serviceman.pk)
-            assert man.surname == cases[0].serviceman.surname
-            assert attachment_read(attachment, ORIGINAL) == b"%PDF-1.4 family scan"
-            assert (
-                attachment_path(attachment.public_id, ORIGINAL)
-                .read_bytes()
-                .startswith(crypto.key_id(NEW_KEY).encode())
+    with override_settings(
+        FIELD_ENCRYPTION_KEYS=[NEW_KEY, *old_field],
+        BLIND_INDEX_KEYS=["new-index-key", *old_index],
+    ):
+        report = keys_rotate(batch_size=3)
+        assert report.rotated["casework.Serviceman"] == 7
+        assert report.rotated["casework.TimelineEntry"] == 1
+        assert report.reindexed == 7
+        assert report.files == 1
+        assert stored_key_ids() == {crypto.key_id(NEW_KEY)}
+        again = keys_rotate(batch_size=3)  # resumable: nothing left to do
+        assert sum(again.rotated.values()) == 0 and again.reindexed == 0
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY], BLIND_INDEX_KEYS=["new-index-key"]):
+        man = Serviceman.objects.get(pk=cases[0].serviceman.pk)
+        assert man.surname == cases[0].serviceman.surname
+        assert attachment_read(attachment, ORIGINAL) == b"%PDF-1.4 family scan"
+        assert (
+            attachment_path(attachment.public_id, ORIGINAL)
+            .read_bytes()
+            .startswith(crypto.key_id(NEW_KEY).encode())
+        )
+        assert [
+            c.serviceman.pk
+            for c in serviceman_candidates(
+                surname=man.surname, given_name=man.given_name, birth_date=man.birth_date
             )
-            assert [
-                c.serviceman.pk
-                for c in serviceman_candidates(
-                    surname=man.surname, given_name=man.given_name, birth_date=man.birth_date
-                )
-            ] == [man.pk]
-    finally:
-        crypto.reset_key_cache()
+        ] == [man.pk]
 
 
 def test_rotation_never_overwrites_a_concurrent_edit():
     first, second = ServicemanFactory(), ServicemanFactory()
     with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY, *crypto.settings.FIELD_ENCRYPTION_KEYS]):
-        crypto.reset_key_cache()
         snapshot = next(raw_batches(Serviceman, ["surname", "rank"], 10))
         first.surname = "Изменённый"  # a caseworker saves while the rotation is mid-batch
         serviceman_save(serviceman=first, actor=None, changed=["surname"])
@@ -200,7 +194,6 @@ def test_rotation_never_overwrites_a_concurrent_edit():
         assert (rotated, skipped) == (1, 1)
         assert Serviceman.objects.get(pk=first.pk).surname == "Изменённый"
         assert Serviceman.objects.get(pk=second.pk).surname == second.surname
-    crypto.reset_key_cache()
 
 
 def test_seed_demo_twice_creates_no_duplicates():
@@ -243,21 +236,15 @@ def test_name_search_with_an_absurd_date_is_just_a_word(django_user_model):
 
 
 def test_editing_the_given_name_table_reindexes_the_servicemen_it_touches(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, verified_client
 ):
-    from django.test import Client
     from django.urls import reverse
 
     from casework.services.people import serviceman_index_values
-    from tests.factories import TOTPDeviceFactory
-    from tests.test_admin import login_form, totp_token
 
     man = ServicemanFactory(surname="Ершов", given_name="Егор", birth_date=None)
     before = man.surname_initial_index
-    coordinator = UserFactory(role=Role.COORDINATOR)
-    device = TOTPDeviceFactory(user=coordinator)
-    client = Client()
-    assert login_form(client, coordinator, device, totp_token(device)).status_code == 302
+    client = verified_client(UserFactory(role=Role.COORDINATOR))
     # Егор is a folk form of Георгий: a coordinator puts it in that group.
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

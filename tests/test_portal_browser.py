@@ -7,6 +7,7 @@ Chromium through Playwright. Screenshots go to test-artifacts/ (not committed).
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -18,8 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from casework.models import Attachment, Case, TimelineEntry
-from tests.portal_support import fresh_counters, gps_jpeg, media_root  # noqa: F401  (fixtures)
-from tests.test_logging import free_port
+from tests.portal_support import gps_jpeg
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,7 +35,12 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def live_site(test_database_url: str) -> Iterator[str]:
-    port = free_port()
+    # The socket is bound here and handed to gunicorn, so no other process (another pytest-xdist
+    # worker's server) can take the port between choosing it and listening on it.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    port = listener.getsockname()[1]
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.test",
@@ -46,10 +51,12 @@ def live_site(test_database_url: str) -> Iterator[str]:
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "2", "config.wsgi"],
+        + ["--bind", f"fd://{listener.fileno()}", "--workers", "2", "config.wsgi"],
         cwd=ROOT,
         env=env,
+        pass_fds=[listener.fileno()],
     )
+    listener.close()  # gunicorn holds its own copy
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -65,7 +72,7 @@ def live_site(test_database_url: str) -> Iterator[str]:
 
 
 @pytest.mark.integration
-@pytest.mark.usefixtures("fresh_counters", "media_root")
+@pytest.mark.usefixtures("media_root")
 def test_a_relative_on_a_phone_without_javascript(live_site, monkeypatch, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -154,6 +161,6 @@ def test_a_relative_on_a_phone_without_javascript(live_site, monkeypatch, tmp_pa
     case = Case.objects.get(reference=reference)
     assert case.serviceman.surname == "Вершинин" and case.applicant.telegram == ""
     assert case.applicant.signal == "@sestra_m" and case.needs_attention
-    assert TimelineEntry.objects.filter(case=case, kind="message_in").exists()
+    assert TimelineEntry.objects.filter(case=case, kind="message_in").count() == 1
     attachment = Attachment.objects.get(case=case)
     assert attachment.state == "clean" and "gps" in attachment.metadata_found

@@ -15,7 +15,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from casework.models import Case
 from casework.portal.multipart import MAX_BODY, small_form
 from casework.portal.upload_handlers import BoundedMemoryUploadHandler
-from tests.portal_support import aged_stamp, fresh_counters, intake_post, media_root  # noqa: F401
+from tests.portal_support import aged_stamp, intake_post
 
 
 def browser_body(fields: list[tuple[str, str]], boundary: str, empty_file: bool = True) -> bytes:
@@ -116,7 +116,7 @@ def test_too_many_fields_are_left_to_django_which_refuses_them(settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("fresh_counters", "media_root")
+@pytest.mark.usefixtures("media_root")
 def test_the_intake_form_is_read_without_djangos_parser(client, monkeypatch):
     def refuse(self):  # type: ignore[no-untyped-def]
         raise AssertionError("Django's multipart parser was used")
@@ -156,7 +156,7 @@ def test_a_request_encoding_set_by_a_view_is_left_to_django():
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("fresh_counters", "media_root")
+@pytest.mark.usefixtures("media_root")
 @pytest.mark.parametrize("charset", ["base64", "idna", "no-such-codec"])
 def test_a_charset_no_browser_sends_is_refused_not_a_server_error(client, charset):
     body = browser_body([("name", "x")], BOUNDARY)

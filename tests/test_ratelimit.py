@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from casework.models import RateCounter
 from casework.services import ratelimit
-from tests.portal_support import fresh_counters  # noqa: F401  (fixture)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_counters")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(params=["redis", "database"])
@@ -132,5 +131,5 @@ def test_redis_keys_always_expire(settings):
     settings.RATE_LIMIT_BACKEND = "redis"
     ratelimit.hit("scope", "a", window=60)
     client = redis.Redis.from_url(settings.REDIS_URL)
-    ttl = client.ttl(ratelimit.REDIS_PREFIX + ratelimit.counter_key("scope", "a"))
+    ttl = client.ttl(settings.RATE_LIMIT_KEY_PREFIX + ratelimit.counter_key("scope", "a"))
     assert 0 < ttl <= 60

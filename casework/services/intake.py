@@ -154,7 +154,7 @@ def intake_submit(*, token: str, answers: IntakeAnswers, uploads: Sequence[Uploa
                     return earlier
                 if attempt:
                     raise
-                # Not a repeat: a row read from the per-minute cache (the intake team, a
+                # Not a repeat: a row kept by _read_now_and_then (the intake team, a
                 # coordinator to notify) was deleted meanwhile. Read afresh and try once more,
                 # so the family's answers are not lost to a staff edit.
                 intake_cache_clear()
@@ -239,7 +239,7 @@ def _read_now_and_then(key: object, load: Callable[[], T]) -> T:
 
 
 def intake_cache_clear() -> None:
-    """Forget the rows kept for a minute (after a failed insert; tests after a rollback)."""
+    """Forget the rows kept for _CACHE_SECONDS (after a failed insert; tests after a rollback)."""
     _cache.clear()
 
 

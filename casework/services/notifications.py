@@ -78,28 +78,32 @@ def notifications_queue(
 def notifications_wake() -> None:
     """Have a worker send the notices not tried yet, within a few seconds.
 
-    A process publishes at most one wake-up every WAKE_SECONDS, for a task that runs after that
-    window has closed; a later call inside the window relies on that task, which starts after
-    the caller's commit and so sees its rows. A burst of intakes (families writing in after an
-    exchange is announced) thus costs a broker message every few seconds per web process instead
-    of one per family: that publish was the costliest step left in the family's request. A
-    message lost, or run early by a worker whose clock is more than WAKE_MARGIN_SECONDS ahead,
-    loses nothing: the sweep sends what is left. Eager Celery (tests) runs the task at once, so
-    it never skips.
+    A process publishes at most one wake-up per queue every WAKE_SECONDS, for a task that runs
+    after that window has closed; a later call inside the window relies on that task, which
+    starts after the caller's commit and so sees its rows. A burst of intakes (families writing
+    in after an exchange is announced) thus costs a broker message every few seconds per web
+    process instead of one per family: that publish was the costliest step left in the family's
+    request. A message lost, or run early by a worker whose clock is more than
+    WAKE_MARGIN_SECONDS ahead, loses nothing: the sweep sends what is left. Eager Celery (tests)
+    runs the task at once, so it never skips.
     """
-    global _woken_at
     from casework.tasks import send_pending_notifications
 
-    if send_pending_notifications.app.conf.task_always_eager:
+    conf = send_pending_notifications.app.conf
+    if conf.task_always_eager:
         send_pending_notifications.delay()
         return
     now = time.monotonic()  # taken before the task's start time is, so that starts later
-    if now - _woken_at >= WAKE_SECONDS:
+    queue = conf.task_default_queue
+    if now - _woken_at.get(queue, -float("inf")) >= WAKE_SECONDS:
         send_pending_notifications.apply_async(countdown=WAKE_SECONDS + WAKE_MARGIN_SECONDS)
-        _woken_at = now
+        _woken_at[queue] = now
 
 
-_woken_at = -float(WAKE_SECONDS)
+# When this process last published a wake-up, per queue: a wake-up on one queue wakes no worker
+# of another (a test's real worker reads a queue of its own, so an earlier test's wake-up never
+# stands in for its own).
+_woken_at: dict[str, float] = {}
 
 
 def notifications_untried(*, limit: int) -> list[int]:

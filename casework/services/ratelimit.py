@@ -25,8 +25,6 @@ from casework.models import RateCounter
 
 logger = logging.getLogger(__name__)
 
-REDIS_PREFIX = "casework:rl:"
-
 
 def client_address(request: HttpRequest) -> str:
     """The client's address; only ever hashed.
@@ -102,31 +100,32 @@ class Counters(Protocol):
 
 
 class RedisCounters:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str) -> None:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.prefix = prefix  # settings.RATE_LIMIT_KEY_PREFIX
 
     def hit(self, key: str, window: int) -> int:
         # SET NX EX then INCR in one MULTI: the window starts with the first event and the key
         # can never be left without an expiry (INCR alone on a just-expired key would do that).
         pipe = self.client.pipeline(transaction=True)
-        pipe.set(REDIS_PREFIX + key, 0, ex=window, nx=True)
-        pipe.incr(REDIS_PREFIX + key)
+        pipe.set(self.prefix + key, 0, ex=window, nx=True)
+        pipe.incr(self.prefix + key)
         _created, count = pipe.execute()
         return int(count)
 
     def count(self, key: str) -> int:
-        value = self.client.get(REDIS_PREFIX + key)
+        value = self.client.get(self.prefix + key)
         return int(value) if value is not None else 0  # type: ignore[arg-type]
 
     def reset(self, key: str) -> None:
-        self.client.delete(REDIS_PREFIX + key)
+        self.client.delete(self.prefix + key)
 
     def turn(self, key: str, seconds: float) -> float:
         # SET NX PX takes the turn only if nobody holds it; the key's own expiry is "the next
         # turn is allowed at T", so PTTL is how long until then. One MULTI: no gap between.
         pipe = self.client.pipeline(transaction=True)
-        pipe.set(REDIS_PREFIX + key, 1, px=max(1, round(seconds * 1000)), nx=True)
-        pipe.pttl(REDIS_PREFIX + key)
+        pipe.set(self.prefix + key, 1, px=max(1, round(seconds * 1000)), nx=True)
+        pipe.pttl(self.prefix + key)
         taken, left_ms = pipe.execute()
         return 0.0 if taken else max(int(left_ms), 1) / 1000
 
@@ -196,13 +195,13 @@ class DatabaseCounters:
 
 
 @cache
-def _redis_counters(url: str) -> RedisCounters:
-    return RedisCounters(url)
+def _redis_counters(url: str, prefix: str) -> RedisCounters:
+    return RedisCounters(url, prefix)
 
 
 def backend() -> Counters:
     if settings.RATE_LIMIT_BACKEND == "redis":
-        return _redis_counters(settings.REDIS_URL)
+        return _redis_counters(settings.REDIS_URL, settings.RATE_LIMIT_KEY_PREFIX)
     return DatabaseCounters()
 
 

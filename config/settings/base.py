@@ -136,19 +136,23 @@ if REDIS_URL:
     }
 else:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu's default is "control", relative to the working directory: the project root.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Counters for rate limits and lockouts live in Redis when present, in the database otherwise
 # (a local-memory cache is per process and would let a second worker reset them).
 RATE_LIMIT_BACKEND = "redis" if REDIS_URL else "database"
+# Every counter's Redis key starts with this (the test settings give each test process its own).
+RATE_LIMIT_KEY_PREFIX = "casework:rl:"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- Auth, sessions -------------------------------------------------------------------------

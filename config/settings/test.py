@@ -32,3 +32,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["testserver", "127.0.0.1"])  # noqa: F405
+
+# pytest-xdist runs the tests in several processes (gw0, gw1 …) on one Redis database; each has
+# its own test database already (pytest-django), and here its own rate-limit counters and cache
+# entries, so that one process clearing its counters never resets another's lockout. Servers and
+# workers a test starts inherit the variable, so they share their test's keys.
+TEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
+RATE_LIMIT_KEY_PREFIX = f"casework:test:{TEST_PROCESS}:rl:"
+CACHES["default"]["KEY_PREFIX"] = f"casework:test:{TEST_PROCESS}"  # noqa: F405

@@ -7,18 +7,11 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.factories import STAFF_PASSWORD as PASSWORD
 from tests.factories import TOTPDeviceFactory
-
-PASSWORD = "correct horse battery staple"  # UserFactory's
-
-
-def code_for(device: TOTPDevice) -> str:
-    """The code the person's authenticator app shows now."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():0{device.digits}d}"
+from tests.staff_support import totp_token as code_for
 
 
 def wrong_code_for(device: TOTPDevice) -> str:

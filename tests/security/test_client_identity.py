@@ -24,7 +24,7 @@ from casework.models import Case
 from casework.services import ratelimit
 from casework.services.access_codes import access_code_format, access_code_hash, access_code_new
 from tests.factories import CaseFactory
-from tests.portal_support import fresh_counters, intake_post  # noqa: F401  (fixture)
+from tests.portal_support import intake_post
 from tests.security.gunicorn_support import gunicorn, send
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -89,7 +89,6 @@ def test_the_setting_is_read_from_the_environment():
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("fresh_counters")
 def test_a_direct_client_cannot_reset_the_intake_limit_with_a_header(client, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "intake": (1, 3600)}
     settings.TRUSTED_PROXY_DEPTH = 1
@@ -102,7 +101,6 @@ def test_a_direct_client_cannot_reset_the_intake_limit_with_a_header(client, set
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("fresh_counters")
 def test_a_direct_client_cannot_escape_the_wrong_code_lock_with_a_header(settings):
     settings.TRUSTED_PROXY_DEPTH = 1
     settings.STATUS_DELAY_FREE_FAILURES = 100  # only the per-client lock is looked at here
@@ -124,7 +122,6 @@ def test_a_direct_client_cannot_escape_the_wrong_code_lock_with_a_header(setting
 
 
 @pytest.mark.integration
-@pytest.mark.usefixtures("fresh_counters")
 def test_gunicorn_reached_directly_counts_the_peer_not_the_header(test_database_url, tmp_path):
     """A real gunicorn whose trusted proxies do not include the test's own address (as when a
     stranger reaches the web container directly): a new X-Forwarded-For per request does not

@@ -28,7 +28,6 @@ from casework.models import AuditEvent, Case, TimelineEntry
 from casework.roles import Role
 from casework.services.access_codes import access_code_format, access_code_hash, access_code_new
 from tests.factories import CaseFactory, TeamFactory, TOTPDeviceFactory, UserFactory
-from tests.portal_support import fresh_counters  # noqa: F401  (fixture)
 from tests.security.gunicorn_support import gunicorn, send
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +159,6 @@ def multipart(fields: dict[str, str], boundary: str = "b0undary") -> bytes:
     return ("".join(parts) + f"--{boundary}--\r\n").encode()
 
 
-@pytest.mark.usefixtures("fresh_counters")
 def test_a_right_code_in_another_charset_opens_nothing():
     """latin-1 reads these ASCII fields just as UTF-8 would: refused all the same, since no
     browser says a charset and a text in any other one would be read wrongly."""

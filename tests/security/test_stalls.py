@@ -50,7 +50,6 @@ from casework.services.access_codes import (
 from casework.services.documents import document_generate
 from casework.services.filings import filing_create, filing_mark_sent
 from tests.factories import CaseFactory, ServicemanFactory, TOTPDeviceFactory, UserFactory
-from tests.portal_support import fresh_counters, media_root  # noqa: F401  (fixtures)
 from tests.security.gunicorn_support import gunicorn, send
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +125,7 @@ def sign_in(client: Client, reference: str, code: str, address: str, lang: str =
 # --- Status page: "next attempt allowed at T", never a sleep ----------------------------------
 
 
-@pytest.mark.usefixtures("fresh_counters", "no_sleep")
+@pytest.mark.usefixtures("no_sleep")
 def test_a_busy_reference_answers_at_once_and_keeps_what_was_typed(settings):
     case, code = case_with_code()
     earlier_failures(case.reference, 7)  # well past the free failures: the full 2 s measure
@@ -149,7 +148,7 @@ def test_a_busy_reference_answers_at_once_and_keeps_what_was_typed(settings):
     assert ratelimit.count("status_fail_reference", case.reference) == 8
 
 
-@pytest.mark.usefixtures("fresh_counters", "no_sleep")
+@pytest.mark.usefixtures("no_sleep")
 def test_once_its_turn_comes_the_right_code_opens_the_case(settings):
     settings.STATUS_DELAY_MAX_SECONDS = 0.05
     case, code = case_with_code()
@@ -162,7 +161,7 @@ def test_once_its_turn_comes_the_right_code_opens_the_case(settings):
     assert family.session[STATUS_SESSION_KEY]["case"] == case.pk
 
 
-@pytest.mark.usefixtures("fresh_counters", "no_sleep")
+@pytest.mark.usefixtures("no_sleep")
 @pytest.mark.parametrize(
     ("lang", "max_seconds", "failures", "expected"),
     [
@@ -188,7 +187,6 @@ def test_try_again_in_n_seconds_is_said_in_the_pages_language(
     assert expected in response.content.decode()
 
 
-@pytest.mark.usefixtures("fresh_counters")
 def test_attempts_on_a_busy_reference_get_one_turn_each_window(settings, no_sleep):
     """Twenty wrong codes in a row from twenty clients: one is checked, the rest are told to
     come back, at once. (A sleep let every one of them be checked, only later.)"""
@@ -203,7 +201,6 @@ def test_attempts_on_a_busy_reference_get_one_turn_each_window(settings, no_slee
     assert ratelimit.count("status_fail_reference", case.reference) == 12
 
 
-@pytest.mark.usefixtures("fresh_counters")
 @pytest.mark.parametrize("backend", ["redis", "database"])
 def test_a_turn_is_held_until_it_runs_out_in_either_store(settings, backend, no_sleep):
     """The "next attempt allowed at T" store, in Redis and in the embedded default's table."""
@@ -227,7 +224,6 @@ def _csrf(base: str) -> tuple[str, str]:
 
 
 @pytest.mark.integration
-@pytest.mark.usefixtures("fresh_counters")
 def test_twenty_wrong_codes_never_make_a_real_worker_sleep(test_database_url, tmp_path):
     """Real gunicorn, two sync workers: 20 wrong codes at once for a reference that does not
     exist, each from another client behind the proxy, while /healthz is asked all along.

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-import qrcode
+import segno
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -86,8 +86,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _qr(data: str) -> str:
-        code = qrcode.QRCode(border=2)
-        code.add_data(data)
+        # segno also draws the admin's enrolment QR code (casework/admin/enrolment.py).
         buffer = io.StringIO()
-        code.print_ascii(out=buffer, invert=True)
+        segno.make(data, error="m").terminal(out=buffer, compact=True, border=2)
         return buffer.getvalue()
