@@ -23,6 +23,8 @@ run: install
 	$(PY) bin/make-dev-env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --once
+	# One sweep before beat's first turn: the overview shows when it last ran, never a false alarm.
+	$(PY) manage.py sweep_deadlines
 	bin/dev-run
 
 lint: install
