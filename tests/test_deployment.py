@@ -112,3 +112,18 @@ def test_env_example_holds_no_secret():
     example = (ROOT / ".env.production.example").read_text()
     for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEYS", "ACCESS_CODE_KEY"):
         assert name not in example
+
+
+@pytest.mark.django_db
+def test_make_run_sweeps_before_starting_so_the_overview_has_no_false_alarm():
+    """README: `make run` runs the sweep once before web, worker and beat start."""
+    from django.core.management import call_command
+
+    from casework.selectors import last_sweep_at
+
+    recipe = (ROOT / "Makefile").read_text().split("\nrun: install\n", 1)[1].split("\n\n", 1)[0]
+    lines = [line.strip() for line in recipe.splitlines() if not line.strip().startswith("#")]
+    assert lines.index("$(PY) manage.py sweep_deadlines") < lines.index("bin/dev-run")
+    assert last_sweep_at() is None
+    call_command("sweep_deadlines")
+    assert last_sweep_at() is not None
