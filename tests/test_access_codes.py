@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from casework.exceptions import AccessLockedError, AccessRefusedError
 from casework.models import AuditEvent, Case
+from casework.references import reference_normalise
 from casework.services.access_codes import (
     access_code_format,
     access_code_hash,
@@ -17,7 +18,6 @@ from casework.services.access_codes import (
     access_code_new,
     access_code_normalise,
     luhn_check_digit,
-    reference_normalise,
     status_access_check,
 )
 from tests.factories import CaseFactory

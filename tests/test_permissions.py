@@ -18,7 +18,7 @@ from casework.models import AuditEvent, AuthorityOffice, Case, Deadline, Filing,
 from casework.permissions import Action, may
 from casework.roles import Role
 from casework.services.access_codes import access_code_reissue
-from casework.services.cases import timeline_entry_add
+from casework.services.cases import case_triage, timeline_entry_add
 from casework.services.family import family_message_post
 from casework.services.filings import deadline_hand_over, filing_create, filing_mark_sent
 from casework.services.people import case_merge
@@ -80,6 +80,9 @@ ACTIONS: dict[str, Callable[[dict[str, Any], Any], object]] = {
         case=w["case"], actor=user, text="Жалоба отправлена."
     ),
     "reissue the access code": lambda w, user: access_code_reissue(case=w["case"], actor=user),
+    "triage a case": lambda w, user: case_triage(
+        case=w["case"], actor=user, status=Case.Status.ACTIVE
+    ),
     "merge two cases": lambda w, user: case_merge(
         survivor=w["case"], merged=w["other"], actor=user
     ),
@@ -95,6 +98,7 @@ MATRIX = {
         "add a note": ALLOWED,
         "message the family": ALLOWED,
         "reissue the access code": REFUSED,
+        "triage a case": REFUSED,
         "merge two cases": REFUSED,
     },
     "caseworker of another team": dict.fromkeys(ACTIONS, HIDDEN),
@@ -141,7 +145,8 @@ def test_may_follows_the_role_permissions():
             Action.ACCESS_CODE_MANAGE,
             Action.EXCHANGE_RECORD,
             Action.RULES_EDIT,
-        }  # fmt: skip
+            Action.CASE_TRIAGE,
+        }
         for action in Action
     ]
     assert all(may(coordinator, action) for action in Action)

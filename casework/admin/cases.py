@@ -33,6 +33,13 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from casework.admin.base import AuditedModelAdmin, acting_user, ordered
+from casework.admin.case_triage import (
+    SEARCH_HELP,
+    TRIAGE_ACTIONS,
+    AssignedToFilter,
+    cases_with_reference,
+    triage_actions_for,
+)
 from casework.admin.filings import DeadlineInline, FilingInline
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
@@ -240,8 +247,13 @@ class CaseAdmin(AuditedModelAdmin):
         "serviceman__current_location",
         "serviceman__health_summary",
     )
-    # Fixed choices only: no free-text search, which would put a name in the URL.
+    # The search box finds a reference (not personal data); a name never goes in the URL: the
+    # name search is a POST page of its own. Filters are fixed choices.
+    search_fields = ("reference",)
+    search_help_text = SEARCH_HELP
+    actions = TRIAGE_ACTIONS
     list_filter = (
+        AssignedToFilter,
         "status",
         "family_status",
         "priority",
@@ -264,6 +276,14 @@ class CaseAdmin(AuditedModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return ordered(self, request, cases_visible_to(request.user))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Case], search_term: str
+    ) -> tuple[QuerySet[Case], bool]:
+        return cases_with_reference(queryset, search_term), False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return triage_actions_for(request, super().get_actions(request))
 
     def get_fieldsets(self, request: HttpRequest, obj: Case | None = None) -> Any:
         if obj is None:
@@ -336,8 +356,10 @@ class CaseAdmin(AuditedModelAdmin):
         of the page's time; the rows are written out here instead. A test renders both and
         compares them, so a column added to `list_display` must be added here too.
         """
-        if changelist.is_popup or tuple(changelist.list_display) != self.list_display:
-            # A raw-id popup, or a user with bulk actions (a checkbox column): Django's own cells.
+        columns = tuple(changelist.list_display)
+        checkbox = columns == ("action_checkbox", *self.list_display)  # bulk actions offered
+        if changelist.is_popup or not (checkbox or columns == self.list_display):
+            # A raw-id popup, or columns this method does not know: Django's own cells.
             return [
                 format_html_join(
                     "", "{}", ((cell,) for cell in items_for_result(changelist, c, None))
@@ -353,7 +375,7 @@ class CaseAdmin(AuditedModelAdmin):
         empty = self.get_empty_value_display()
         return [
             format_html(
-                '<th class="field-reference"><a href="{}">{}</a></th>'
+                '{}<th class="field-reference"><a href="{}">{}</a></th>'
                 '<td class="field-serviceman_name">{}</td>'
                 '<td class="field-status">{}</td>'
                 '<td class="field-priority">{}</td>'
@@ -362,6 +384,10 @@ class CaseAdmin(AuditedModelAdmin):
                 '<td class="field-team nowrap">{}</td>'
                 '<td class="field-next_deadline_column">{}</td>'
                 '<td class="field-age">{}</td>',
+                # Django's own checkbox and its cell, exactly as items_for_result writes them.
+                format_html('<td class="action-checkbox">{}</td>', self.action_checkbox(case))
+                if checkbox
+                else "",
                 add_preserved_filters(preserved, f"{changelist_url}{quote(case.pk)}/change/"),
                 case.reference,
                 self.serviceman_name(case) or empty,  # a family may not know his name yet

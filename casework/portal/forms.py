@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Applicant, Serviceman
+from casework.references import reference_normalise
 from casework.services.access_codes import (
     access_code_is_well_formed,
     access_code_normalise,
-    reference_normalise,
 )
 from casework.services.attachments import Upload
 from casework.services.intake import IntakeAnswers, Want

@@ -73,6 +73,7 @@ from casework.selectors.staff import (
     deadline_reminder_recipients,
     notice_recipients_for_team,
     teams_by_name,
+    teams_ordered,
     users_who_see_case,
 )
 
@@ -133,6 +134,7 @@ __all__ = [
     "servicemen_visible_to",
     "sweep_is_late",
     "teams_by_name",
+    "teams_ordered",
     "template_for",
     "templates_current",
     "timeline_visible_to",

@@ -72,6 +72,11 @@ def deadline_reminder_recipients(deadline: Deadline) -> list[User]:
     return list(coordinators)
 
 
+def teams_ordered() -> QuerySet[Team]:
+    """Every team, by name."""
+    return Team.objects.order_by("name")
+
+
 def teams_by_name() -> list[tuple[int, str]]:
     """(id, name) of every team, for list filters."""
-    return list(Team.objects.order_by("name").values_list("pk", "name"))
+    return list(teams_ordered().values_list("pk", "name"))

@@ -79,18 +79,6 @@ def access_code_hash(code: str) -> str:
     return hmac.new(key, f"casework.access-code\x00{code}".encode(), hashlib.sha256).hexdigest()
 
 
-# Cyrillic letters that look like Latin ones: a reference copied by hand on a Russian or
-# Ukrainian keyboard often has them.
-_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХІ", "ABEKMHOPCTYXI")
-
-
-def reference_normalise(text: str) -> str:
-    """K7M4-QX2P however it was typed: case, spaces, the dash and Cyrillic look-alikes."""
-    upper = unicodedata.normalize("NFKC", text or "").upper().translate(_LOOKALIKES)
-    compact = re.sub(r"[^0-9A-Z]", "", upper)
-    return f"{compact[:4]}-{compact[4:]}" if len(compact) == 8 else compact
-
-
 # --- Coordinators: revoke and reissue ---------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import permissions
-from casework.models import Applicant, AuditEvent, Case, Serviceman, TimelineEntry
+from casework.models import Applicant, AuditEvent, Case, Serviceman, Team, TimelineEntry
 from casework.services.audit import audit_record
 from casework.services.submissions import submitted_once
 
@@ -56,6 +56,37 @@ def case_update(*, case: Case, actor: Actor, changed: Iterable[str]) -> Case:
     case.save(update_fields=saved)
     audit_record(actor=actor, action=AuditEvent.Action.CHANGE, obj=case, detail={"fields": fields})
     return case
+
+
+# Statuses triage may set; closing a case happens on its own page, where its open clocks are
+# dealt with first.
+TRIAGE_STATUSES = (Case.Status.TRIAGE, Case.Status.ACTIVE, Case.Status.WAITING, Case.Status.ON_HOLD)
+
+
+@transaction.atomic
+def case_triage(
+    *,
+    case: Case,
+    actor: User,
+    assignee: User | None = None,
+    team: Team | None = None,
+    status: str | None = None,
+) -> bool:
+    """Assign a person, move to a team and/or set the status of one case (a coordinator's bulk
+    action calls it per case, each in its own transaction). Audited by `case_update` (field
+    names only). False when nothing changed."""
+    permissions.case_act_check(user=actor, case=case, action=permissions.Action.CASE_TRIAGE)
+    if status is not None and status not in TRIAGE_STATUSES:
+        raise ValueError(f"triage does not set the status {status!r}")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    wanted = {"assignee": assignee, "team": team, "status": status}
+    changed = [
+        name for name, value in wanted.items() if value is not None and getattr(case, name) != value
+    ]
+    for name in changed:
+        setattr(case, name, wanted[name])
+    case_update(case=case, actor=actor, changed=changed)
+    return bool(changed)
 
 
 @transaction.atomic
