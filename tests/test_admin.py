@@ -684,9 +684,7 @@ def test_another_teams_people_posted_by_id_are_not_labelled_and_nothing_is_saved
     ],
 )
 @pytest.mark.django_db
-def test_case_list_rows_are_exactly_what_djangos_own_cells_would_be(
-    rf, language, superuser, role
-):
+def test_case_list_rows_are_exactly_what_djangos_own_cells_would_be(rf, language, superuser, role):
     # CaseAdmin.list_rows writes the rows out for speed; Django's items_for_result is the truth.
     from django.contrib.admin.templatetags.admin_list import items_for_result
     from django.urls import resolve
