@@ -18,6 +18,18 @@ def new_reference(prefix: str = "") -> str:
 _LOOKALIKES = str.maketrans("АВЕКМНОРСТУХІ", "ABEKMHOPCTYXI")
 
 
+# What may be typed as a reference: its alphabet in either case, and the Cyrillic letters that
+# fold into it. A browser checks this (the case list's search box) before anything is sent, so a
+# name typed there by mistake never reaches an address; most names have a letter outside it.
+_TYPED = "".join(sorted({*ALPHABET, *ALPHABET.lower(), *"АВЕКМНРСТУХ", *"АВЕКМНРСТУХ".lower()}))
+REFERENCE_INPUT_PATTERN = rf"\s*[{_TYPED}]{{4}}[\s\-]?[{_TYPED}]{{4}}\s*"
+
+
+def reference_typed(text: str) -> bool:
+    """Whether text could be a reference as typed (the search box's pattern, server side)."""
+    return re.fullmatch(REFERENCE_INPUT_PATTERN, text or "") is not None
+
+
 def reference_normalise(text: str) -> str:
     """K7M4-QX2P however it was typed: case, spaces, the dash and Cyrillic look-alikes."""
     upper = unicodedata.normalize("NFKC", text or "").upper().translate(_LOOKALIKES)

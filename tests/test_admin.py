@@ -16,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from casework.admin.site import site
 from casework.models import AuditEvent, Case, TimelineEntry
+from casework.references import REFERENCE_INPUT_PATTERN
 from casework.roles import Role
 from tests.factories import (
     CaseFactory,
@@ -122,7 +123,12 @@ def test_verified_superuser_opens_every_list_and_index(verified_client):
             assert response.status_code == 302, url
         else:
             assert response.status_code == 200, url
-            assert 'name="q"' not in response.content.decode(), url  # no GET search anywhere
+            # No GET search anywhere but the case list's, whose box takes references only.
+            body = response.content.decode()
+            if url == "/admin/casework/case/":
+                assert f'pattern="{REFERENCE_INPUT_PATTERN}"' in body
+            else:
+                assert 'name="q"' not in body, url
 
 
 @pytest.mark.django_db
@@ -422,7 +428,9 @@ def test_case_list_shows_short_name_and_flags(verified_client, caseworker, team)
     assert '<abbr title="injured">INJ</abbr>' in body
     assert "Кирилл" not in body  # the list shows initials, not the full name
     assert reverse("admin:casework_case_name_search") in body
-    assert 'name="q"' not in body  # no free-text search: it would put a name in the URL
+    # No free-text search (it would put a name in the URL): the box takes a reference only.
+    assert 'name="q" value="" id="searchbar"' in body
+    assert f'pattern="{REFERENCE_INPUT_PATTERN}"' in body
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from django.urls import reverse
 from casework.models import AuditEvent, Case
 from casework.roles import Role
 from tests.factories import CaseFactory, TeamFactory, UserFactory
+from tests.test_portal_browser import live_site  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/casework/case/"
@@ -140,3 +141,57 @@ def test_the_bulk_action_page_in_russian_has_no_english(verified_client, coordin
     body = page.content.decode()
     for english in ("Assign cases", "assign to", "This changes", "Apply"):
         assert english not in body
+
+
+def test_the_search_box_never_sends_a_name_but_finds_a_reference():
+    """Server side: whatever arrives that is not reference-shaped finds nothing."""
+    from casework.admin.case_triage import cases_with_reference
+    from casework.references import reference_typed
+
+    case = CaseFactory(reference="K7M4-QX2P")
+    for name in ("Петренко", "Иванов Иван", "Ivanov", "Шевченко 01.02.1990"):
+        assert not reference_typed(name)
+        assert list(cases_with_reference(Case.objects.all(), name)) == []
+    assert list(cases_with_reference(Case.objects.all(), "к7м4 qх2р")) == [case]
+
+
+@pytest.mark.integration
+def test_a_name_typed_into_the_search_box_never_leaves_the_browser(live_site, monkeypatch):  # noqa: F811
+    from urllib.parse import parse_qs, urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.factories import STAFF_PASSWORD, TOTPDeviceFactory
+    from tests.staff_support import totp_token
+    from tests.test_portal_browser import CHROMIUM_ARGS
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM next to Playwright's loop
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    device = TOTPDeviceFactory(user=coordinator)
+    case = CaseFactory()
+    sent: list[str] = []
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        page = chromium.new_context(locale="ru-RU").new_page()
+        page.on("request", lambda request: sent.append(request.url))
+        page.goto(f"{live_site}/admin/")
+        page.fill("#id_username", coordinator.username)
+        page.fill("#id_password", STAFF_PASSWORD)
+        page.fill("#id_otp_token", totp_token(device))
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        page.goto(f"{live_site}/admin/casework/case/")
+        page.fill("#searchbar", case.serviceman.surname)
+        page.press("#searchbar", "Enter")
+        page.wait_for_timeout(500)
+        assert urlsplit(page.url).query == ""
+        assert page.evaluate("document.querySelector('#searchbar').validity.patternMismatch")
+        page.fill("#searchbar", case.reference.lower().replace("-", " "))
+        page.press("#searchbar", "Enter")
+        page.wait_for_load_state()
+        assert parse_qs(urlsplit(page.url).query)["q"] == [case.reference.lower().replace("-", " ")]
+        assert page.locator("#result_list tbody tr").count() == 1
+        chromium.close()
+    assert not any(case.serviceman.surname in url for url in sent)

@@ -140,6 +140,7 @@ def test_ukrainian_term_is_capped_at_45_days(case):
 
 
 def test_ukrainian_health_raport_is_due_in_48_hours(case):
+    case.serviceman.jurisdiction = "UA"  # a Ukrainian office takes a Ukrainian serviceman's
     received = dt.datetime(2026, 3, 20, 17, 0, tzinfo=KYIV)  # a Friday
     filing = sent(
         case,

@@ -24,7 +24,7 @@ from casework import permissions
 from casework.admin.base import acting_user
 from casework.exceptions import CaseworkError
 from casework.models import Case
-from casework.references import reference_normalise
+from casework.references import reference_normalise, reference_typed
 from casework.selectors import assignable_users, teams_ordered
 from casework.services.cases import TRIAGE_STATUSES, case_triage
 
@@ -36,8 +36,11 @@ SEARCH_HELP = gettext_lazy(
 
 def cases_with_reference(queryset: QuerySet[Case], term: str) -> QuerySet[Case]:
     """The case with this reference however it was typed (case, dash, Cyrillic look-alikes)."""
-    term = term.strip()
-    return queryset.filter(reference=reference_normalise(term)) if term else queryset
+    if not term.strip():
+        return queryset
+    if not reference_typed(term):  # the browser refuses these already; a crafted address too
+        return queryset.none()
+    return queryset.filter(reference=reference_normalise(term))
 
 
 class AssignedToFilter(admin.SimpleListFilter):

@@ -49,6 +49,12 @@ class Filing(models.Model):
         IN_PERSON = "in_person", _("in person")
         ARMIYA_PLUS = "armiya_plus", _("Армія+")
 
+    # How a filing can reach an office of each jurisdiction (Армія+ is Ukraine's military app).
+    METHODS_BY_JURISDICTION: ClassVar[dict[str, tuple[str, ...]]] = {
+        "RU": (Method.REGISTERED_MAIL, Method.E_RECEPTION, Method.IN_PERSON),
+        "UA": (Method.REGISTERED_MAIL, Method.E_RECEPTION, Method.IN_PERSON, Method.ARMIYA_PLUS),
+    }
+
     class Outcome(models.TextChoices):
         GRANTED = "granted", _("granted")
         REFUSED = "refused", _("refused")
@@ -142,6 +148,17 @@ class Filing(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def is_past_due(self, now: datetime | None = None) -> bool:
+        """Awaiting an answer after its due moment: overdue now, before the sweep records it."""
+        now = now or timezone.now()
+        return self.status in self.AWAITING_RESPONSE and bool(self.due_at and self.due_at < now)
+
+    def status_now(self, now: datetime | None = None) -> str:
+        """The status as it is at this moment (what every page shows)."""
+        if self.is_past_due(now):
+            return str(self.Status.OVERDUE.label)
+        return str(self.Status(self.status).label)
+
     @property
     def is_escalatable(self) -> bool:
         """Overdue, or answered with a refusal or a formal reply: the ladder's next rung applies."""
@@ -219,3 +236,11 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}#{self.pk}"  # no case lookup: lists of deadlines stay one query
+
+    def state_now(self, now: datetime | None = None) -> str:
+        """The state as it is at this moment: an open clock past its due moment is missed
+        already, before the sweep records it."""
+        now = now or timezone.now()
+        if self.state == self.State.OPEN and self.due_at < now:
+            return str(self.State.MISSED.label)
+        return str(self.State(self.state).label)

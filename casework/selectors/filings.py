@@ -105,3 +105,14 @@ def rule_newer_version(rule: ResponseRule) -> ResponseRule | None:
         .order_by("version")
         .last()
     )
+
+
+def live_filing_offices(*, case: Case, office_ids: list[int]) -> set[int]:
+    """Of these offices, those the case already has a live filing with: a draft, or one still
+    awaiting its answer (escalating to them again would ask twice)."""
+    live = (Filing.Status.DRAFT, *Filing.AWAITING_RESPONSE)
+    return set(
+        Filing.objects.filter(case=case, office__in=office_ids, status__in=live).values_list(
+            "office_id", flat=True
+        )
+    )

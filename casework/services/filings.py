@@ -225,6 +225,10 @@ def filing_create(
     """
     if actor is not None:
         permissions.case_act_check(user=actor, case=case, action=permissions.Action.FILING_CREATE)
+    if office.jurisdiction != case.serviceman.jurisdiction:
+        raise RuleError(
+            _("This office belongs to another country's authorities than the serviceman's.")
+        )
     rule = rule_for(office=office, filing_kind=kind, on=timezone.localdate())
     if (
         rule is not None
@@ -353,6 +357,8 @@ def filing_mark_sent(
     _require(filing, (S.DRAFT,), _("marked sent"))
     if sent_on > timezone.localdate():
         raise TransitionError(_("The sending date is in the future."))
+    if method not in Filing.METHODS_BY_JURISDICTION.get(filing.office.jurisdiction, ()):
+        raise TransitionError(_("This office cannot be reached this way."))
     if method == Filing.Method.REGISTERED_MAIL and not tracking_number:
         raise TransitionError(_("Registered mail needs its tracking number."))
     filing.rule = rule_for(office=filing.office, filing_kind=filing.kind, on=sent_on)

@@ -8,6 +8,8 @@ from django import template
 from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.admin.views.main import ChangeList
 
+from casework.references import REFERENCE_INPUT_PATTERN
+
 if TYPE_CHECKING:
     from casework.admin.cases import CaseAdmin
 
@@ -25,3 +27,9 @@ def case_result_list(cl: ChangeList) -> dict[str, Any]:
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
         "results": [[row] for row in cast("CaseAdmin", cl.model_admin).list_rows(cl)],
     }
+
+
+@register.simple_tag
+def reference_pattern() -> str:
+    """The pattern the case list's search box accepts (references only, never a name)."""
+    return REFERENCE_INPUT_PATTERN

@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from casework import permissions
 from casework.admin.base import AuditedModelAdmin, acting_user, ordered
 from casework.admin.dashboard import dashboard_forget
-from casework.admin.filings.display import CASE_ENCRYPTED, FILING_ENCRYPTED, deadline_due
+from casework.admin.filings.display import (
+    CASE_ENCRYPTED,
+    FILING_ENCRYPTED,
+    deadline_due,
+    deadline_state_now,
+)
 from casework.admin.filings.filters import CaseTeamFilter, DeadlineDueFilter, MineFilter
 from casework.admin.filings.forms import HandOverForm
 from casework.admin.marks import with_published_year
@@ -32,7 +37,7 @@ from casework.services.filings import (
 
 @admin.register(Deadline, site=site)
 class DeadlineAdmin(AuditedModelAdmin):
-    list_display = ("due", "kind", "state", "case_reference", "filing", "responsible")
+    list_display = ("due", "kind", "state_now", "case_reference", "filing", "responsible")
     list_select_related = ("case", "filing__office", "rule", "responsible")
     list_filter = (DeadlineDueFilter, MineFilter, "state", "kind", CaseTeamFilter)
     list_defer = (*CASE_ENCRYPTED, *(f"filing__{name}" for name in FILING_ENCRYPTED))
@@ -43,7 +48,7 @@ class DeadlineAdmin(AuditedModelAdmin):
         "filing",
         "kind",
         "due_display",
-        "state",
+        "state_now",
         "basis",
         "rule",
         "responsible",
@@ -122,6 +127,8 @@ class DeadlineAdmin(AuditedModelAdmin):
             form=form,
             change_url=change_url,
         )
+
+    state_now = staticmethod(deadline_state_now)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # clocks are opened by the filing services

@@ -3,6 +3,9 @@ encrypted (never loaded) on list pages."""
 
 from __future__ import annotations
 
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
 from casework.admin.marks import due_with_marks, is_provisional
 from casework.models import Deadline, Filing
 
@@ -47,3 +50,15 @@ def deadline_due(deadline: Deadline) -> str:
             deadline.provisional,
         ),
     )
+
+
+@admin.display(description=_("status"))
+def filing_status_now(filing: Filing) -> str:
+    """Overdue the moment its clock runs out, not only once the sweep has recorded it."""
+    return filing.status_now()
+
+
+@admin.display(description=_("state"))
+def deadline_state_now(deadline: Deadline) -> str:
+    """Missed the moment it runs out, not only once the sweep has recorded it."""
+    return deadline.state_now()

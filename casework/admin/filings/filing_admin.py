@@ -23,6 +23,7 @@ from casework.admin.filings.display import (
     FILING_ENCRYPTED,
     deadline_due,
     filing_due,
+    filing_status_now,
 )
 from casework.admin.filings.filters import CaseTeamFilter, FilingWaitingFilter
 from casework.admin.filings.forms import DocumentForm, FilingCreateForm
@@ -36,6 +37,7 @@ from casework.selectors import (
     deadlines_visible_to,
     escalation_targets,
     filings_visible_to,
+    live_filing_offices,
     template_for,
 )
 from casework.services.filings import (
@@ -53,7 +55,7 @@ class FilingAdmin(AuditedModelAdmin):
         "office",
         "kind",
         "signer",
-        "status",
+        "status_now",
         "due",
     )
     list_select_related = ("case", "office", "rule")
@@ -61,9 +63,9 @@ class FilingAdmin(AuditedModelAdmin):
     list_defer = (*FILING_ENCRYPTED, *CASE_ENCRYPTED)
     ordering = ("-id",)  # newest first, on the primary key index (creation order)
     list_per_page = 50
-    readonly_fields = ("due_display", "advice")
+    readonly_fields = ("status_now", "due_display", "advice")
     fieldsets = [
-        (None, {"fields": ("reference", "case", "office", "kind", "signer", "status")}),
+        (None, {"fields": ("reference", "case", "office", "kind", "signer", "status_now")}),
         (_("Response clock"), {"fields": ("due_display", "rule", "escalates")}),
         (
             _("Sending"),
@@ -107,6 +109,8 @@ class FilingAdmin(AuditedModelAdmin):
         return False  # filings are the record of what was sent
 
     # --- Columns
+
+    status_now = staticmethod(filing_status_now)
 
     @admin.display(description=_("case"), ordering="case__reference")
     def case_reference(self, filing: Filing) -> str:
@@ -175,12 +179,17 @@ class FilingAdmin(AuditedModelAdmin):
             raise PermissionDenied
         cases = cases_visible_to(request.user)
         initial: dict[str, Any] = {}
+        jurisdiction = None
         case_pk = request.GET.get("case", "")
         if case_pk.isdigit():
-            reference = cases.filter(pk=case_pk).values_list("reference", flat=True).first()
-            initial["case_reference"] = reference or ""
+            known = (
+                cases.filter(pk=case_pk)
+                .values_list("reference", "serviceman__jurisdiction")
+                .first()
+            )
+            initial["case_reference"], jurisdiction = known or ("", None)
         data = request.POST if request.method == "POST" else None
-        form = FilingCreateForm(data, cases=cases, initial=initial)
+        form = FilingCreateForm(data, cases=cases, initial=initial, jurisdiction=jurisdiction)
         if data is not None and form.is_valid():
             values = form.cleaned_data
             try:
@@ -220,6 +229,8 @@ class FilingAdmin(AuditedModelAdmin):
         change_url = reverse("admin:casework_filing_change", args=[filing.pk])
         data = request.POST if request.method == "POST" else None
         form = spec.form_class(data)
+        if hasattr(form, "for_filing"):
+            form.for_filing(filing)  # choices that depend on the filing (its office's country)
         if data is not None and form.is_valid():
             try:
                 next_url = spec.perform(request, filing, form.cleaned_data)
@@ -231,8 +242,15 @@ class FilingAdmin(AuditedModelAdmin):
                 return HttpResponseRedirect(next_url or change_url)
         proposals = []
         if spec.name == "escalate":
+            targets = escalation_targets(filing)
+            live = live_filing_offices(
+                case=filing.case, office_ids=[office.pk for _, office in targets if office]
+            )
+            # A live filing to the same office (a draft, or one still awaiting its answer): a
+            # second one would ask twice; the page says so beside that step.
             proposals = [
-                {"step": step, "office": office} for step, office in escalation_targets(filing)
+                {"step": step, "office": office, "already_live": bool(office and office.pk in live)}
+                for step, office in targets
             ]
         return self.page(
             request,

@@ -44,10 +44,15 @@ class FilingCreateForm(OnceForm):
         label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
 
-    def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, cases: QuerySet[Case], jurisdiction: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.cases = cases
-        self.fields["office"].queryset = offices_active()  # type: ignore[attr-defined]
+        offices = offices_active()
+        if jurisdiction:  # the case is known: only its country's authorities are offered
+            offices = offices.filter(jurisdiction=jurisdiction)
+        self.fields["office"].queryset = offices  # type: ignore[attr-defined]
 
     def clean_case_reference(self) -> Case:
         reference = self.cleaned_data["case_reference"].strip().upper()
@@ -73,6 +78,12 @@ class SentForm(forms.Form):
         widget=_date_input(),
         help_text=_("If known. Until then the clock assumes receipt on the sending day."),
     )
+
+    def for_filing(self, filing: Filing) -> None:
+        """Only the ways this office can be reached (Армія+ is for Ukrainian offices)."""
+        allowed = Filing.METHODS_BY_JURISDICTION.get(filing.office.jurisdiction, ())
+        field = cast(forms.ChoiceField, self.fields["method"])
+        field.choices = [(m.value, m.label) for m in Filing.Method if m.value in allowed]
 
 
 class RegistrationForm(forms.Form):

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from casework.admin.filings.display import (
     FILING_ENCRYPTED,
     deadline_due,
+    deadline_state_now,
     filing_due,
+    filing_status_now,
 )
 from casework.admin.filings.transitions import offered_actions
 from casework.admin.marks import with_published_year
@@ -44,7 +46,7 @@ class FilingInline(ReadOnlyInline):
     model = Filing
     fk_name = "case"
     verbose_name_plural = _("filings")
-    fields = ("filing_reference", "office", "kind", "signer", "status", "due", "next_actions")
+    fields = ("filing_reference", "office", "kind", "signer", "status_now", "due", "next_actions")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Filing]:
@@ -55,6 +57,8 @@ class FilingInline(ReadOnlyInline):
             .order_by("-created_at", "-pk")
         )
         return with_published_year(queryset, "office__jurisdiction")
+
+    status_now = staticmethod(filing_status_now)
 
     @admin.display(description=_("reference"))
     def filing_reference(self, filing: Filing) -> str:
@@ -75,7 +79,7 @@ class DeadlineInline(ReadOnlyInline):
     fk_name = "case"
     verbose_name_plural = _("open and missed deadlines")
     show_change_link = True  # the deadline's own page, where it can be handed over
-    fields = ("kind", "due", "state", "filing", "responsible")
+    fields = ("kind", "due", "state_now", "filing", "responsible")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Deadline]:
@@ -87,6 +91,8 @@ class DeadlineInline(ReadOnlyInline):
             .order_by("due_at", "pk")
         )
         return with_published_year(queryset, "filing__office__jurisdiction")
+
+    state_now = staticmethod(deadline_state_now)
 
     @admin.display(description=_("due"))
     def due(self, deadline: Deadline) -> str:
