@@ -32,6 +32,7 @@ class Action(StrEnum):
     DEADLINE_HAND_OVER = "deadline_hand_over"
     CASE_MERGE = "case_merge"
     ACCESS_CODE_MANAGE = "access_code_manage"  # reissue or revoke a family's code
+    LEGAL_HOLD = "legal_hold"  # set or lift a case's legal hold
     EXCHANGE_RECORD = "exchange_record"
     RULES_EDIT = "rules_edit"
 
@@ -46,12 +47,14 @@ REQUIRED_PERMISSION: dict[Action, str] = {
     Action.DEADLINE_HAND_OVER: "casework.change_deadline",
     Action.CASE_MERGE: "casework.change_case",
     Action.ACCESS_CODE_MANAGE: "casework.change_case",
+    Action.LEGAL_HOLD: "casework.change_case",
     Action.EXCHANGE_RECORD: "casework.add_exchange",
     Action.RULES_EDIT: "casework.change_responserule",
 }
 # Actions that reach beyond one team's work: a merge joins two families' records, a new access
-# code decides who can read a case from outside.
-COORDINATOR_ONLY = frozenset({Action.CASE_MERGE, Action.ACCESS_CODE_MANAGE})
+# code decides who can read a case from outside, a legal hold overrides what families were
+# promised about erasure.
+COORDINATOR_ONLY = frozenset({Action.CASE_MERGE, Action.ACCESS_CODE_MANAGE, Action.LEGAL_HOLD})
 
 
 def may(user: AnyUser, action: Action) -> bool:
