@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casework.exceptions import LegalHoldError, OpenClocksError, PermissionDeniedError
 from casework.models import AuditEvent, AuthorityOffice, Case, Deadline, Filing, TimelineEntry
@@ -87,10 +87,14 @@ def state(case: Case) -> tuple[object, ...]:
 def test_closing_with_an_open_clock_and_no_reason_is_refused_and_changes_nothing(caseworker):
     case = with_open_clock(team=caseworker.teams.get())
     before = state(case)
-    with pytest.raises(OpenClocksError) as refused:
-        case_close(case=case, actor=caseworker)
-    assert refused.value.fields == {"clocks": 1}
-    assert "1 open or missed clock" in refused.value.message
+    for language, words in (
+        ("en", "1 open or missed clock."),
+        ("ru", "1 открытый или пропущенный"),
+    ):
+        with translation.override(language), pytest.raises(OpenClocksError) as refused:
+            case_close(case=case, actor=caseworker)
+        assert refused.value.fields == {"clocks": 1}
+        assert words in refused.value.message
     with pytest.raises(OpenClocksError):
         case_close(case=case, actor=caseworker, cancel_clocks_reason="   ")
     case.status = Case.Status.CLOSED  # the generic save of the case page closes the same way
