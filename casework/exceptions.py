@@ -74,3 +74,16 @@ class SubmissionTokenReusedError(CaseworkError):
     """A one-time form token or API idempotency key that already created something else."""
 
     code = "token_reused"
+
+
+class OpenClocksError(CaseworkError):
+    """Closing would leave open or missed clocks behind: cancel them with a reason, or keep the
+    case open. `fields["clocks"]` is how many."""
+
+    code = "open_clocks"
+
+
+class LegalHoldError(CaseworkError):
+    """The case is on legal hold (nothing erases it), or a hold was asked for without a reason."""
+
+    code = "legal_hold"

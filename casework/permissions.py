@@ -33,6 +33,7 @@ class Action(StrEnum):
     CASE_MERGE = "case_merge"
     CASE_TRIAGE = "case_triage"  # assign, move to a team, set the status of many cases at once
     ACCESS_CODE_MANAGE = "access_code_manage"  # reissue or revoke a family's code
+    LEGAL_HOLD = "legal_hold"  # set or lift a case's legal hold
     EXCHANGE_RECORD = "exchange_record"
     RULES_EDIT = "rules_edit"
 
@@ -48,12 +49,16 @@ REQUIRED_PERMISSION: dict[Action, str] = {
     Action.CASE_MERGE: "casework.change_case",
     Action.CASE_TRIAGE: "casework.change_case",
     Action.ACCESS_CODE_MANAGE: "casework.change_case",
+    Action.LEGAL_HOLD: "casework.change_case",
     Action.EXCHANGE_RECORD: "casework.add_exchange",
     Action.RULES_EDIT: "casework.change_responserule",
 }
 # Actions that reach beyond one team's work: a merge joins two families' records, a new access
-# code decides who can read a case from outside, triage moves cases between people and teams.
-COORDINATOR_ONLY = frozenset({Action.CASE_MERGE, Action.ACCESS_CODE_MANAGE, Action.CASE_TRIAGE})
+# code decides who can read a case from outside, triage moves cases between people and teams,
+# a legal hold overrides what families were promised about erasure.
+COORDINATOR_ONLY = frozenset(
+    {Action.CASE_MERGE, Action.ACCESS_CODE_MANAGE, Action.CASE_TRIAGE, Action.LEGAL_HOLD}
+)
 
 
 def may(user: AnyUser, action: Action) -> bool:

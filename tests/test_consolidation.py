@@ -170,6 +170,7 @@ def test_selectors_are_a_package_by_area():
         "documents",
         "filings",
         "people",
+        "retention",
         "staff",
     ]
     assert not (ROOT / "casework" / "selectors.py").exists()

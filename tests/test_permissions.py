@@ -18,7 +18,12 @@ from casework.models import AuditEvent, AuthorityOffice, Case, Deadline, Filing,
 from casework.permissions import Action, may
 from casework.roles import Role
 from casework.services.access_codes import access_code_reissue
-from casework.services.cases import case_triage, timeline_entry_add
+from casework.services.cases import (
+    case_close,
+    case_legal_hold_set,
+    case_triage,
+    timeline_entry_add,
+)
 from casework.services.family import family_message_post
 from casework.services.filings import deadline_hand_over, filing_create, filing_mark_sent
 from casework.services.people import case_merge
@@ -86,6 +91,12 @@ ACTIONS: dict[str, Callable[[dict[str, Any], Any], object]] = {
     "merge two cases": lambda w, user: case_merge(
         survivor=w["case"], merged=w["other"], actor=user
     ),
+    "close a case, cancelling its clocks": lambda w, user: case_close(
+        case=w["case"], actor=user, cancel_clocks_reason="Семья отозвала обращение"
+    ),
+    "set a legal hold": lambda w, user: case_legal_hold_set(
+        case=w["case"], actor=user, reason="Запрос суда"
+    ),
 }
 
 # role -> action -> expected answer. Caseworkers work their team's cases; coordinators all;
@@ -100,6 +111,8 @@ MATRIX = {
         "reissue the access code": REFUSED,
         "triage a case": REFUSED,
         "merge two cases": REFUSED,
+        "close a case, cancelling its clocks": ALLOWED,
+        "set a legal hold": REFUSED,
     },
     "caseworker of another team": dict.fromkeys(ACTIONS, HIDDEN),
     "coordinator": dict.fromkeys(ACTIONS, ALLOWED),
@@ -115,7 +128,11 @@ def state() -> tuple[object, ...]:
         list(Filing.objects.order_by("pk").values_list("pk", "status")),
         list(Deadline.objects.order_by("pk").values_list("pk", "responsible_id", "state")),
         TimelineEntry.objects.count(),
-        list(Case.objects.order_by("pk").values_list("pk", "access_code_hash", "merged_into")),
+        list(
+            Case.objects.order_by("pk").values_list(
+                "pk", "access_code_hash", "merged_into", "status", "legal_hold_at"
+            )
+        ),
         AuditEvent.objects.count(),
     )
 
@@ -143,6 +160,7 @@ def test_may_follows_the_role_permissions():
         not in {
             Action.CASE_MERGE,
             Action.ACCESS_CODE_MANAGE,
+            Action.LEGAL_HOLD,
             Action.EXCHANGE_RECORD,
             Action.RULES_EDIT,
             Action.CASE_TRIAGE,

@@ -32,7 +32,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+from casework import permissions
 from casework.admin.base import AuditedModelAdmin, acting_user, ordered
+from casework.admin.case_forms import CLOSING_FIELDS, CaseAdminForm, closing_question
 from casework.admin.case_triage import (
     SEARCH_HELP,
     TRIAGE_ACTIONS,
@@ -52,6 +54,7 @@ from casework.selectors import (
     case_applicants_for_user,
     case_duplicates_for_user,
     case_get_for_user,
+    case_live_deadlines,
     cases_matching_name,
     cases_visible_to,
     due_soon_cases_q,
@@ -69,6 +72,8 @@ from casework.services.cases import (
     MANUAL_TIMELINE_KINDS,
     case_create,
     case_delete,
+    case_legal_hold_lift,
+    case_legal_hold_set,
     case_search_record,
     case_update,
     case_view_record,
@@ -112,6 +117,19 @@ class RiskFlagFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         flag = self.value()
         return queryset.filter(**{flag: True}) if flag in RISK_FLAGS else queryset
+
+
+class LegalHoldFilter(admin.SimpleListFilter):
+    title = _("legal hold")
+    parameter_name = "legal_hold"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("on legal hold")), ("no", _("not on legal hold"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(legal_hold_at__isnull=self.value() == "no")
+        return queryset
 
 
 class NextDeadlineFilter(admin.SimpleListFilter):
@@ -222,6 +240,7 @@ def _risk_mark(flag: str, language: str) -> SafeString:
 @admin.register(Case, site=site)
 class CaseAdmin(AuditedModelAdmin):
     audit_views = True
+    form = CaseAdminForm
     list_display = (
         "reference",
         "serviceman_name",
@@ -263,6 +282,7 @@ class CaseAdmin(AuditedModelAdmin):
         NextDeadlineFilter,
         "needs_attention",
         "source",
+        LegalHoldFilter,
     )
     # Most pressing clock first (an indexed, denormalised column: cheap at any size); cases with
     # no open clock follow, newest first.
@@ -271,7 +291,14 @@ class CaseAdmin(AuditedModelAdmin):
     ordering = Case.TRIAGE_ORDER  # the API lists cases in the same order
     list_per_page = 50
     raw_id_fields = ("serviceman", "applicant")
-    readonly_fields = ("reference", "created_at", "closed_at", "next_deadline", "merged_into")
+    readonly_fields = (
+        "reference",
+        "created_at",
+        "closed_at",
+        "next_deadline",
+        "merged_into",
+        "legal_hold",
+    )
     inlines = (DeadlineInline, FilingInline, TimelineEntryAddInline, TimelineEntryInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
@@ -302,9 +329,11 @@ class CaseAdmin(AuditedModelAdmin):
                         "outcome",
                         "closed_at",
                         "next_deadline",
+                        *(() if obj is None else ("legal_hold",)),
                     )
                 },
             ),
+            *self.closing_fieldsets(obj),
             (_("Risk"), {"fields": (*RISK_FLAGS, "needs_attention")}),
             (_("What happened"), {"fields": ("summary", "wishes")}),
             *(
@@ -313,6 +342,16 @@ class CaseAdmin(AuditedModelAdmin):
                 else [(_("Record"), {"fields": ("source", "created_at", "merged_into")})]
             ),
         ]
+
+    def closing_fieldsets(self, obj: Case | None) -> list[tuple[Any, dict[str, Any]]]:
+        """The question closing asks, on the page of a case that is not closed and has clocks
+        that are still somebody's work (also when the form comes back with it unanswered)."""
+        if obj is None or obj.status == Case.Status.CLOSED:
+            return []
+        live = case_live_deadlines(obj).count()
+        if not live:
+            return []
+        return [(_("Closing"), {"fields": CLOSING_FIELDS, "description": closing_question(live)})]
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
@@ -344,6 +383,15 @@ class CaseAdmin(AuditedModelAdmin):
         # In the usual zone of his jurisdiction's offices; each office's own is on the case page.
         zone = JURISDICTION_TIME_ZONES.get(case.serviceman.jurisdiction)
         return format_due(case.next_deadline, zone)
+
+    @admin.display(description=_("legal hold"))
+    def legal_hold(self, case: Case) -> str:
+        if case.legal_hold_at is None:
+            return "–"
+        return _("since %(when)s, set by %(who)s") % {
+            "when": timezone.localtime(case.legal_hold_at).strftime("%d.%m.%Y"),
+            "who": case.legal_hold_by or "–",
+        }
 
     @admin.display(description=_("age (days)"), ordering="-created_at")
     def age(self, case: Case) -> int:
@@ -412,12 +460,35 @@ class CaseAdmin(AuditedModelAdmin):
         # The status the family sees has its own service (a timeline note, its own audit row);
         # the admin's changeform view runs both in one transaction.
         changed = [name for name in form.changed_data if name != "family_status"]
-        case_update(case=obj, actor=request.user, changed=changed)
+        if getattr(form, "kept_open", False):
+            changed.remove("status")  # asked to close, chose to keep the case open
+            message = _("The case stays open; its clocks keep running.")
+            self.message_user(request, message, messages.WARNING)
+        case_update(
+            case=obj,
+            actor=request.user,
+            changed=changed,
+            cancel_clocks_reason=getattr(form, "cancel_clocks_reason", None),
+        )
         if "family_status" in form.changed_data:
             family_status_set(case=obj, actor=acting_user(request), family_status=obj.family_status)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A case on legal hold is erased by nobody until the hold is lifted (the service refuses
+        # too); the page then offers no delete link and the delete view answers 403.
+        if obj is not None and obj.legal_hold_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def delete_model(self, request: HttpRequest, obj: Case) -> None:
         case_delete(case=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        for case in queryset:  # each erasure commits on its own; a held case is left as it is
+            try:
+                case_delete(case=case, actor=request.user)
+            except CaseworkError as error:
+                self.message_user(request, f"{case.reference}: {error.message}", messages.ERROR)
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
@@ -477,6 +548,8 @@ class CaseAdmin(AuditedModelAdmin):
             "family_token": submission_token_new(),  # the message form's one-time token
             "may_manage_code": is_coordinator(request.user),
             "has_access_code": bool(obj.access_code_hash),
+            "legal_hold_url": reverse("admin:casework_case_legal_hold", args=[obj.pk]),
+            "may_hold": permissions.may(request.user, permissions.Action.LEGAL_HOLD),
         }
 
     def may_merge(self, request: HttpRequest) -> bool:
@@ -490,6 +563,11 @@ class CaseAdmin(AuditedModelAdmin):
             path("name-search/", wrap(self.name_search_view), name="casework_case_name_search"),
             path("<path:object_id>/merge/", wrap(self.merge_view), name="casework_case_merge"),
             path("<path:object_id>/family/", wrap(self.family_view), name="casework_case_family"),
+            path(
+                "<path:object_id>/legal-hold/",
+                wrap(self.legal_hold_view),
+                name="casework_case_legal_hold",
+            ),
             *super().get_urls(),
         ]
 
@@ -565,6 +643,39 @@ class CaseAdmin(AuditedModelAdmin):
             code=access_code_format(code),
             change_url=change_url,
         )
+
+    @method_decorator(sensitive_post_parameters("reason"))
+    @method_decorator(csrf_protect)
+    def legal_hold_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Set (with a reason) or lift the case's legal hold: coordinators only, audited."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case, answer = self.object_or_answer(
+            request,
+            object_id,
+            lambda case: (
+                self.has_change_permission(request, case)
+                and permissions.may(request.user, permissions.Action.LEGAL_HOLD)
+            ),
+        )
+        if answer is not None:
+            return answer
+        action, actor = request.POST.get("action"), acting_user(request)
+        try:
+            if action == "set":
+                reason = request.POST.get("reason", "")[:2000]
+                case_legal_hold_set(case=case, actor=actor, reason=reason)
+                message = _("The case is on legal hold: nothing erases it until it is lifted.")
+                self.message_user(request, message, messages.SUCCESS)
+            elif action == "lift":
+                case_legal_hold_lift(case=case, actor=actor)
+                message = _("The legal hold is lifted; retention applies to the case again.")
+                self.message_user(request, message, messages.WARNING)
+            else:
+                raise PermissionDenied
+        except CaseworkError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:casework_case_change", args=[case.pk]))
 
     @method_decorator(csrf_protect)
     def merge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

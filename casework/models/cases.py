@@ -121,6 +121,24 @@ class Case(models.Model):
     )
     # Denormalised earliest open deadline (maintained by the deadline services) for sorting.
     next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True, db_index=True)
+    # A legal hold (a court case, an investigation) keeps the case from any erasure, the retention
+    # purge and a deletion alike, until a coordinator lifts it. Set and lifted only through
+    # services.cases.case_legal_hold_set / case_legal_hold_lift, which audit both.
+    legal_hold_at = models.DateTimeField(
+        _("legal hold since"), null=True, blank=True, editable=False
+    )
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("legal hold set by"),
+    )
+    legal_hold_reason = EncryptedTextField(
+        _("reason for the legal hold"), blank=True, editable=False
+    )
 
     # The case list's order, the admin's and the API's alike: most urgent first, then the nearest
     # clock (none last), then the newest; the primary key makes it total, so paging by offset
@@ -154,6 +172,10 @@ class Case(models.Model):
     @property
     def risk_flags(self) -> list[str]:
         return [flag for flag in RISK_FLAGS if getattr(self, flag)]
+
+    @property
+    def on_legal_hold(self) -> bool:
+        return self.legal_hold_at is not None
 
 
 class TimelineEntry(models.Model):

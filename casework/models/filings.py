@@ -174,6 +174,19 @@ class DeadlineQuerySet(models.QuerySet["Deadline"]):
             state=Deadline.State.OPEN, kind__in=Deadline.RESPONSE_CLOCKS, due_at__lt=now
         )
 
+    def live(self) -> DeadlineQuerySet:
+        """Clocks that are still somebody's work: open ones, and missed ones nothing has settled
+        (no filing, or a filing still overdue: neither answered nor escalated). A missed clock
+        whose filing was answered late or escalated stays "missed" only as a record.
+
+        Retention never erases a case with one; closing a case asks what becomes of them.
+        """
+        Q = models.Q
+        unsettled = Q(filing__isnull=True) | Q(filing__status=Filing.Status.OVERDUE)
+        return self.filter(
+            Q(state=Deadline.State.OPEN) | (Q(state=Deadline.State.MISSED) & unsettled)
+        )
+
 
 class Deadline(models.Model):
     class Kind(models.TextChoices):

@@ -68,6 +68,14 @@ from casework.selectors.people import (
     serviceman_get_for_user,
     servicemen_visible_to,
 )
+from casework.selectors.retention import (
+    Kept,
+    RetentionPlan,
+    case_keep_reasons,
+    case_live_deadlines,
+    retention_cutoff,
+    retention_plan,
+)
 from casework.selectors.staff import (
     assignable_users,
     audit_events_visible_to,
@@ -141,4 +149,10 @@ __all__ = [
     "templates_current",
     "timeline_visible_to",
     "users_who_see_case",
+    "Kept",
+    "RetentionPlan",
+    "case_keep_reasons",
+    "case_live_deadlines",
+    "retention_cutoff",
+    "retention_plan",
 ]
