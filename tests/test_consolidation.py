@@ -14,7 +14,6 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.formats import format_due
@@ -30,7 +29,13 @@ from casework.roles import Role
 from casework.services.records import record_save
 from casework.services.reminders import deadlines_sweep
 from casework.services.system import heartbeat_record
-from tests.factories import CaseFactory, TeamFactory, TOTPDeviceFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    TeamFactory,
+    TOTPDeviceFactory,
+    UserFactory,
+    api_token_for,
+)
 from tests.test_admin import login_form, totp_token
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +82,7 @@ def test_the_admin_and_the_api_list_cases_in_the_same_order():
         CaseFactory(team=team, priority=2, next_deadline=now + timedelta(days=1), created_at=now)
     )
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=coordinator).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(coordinator)}")
     api_order = [row["reference"] for row in api.get(reverse("api:cases")).json()]
     device = TOTPDeviceFactory(user=coordinator)
     client = Client()

@@ -73,6 +73,7 @@ def test_secrets_are_files_and_every_secret_setting_uses_one():
         "FIELD_ENCRYPTION_KEYS",
         "BLIND_INDEX_KEYS",
         "ACCESS_CODE_KEY",
+        "TOKEN_HASH_KEY",
         "DATABASE_URL",
     ):
         assert f"{name}_FILE" in app["environment"]
@@ -110,5 +111,11 @@ def test_dockerfile_uses_the_agreed_base_and_no_access_log():
 
 def test_env_example_holds_no_secret():
     example = (ROOT / ".env.production.example").read_text()
-    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEYS", "ACCESS_CODE_KEY"):
+    for name in (
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "BLIND_INDEX_KEYS",
+        "ACCESS_CODE_KEY",
+        "TOKEN_HASH_KEY",
+    ):
         assert name not in example

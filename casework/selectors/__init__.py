@@ -68,6 +68,7 @@ from casework.selectors.people import (
     servicemen_visible_to,
 )
 from casework.selectors.staff import (
+    api_tokens_visible_to,
     assignable_users,
     audit_events_visible_to,
     deadline_reminder_recipients,
@@ -95,6 +96,7 @@ __all__ = [
     "DuplicateCandidate",
     "GivenNameTable",
     "TeamDashboardRow",
+    "api_tokens_visible_to",
     "applicants_visible_to",
     "assignable_users",
     "attachment_get_for_user",

@@ -8,20 +8,20 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from casework.models import AuthenticatorDevice
 from tests.factories import TOTPDeviceFactory
 
 PASSWORD = "correct horse battery staple"  # UserFactory's
 
 
-def code_for(device: TOTPDevice) -> str:
+def code_for(device: AuthenticatorDevice) -> str:
     """The code the person's authenticator app shows now."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
 
 
-def wrong_code_for(device: TOTPDevice) -> str:
+def wrong_code_for(device: AuthenticatorDevice) -> str:
     return f"{(int(code_for(device)) + 500_000) % 10**6:06d}"
 
 
