@@ -106,6 +106,10 @@ def test_api_token_days_sets_the_expiry(settings):
     person = UserFactory(role=Role.CASEWORKER)
     token, _raw = api_token_create(user=person, actor=person)
     assert token.expires_at - token.created_at == dt.timedelta(days=7)
+    for days in (0, 367):
+        with pytest.raises(ApiTokenError):
+            api_token_create(user=person, actor=person, days=days)
+    assert list(ApiToken.objects.all()) == [token]
 
 
 def test_nobody_makes_a_token_for_someone_else():
