@@ -15,6 +15,7 @@ import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django_otp import devices_for_user
@@ -81,16 +82,10 @@ def sign_in_works(username: str, code: str) -> bool:
     """One sign-in with the right password; counters and device throttling start fresh, so a
     refusal is the code's, never a lockout's."""
     _clear_redis_counters()
-    for device in devices_for_user_all(username):
+    for device in devices_for_user(User.objects.get(username=username), confirmed=None):
         device.throttle_reset()
     response = sign_in_post(Client(), username, PASSWORD, code)
     return response.status_code == 302
-
-
-def devices_for_user_all(username: str) -> list:  # type: ignore[type-arg]
-    from django.contrib.auth.models import User
-
-    return list(devices_for_user(User.objects.get(username=username), confirmed=None))
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
