@@ -14,7 +14,7 @@ COPY . .
 # Static files need settings to load; throw-away values are used for this one build step only.
 RUN K="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')" \
  && F="$(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
- && SECRET_KEY="$K" FIELD_ENCRYPTION_KEYS="$F" BLIND_INDEX_KEYS="$K" ACCESS_CODE_KEY="$K" \
+ && SECRET_KEY="$K" FIELD_ENCRYPTION_KEYS="$F" BLIND_INDEX_KEYS="$K" ACCESS_CODE_KEY="$K" TOKEN_HASH_KEY="$K" \
     CASEWORK_VAR_DIR=/tmp/build python manage.py collectstatic --noinput
 RUN useradd --system --uid 10001 casework && mkdir -p /app/var && chown casework /app/var
 USER casework

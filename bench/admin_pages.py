@@ -51,7 +51,8 @@ def bench_env() -> dict[str, str]:
             f"SECRET_KEY=bench-{secrets.token_urlsafe(40)}\n"
             f"FIELD_ENCRYPTION_KEYS={fernet}\n"
             f"BLIND_INDEX_KEYS=bench-{secrets.token_urlsafe(32)}\n"
-            f"ACCESS_CODE_KEY=bench-{secrets.token_urlsafe(32)}\n",
+            f"ACCESS_CODE_KEY=bench-{secrets.token_urlsafe(32)}\n"
+            f"TOKEN_HASH_KEY=bench-{secrets.token_urlsafe(32)}\n",
             encoding="utf-8",
         )
         KEYS_FILE.chmod(0o600)
@@ -87,7 +88,8 @@ def prepare_logins() -> dict[str, tuple[str, int, bytes]]:
 
     django.setup()
     from django.contrib.auth.models import User
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from casework.models import AuthenticatorDevice as TOTPDevice
 
     logins = {}
     for role, username in USERS.items():
@@ -134,7 +136,7 @@ class Session:
             "csrfmiddlewaretoken": csrf.group(1),
             "username": username,
             "password": PASSWORD,
-            "otp_device": f"otp_totp.totpdevice/{device_pk}",
+            "otp_device": f"casework.authenticatordevice/{device_pk}",
             "otp_token": totp(key),
             "next": "/admin/",
         }

@@ -197,6 +197,7 @@ def bench_env(var: str) -> dict[str, str]:
         FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(os.urandom(32)).decode(),
         BLIND_INDEX_KEYS=secrets.token_urlsafe(32),
         ACCESS_CODE_KEY=secrets.token_urlsafe(32),
+        TOKEN_HASH_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         INTAKE_MIN_SECONDS="0",  # benchmark only: visitors post at once

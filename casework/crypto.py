@@ -2,7 +2,8 @@
 
 Keys come from `FIELD_ENCRYPTION_KEYS` and `BLIND_INDEX_KEYS` (never derived from SECRET_KEY).
 Every ciphertext and every index value carries the id of the key that made it, so keys can be
-rotated (`manage.py rotate_keys`) while old rows stay readable.
+rotated (`manage.py rotate_keys`) while old rows stay readable. Bearer secrets (API tokens,
+receipt tokens, staff links, backup codes) are stored only as keyed hashes (`TOKEN_HASH_KEY`).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def reset_key_cache() -> None:
     """Forget the parsed keys (tests and rotation change the settings)."""
     _fernets.cache_clear()
     _hmac_keys.cache_clear()
+    _token_hash_key.cache_clear()
 
 
 @receiver(setting_changed)
@@ -261,3 +263,24 @@ def blind_index_all_keys(purpose: str, value: str) -> list[tuple[str, str]]:
 def keyed_hash(purpose: str, value: str) -> str:
     """A keyed hash for grouping (e.g. servicemen of one unit) without storing the value."""
     return blind_index(purpose, value)
+
+
+# --- Bearer secrets ---------------------------------------------------------------------------
+
+
+@cache
+def _token_hash_key() -> bytes:
+    key = settings.TOKEN_HASH_KEY
+    if not key:
+        raise ImproperlyConfigured("TOKEN_HASH_KEY is empty.")
+    return str(key).encode()
+
+
+def token_hash(purpose: str, token: str) -> str:
+    """What is stored of a bearer secret: an HMAC-SHA256 (hex) under TOKEN_HASH_KEY.
+
+    Keyed, so a dump alone cannot even confirm a guessed or leaked token; the purpose keeps an
+    API token's hash from ever matching, say, a receipt token's. Changing the key ends every
+    token, link and backup code at once (there is nothing to re-hash: the tokens are not kept).
+    """
+    return hmac.new(_token_hash_key(), f"{purpose}\x00{token}".encode(), hashlib.sha256).hexdigest()

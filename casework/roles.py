@@ -64,8 +64,8 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]]] = {
     Role.ADMINISTRATOR: {
         "auth.user": ["view", "change", "add"],
         "auth.group": ["view"],
-        "otp_totp.totpdevice": ["view", "delete"],
-        "otp_static.staticdevice": ["view", "delete"],
+        "casework.authenticatordevice": ["view", "delete"],
+        "casework.backupcodedevice": ["view", "delete"],
         "casework.team": ["view", "change", "add"],
         "casework.sitestate": ["view", "change"],
         "casework.auditevent": ["view"],

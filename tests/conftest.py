@@ -195,12 +195,9 @@ def fresh_rate_counters(settings: Any) -> None:
     """Rate-limit and lockout counters live in Redis, which no database rollback resets: clear
     them, or a lockout from one test (same factory username) would leak into the next. Only this
     process's own (config/settings/test.py): another pytest-xdist worker's tests are running."""
-    import redis
+    from tests.portal_support import rate_counters_clear
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(client.scan_iter(match=f"{settings.RATE_LIMIT_KEY_PREFIX}*", count=1000))
-    if keys:
-        client.delete(*keys)
+    rate_counters_clear()
 
 
 @pytest.fixture

@@ -94,8 +94,15 @@ class TOTPDeviceFactory(factory.django.DjangoModelFactory):
     """A confirmed authenticator-app device (the admin's second factor)."""
 
     class Meta:
-        model = "otp_totp.TOTPDevice"
+        model = "casework.AuthenticatorDevice"
 
     user = factory.SubFactory(UserFactory)
     name = "Authenticator app"
     confirmed = True
+
+
+def api_token_for(user: object) -> str:
+    """A fresh API token of `user` (made as the person makes it in the admin), for tests."""
+    from casework.services.api_tokens import api_token_create
+
+    return api_token_create(user=user, actor=user)[1]  # type: ignore[arg-type]

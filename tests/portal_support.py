@@ -96,3 +96,15 @@ def reference_from(html: str) -> str:
     match = re.search(r'id="reference">([0-9A-Z]{4}-[0-9A-Z]{4})<', html)
     assert match, "no reference on the page"
     return match.group(1)
+
+
+def rate_counters_clear() -> None:
+    """Forget this test process's rate-limit and lockout counters (their keys carry its prefix,
+    config/settings/test.py): another pytest-xdist worker's are left alone."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(match=f"{settings.RATE_LIMIT_KEY_PREFIX}*", count=1000))
+    if keys:
+        client.delete(*keys)

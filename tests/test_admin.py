@@ -12,10 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from casework.admin.site import site
-from casework.models import AuditEvent, Case, TimelineEntry
+from casework.models import AuditEvent, BackupCodeDevice, Case, TimelineEntry
 from casework.references import REFERENCE_INPUT_PATTERN
 from casework.roles import Role
 from tests.factories import (
@@ -111,8 +110,8 @@ def test_verified_superuser_opens_every_list_and_index(verified_client):
                 "/timelineentry/",
                 "/sitestate/",
                 "/deadline/",
-                "/totpdevice/",
-                "/staticdevice/",
+                "/authenticatordevice/",
+                "/backupcodedevice/",
             )
         ):
             # Audit is view-only; entries are added on cases; clocks are opened by filings;
@@ -134,12 +133,12 @@ def test_verified_superuser_opens_every_list_and_index(verified_client):
 @pytest.mark.django_db
 def test_backup_code_is_accepted_as_second_factor(client):
     user = UserFactory(role=Role.CASEWORKER)
-    device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
-    StaticToken.objects.create(device=device, token="abcd2345")
+    device = BackupCodeDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    device.codes_set(["abcd2345"])
     response = login_form(client, user, device, "abcd2345")
     assert response.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
-    assert not StaticToken.objects.filter(device=device).exists()  # used once
+    assert not device.codes.exists()  # used once
 
 
 # --- Login audit -----------------------------------------------------------------------------

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.models import AuditEvent, TimelineEntry
 from casework.roles import Role
-from tests.factories import CaseFactory, UserFactory
+from tests.factories import CaseFactory, UserFactory, api_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def api(team):
     user = UserFactory(role=Role.CASEWORKER, teams=[team])
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     client.user = user
     return client
 
@@ -106,7 +105,7 @@ def test_a_retried_note_with_the_same_idempotency_key_is_added_once(api, team):
     # Another person's key of the same spelling is theirs alone.
     colleague = APIClient()
     user = UserFactory(role=Role.CASEWORKER, teams=[team])
-    colleague.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    colleague.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     same_key = colleague.post(
         url, {"text": "Перезвонить"}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
     )

@@ -13,7 +13,6 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.formats import format_due
@@ -29,7 +28,7 @@ from casework.roles import Role
 from casework.services.records import record_save
 from casework.services.reminders import deadlines_sweep
 from casework.services.system import heartbeat_record
-from tests.factories import CaseFactory, TeamFactory, UserFactory
+from tests.factories import CaseFactory, TeamFactory, UserFactory, api_token_for
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +74,7 @@ def test_the_admin_and_the_api_list_cases_in_the_same_order(verified_client):
         CaseFactory(team=team, priority=2, next_deadline=now + timedelta(days=1), created_at=now)
     )
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=coordinator).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(coordinator)}")
     api_order = [row["reference"] for row in api.get(reverse("api:cases")).json()]
     listing = verified_client(coordinator).get(reverse("admin:casework_case_changelist"))
     admin_order = [case.reference for case in listing.context["cl"].result_list]

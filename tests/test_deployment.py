@@ -73,6 +73,7 @@ def test_secrets_are_files_and_every_secret_setting_uses_one():
         "FIELD_ENCRYPTION_KEYS",
         "BLIND_INDEX_KEYS",
         "ACCESS_CODE_KEY",
+        "TOKEN_HASH_KEY",
         "DATABASE_URL",
     ):
         assert f"{name}_FILE" in app["environment"]
@@ -110,7 +111,13 @@ def test_dockerfile_uses_the_agreed_base_and_no_access_log():
 
 def test_env_example_holds_no_secret():
     example = (ROOT / ".env.production.example").read_text()
-    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEYS", "ACCESS_CODE_KEY"):
+    for name in (
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "BLIND_INDEX_KEYS",
+        "ACCESS_CODE_KEY",
+        "TOKEN_HASH_KEY",
+    ):
         assert name not in example
 
 
@@ -127,3 +134,44 @@ def test_make_run_sweeps_before_starting_so_the_overview_has_no_false_alarm():
     assert last_sweep_at() is None
     call_command("sweep_deadlines")
     assert last_sweep_at() is not None
+
+
+def _run_copy(script: str, tmp_path: Path) -> str:
+    """Run a bin/ script from a copy, so the files it writes land in tmp_path, not the project."""
+    (tmp_path / "bin").mkdir(exist_ok=True)
+    shutil.copy(ROOT / "bin" / script, tmp_path / "bin" / script)
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "bin" / script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_dev_env_gets_only_the_keys_an_older_one_lacks(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("DEBUG=true\nSECRET_KEY=kept-as-it-was-0123456789\nACCESS_CODE_KEY=kept-too\n")
+    assert "TOKEN_HASH_KEY" in _run_copy("make-dev-env", tmp_path)
+    lines = env.read_text().splitlines()
+    assert lines[:3] == [
+        "DEBUG=true",
+        "SECRET_KEY=kept-as-it-was-0123456789",
+        "ACCESS_CODE_KEY=kept-too",
+    ]
+    names = [line.split("=", 1)[0] for line in lines]
+    assert sorted(names[3:]) == ["BLIND_INDEX_KEYS", "FIELD_ENCRYPTION_KEYS", "TOKEN_HASH_KEY"]
+    _run_copy("make-dev-env", tmp_path)  # nothing missing any more: nothing changes
+    assert env.read_text().splitlines() == lines
+
+
+def test_make_secrets_adds_the_token_hash_key_and_keeps_the_rest(tmp_path):
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir()
+    (secrets_dir / "secret_key").write_text("kept\n")
+    _run_copy("make-secrets", tmp_path)
+    assert (secrets_dir / "secret_key").read_text() == "kept\n"
+    assert len((secrets_dir / "token_hash_key").read_text().strip()) >= 32
+    for name in COMPOSE["secrets"]:
+        assert (secrets_dir / name).exists(), name

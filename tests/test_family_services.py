@@ -63,8 +63,12 @@ def test_an_unknown_family_status_is_refused_and_nothing_changes():
 
 
 def test_unconfirmed_access_codes_are_forgotten_after_a_day(settings):
-    old = IntakeSubmission.objects.create(token="old", case=CaseFactory(), access_code="1" * 16)
-    new = IntakeSubmission.objects.create(token="new", case=CaseFactory(), access_code="2" * 16)
+    old = IntakeSubmission.objects.create(
+        token_hash="old", case=CaseFactory(), access_code="1" * 16
+    )
+    new = IntakeSubmission.objects.create(
+        token_hash="new", case=CaseFactory(), access_code="2" * 16
+    )
     IntakeSubmission.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - timedelta(hours=settings.INTAKE_RECEIPT_HOURS + 1)
     )

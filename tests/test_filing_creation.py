@@ -11,7 +11,6 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.models import (
@@ -33,7 +32,7 @@ from casework.services.filings import (
     filing_record_response,
 )
 from casework.services.reminders import deadlines_sweep
-from tests.factories import CaseFactory, UserFactory
+from tests.factories import CaseFactory, UserFactory, api_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +84,7 @@ def test_the_case_page_creates_a_recorded_draft(case, caseworker, verified_clien
 
 def test_the_api_creates_a_recorded_draft_once_per_key(case, caseworker):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(caseworker)}")
     url = reverse("api:case-filings", args=[case.reference])
     body = {"office": office("ru_mod").pk, "kind": "complaint", "signer": "family"}
     first = client.post(url, body, format="json", headers={"Idempotency-Key": "k1"})
@@ -98,7 +97,7 @@ def test_the_api_creates_a_recorded_draft_once_per_key(case, caseworker):
 
 def test_the_api_refuses_a_signer_the_rule_forbids_and_creates_nothing(case, caseworker):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(caseworker)}")
     url = reverse("api:case-filings", args=[case.reference])
     body = {"office": office("ru_unit_commander").pk, "kind": "raport", "signer": "family"}
     response = client.post(url, body, format="json")
@@ -111,7 +110,7 @@ def test_the_api_refuses_a_signer_the_rule_forbids_and_creates_nothing(case, cas
 def test_the_api_answers_404_for_another_teams_case(caseworker):
     other = CaseFactory()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(caseworker)}")
     url = reverse("api:case-filings", args=[other.reference])
     body = {"office": office("ru_mod").pk, "kind": "complaint", "signer": "family"}
     assert client.post(url, body, format="json").status_code == 404

@@ -16,6 +16,7 @@ GOOD = {
     "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(b"0" * 32).decode(),
     "BLIND_INDEX_KEYS": "blind-index-key-for-settings-test",
     "ACCESS_CODE_KEY": "access-code-key-for-settings-test",
+    "TOKEN_HASH_KEY": "token-hash-key-for-settings-test",
 }
 
 

@@ -14,14 +14,26 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from casework.admin.site import site
-from casework.models import AuditEvent, Case, Deadline, StaffInvitation
+from casework.models import (
+    ApiToken,
+    AuditEvent,
+    AuthenticatorDevice,
+    Case,
+    Deadline,
+    StaffInvitation,
+)
 from casework.roles import Role
 from casework.services.staff import lockdown_set, staff_invite, staff_offboard
-from tests.factories import CaseFactory, TeamFactory, TOTPDeviceFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    TeamFactory,
+    TOTPDeviceFactory,
+    UserFactory,
+    api_token_for,
+)
 from tests.staff_support import login_form, totp_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,20 +54,23 @@ CASE_SIDE = {
     "casework.calendaroverride",
     "casework.documenttemplate",
 }
+# Everyone lists their own API tokens (administrators everyone's: test_api_tokens.py).
+OWN = {"casework.apitoken"}
 # Which changelists each role may open; every other registered page must be refused.
 CAN_VIEW = {
-    Role.CASEWORKER: CASE_SIDE,
-    Role.COORDINATOR: CASE_SIDE | {"casework.givennameequivalent", "casework.auditevent"},
-    Role.ADMINISTRATOR: {
+    Role.CASEWORKER: CASE_SIDE | OWN,
+    Role.COORDINATOR: CASE_SIDE | OWN | {"casework.givennameequivalent", "casework.auditevent"},
+    Role.ADMINISTRATOR: OWN
+    | {
         "auth.user",
         "auth.group",
-        "otp_totp.totpdevice",
-        "otp_static.staticdevice",
+        "casework.authenticatordevice",
+        "casework.backupcodedevice",
         "casework.team",
         "casework.sitestate",
         "casework.auditevent",
     },
-    Role.AUDITOR: {"casework.auditevent"},
+    Role.AUDITOR: OWN | {"casework.auditevent"},
 }
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +109,7 @@ def test_the_role_migrations_add_up_to_the_matrix_in_roles_py():
         "0008_role_groups",
         "0012_caseworkers_hand_over_deadlines",
         "0016_document_templates_seed",
+        "0021_dump_holds_no_credential",
     ):
         importlib.import_module(f"casework.migrations.{name}").forwards(apps, None)
     for role, grants in ROLE_PERMISSIONS.items():
@@ -139,7 +155,7 @@ def test_administrator_invites_and_the_link_enrols_once(verified_client):
 
     page = Client().get(path)
     assert page.status_code == 200 and page["Cache-Control"].startswith("max-age=0")
-    device = TOTPDevice.objects.get(user=newcomer, confirmed=False)
+    device = AuthenticatorDevice.objects.get(user=newcomer, confirmed=False)
     wrong = Client(headers={"accept-language": "en"}).post(
         path,
         {
@@ -163,7 +179,7 @@ def test_administrator_invites_and_the_link_enrols_once(verified_client):
         },
     )
     assert len(done.context["codes"]) == 10
-    assert TOTPDevice.objects.get(user=newcomer).confirmed
+    assert AuthenticatorDevice.objects.get(user=newcomer).confirmed
     assert Client().get(path).status_code == 404  # single use
     assert (
         Client().post(path, {"password": "x", "password_again": "x", "code": "1"}).status_code
@@ -184,7 +200,7 @@ def test_offboarding_leaves_nothing_with_the_person(verified_client):
     coordinator = UserFactory(role=Role.COORDINATOR, teams=[team])
     leaving = UserFactory(role=Role.CASEWORKER, teams=[team])
     client = verified_client(leaving)
-    Token.objects.create(user=leaving)
+    token = api_token_for(leaving)
     case = CaseFactory(team=team, assignee=leaving)
     Deadline.objects.create(
         case=case,
@@ -198,7 +214,8 @@ def test_offboarding_leaves_nothing_with_the_person(verified_client):
     done = staff_offboard(user=leaving, actor=UserFactory(role=Role.ADMINISTRATOR))
 
     assert (done.tokens, done.cases, done.deadlines) == (1, 1, 1)
-    assert not Token.objects.filter(user=leaving).exists()
+    assert ApiToken.objects.get(user=leaving).revoked_at is not None
+    assert APIClient().get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
     assert not Case.objects.filter(assignee=leaving).exists()
     assert not Deadline.objects.filter(responsible=leaving, state="open").exists()
     assert Case.objects.get(pk=case.pk).assignee == coordinator
@@ -270,6 +287,7 @@ def test_check_deploy_reports_nothing_with_production_settings():
         FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(os.urandom(32)).decode(),
         BLIND_INDEX_KEYS="deploy-check-blind-index-key-000",
         ACCESS_CODE_KEY="deploy-check-access-code-key-000",
+        TOKEN_HASH_KEY="deploy-check-token-hash-key-0000",
         ALLOWED_HOSTS="casework.example.org",
     )
     done = subprocess.run(

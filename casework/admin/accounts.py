@@ -1,4 +1,4 @@
-"""Staff accounts, their devices and the emergency controls, for administrators.
+"""Staff accounts, their devices, API tokens and the emergency controls, for administrators.
 
 The default `admin.site` is not mounted, so the library admins are registered here as well,
 without their free-text search: a GET search would put a person's name in the URL. New staff
@@ -6,6 +6,7 @@ are invited (a one-time enrolment link), never given a password by someone else.
 get what their job needs and nothing that would let them become someone else: no page shows a
 device's secret or a backup code, no page sets another person's password, and roles and
 activation change through the audited services, which refuse a change to one's own account.
+API tokens: each person makes their own (shown once); administrators list and revoke them all.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -23,14 +25,15 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.utils.translation import ngettext
 
 from casework.admin.base import acting_user
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
-from casework.models import SiteState, Team
+from casework.models import ApiToken, AuthenticatorDevice, BackupCodeDevice, SiteState, Team
 from casework.roles import Role, is_administrator
+from casework.selectors import api_tokens_visible_to
+from casework.services.api_tokens import api_token_create, api_token_revoke
 from casework.services.staff import (
     StaffAccountError,
     emergency_sign_out,
@@ -285,8 +288,89 @@ class DeviceAdmin(admin.ModelAdmin):
         return False
 
 
+class ApiTokenForm(forms.Form):
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366)
+
+
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens: a person makes their own here (the token is shown once, only its keyed hash
+    is kept); administrators see everyone's and revoke them. Nobody makes one for someone else:
+    an administrator holding a coordinator's token could read cases as them."""
+
+    list_display = ("__str__", "user", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_select_related = ("user",)
+    fields = ("prefix", "user", "created_at", "expires_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        return api_tokens_visible_to(request.user)
+
+    def _staff(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._staff(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._staff(request)  # which rows: get_queryset (the selector)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._staff(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # revoked, never deleted: the list shows what existed
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ApiTokenForm(
+            request.POST if request.method == "POST" else None,
+            initial={"days": settings.API_TOKEN_DAYS},
+        )
+        raw = None
+        if request.method == "POST" and form.is_valid():
+            actor = acting_user(request)
+            try:
+                _token, raw = api_token_create(
+                    user=actor, actor=actor, days=form.cleaned_data["days"]
+                )
+            except CaseworkError as exc:
+                form.add_error(None, exc.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "token": raw,
+            "title": _("New API token"),
+        }
+        return TemplateResponse(request, "admin/casework/api_token_new.html", context)
+
+    @admin.action(description=_("Revoke the selected API tokens"))
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = 0
+        for token in queryset:
+            try:
+                api_token_revoke(token=token, actor=acting_user(request))
+            except CaseworkError as exc:
+                self.message_user(request, f"{token}: {exc.message}", messages.ERROR)
+                continue
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d API token revoked.", "%(count)d API tokens revoked.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )
+
+
 site.register(get_user_model(), StaffAdmin)
 site.register(Group, StaffGroupAdmin)
-site.register(TOTPDevice, DeviceAdmin)
-site.register(StaticDevice, DeviceAdmin)
+site.register(AuthenticatorDevice, DeviceAdmin)
+site.register(BackupCodeDevice, DeviceAdmin)
+site.register(ApiToken, ApiTokenAdmin)
 site.register(SiteState, SiteStateAdmin)

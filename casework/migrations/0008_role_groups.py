@@ -62,9 +62,9 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
+        # django-otp's device plugins and DRF's authtoken were installed when this was
+        # written; 0020 moved their rows into casework's own tables and dropped them, so they
+        # are no longer dependencies (their permissions above simply match nothing now).
         ("casework", "0007_staff"),
-        ("otp_totp", "0003_add_timestamps"),
-        ("otp_static", "0003_add_timestamps"),
-        ("authtoken", "0004_alter_tokenproxy_options"),
     ]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

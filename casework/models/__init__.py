@@ -2,6 +2,7 @@
 
 from casework.models.audit import AuditEvent
 from casework.models.cases import RISK_FLAGS, Case, TimelineEntry
+from casework.models.devices import AuthenticatorDevice, BackupCode, BackupCodeDevice
 from casework.models.documents import (
     Attachment,
     DocumentTemplate,
@@ -29,15 +30,19 @@ from casework.models.rules import (
     ResponseRule,
     Verification,
 )
-from casework.models.staff import SiteState, StaffInvitation, StaffProfile, StaffUser
+from casework.models.staff import ApiToken, SiteState, StaffInvitation, StaffProfile, StaffUser
 from casework.models.system import Heartbeat
 
 __all__ = [
     "RISK_FLAGS",
+    "ApiToken",
     "Applicant",
     "Attachment",
     "AuditEvent",
+    "AuthenticatorDevice",
     "AuthorityOffice",
+    "BackupCode",
+    "BackupCodeDevice",
     "CalendarOverride",
     "Case",
     "Deadline",

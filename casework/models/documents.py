@@ -65,10 +65,11 @@ class IntakeSubmission(models.Model):
     """A single-use token for one intake form: a reload or double tap returns the same receipt.
 
     The access code is kept encrypted only until the family confirms they wrote it down (or it
-    expires), so the receipt can be shown again without a second case.
+    expires), so the receipt can be shown again without a second case. The token is stored
+    only as a keyed hash: it is what re-shows that code, so a dump must not hold it.
     """
 
-    token = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
     case = models.OneToOneField(
         Case, on_delete=models.CASCADE, null=True, blank=True, related_name="submission"
     )

@@ -1,4 +1,5 @@
-"""Staff lifecycle records: enrolment invitations, session generations, the lockdown switch."""
+"""Staff lifecycle records: enrolment invitations, API tokens, session generations, the lockdown
+switch."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StaffInvitation(models.Model):
-    """A one-time link: only its token hash is stored; it expires and works once."""
+    """A one-time link: only its keyed token hash is stored; it expires and works once."""
 
     class Purpose(models.TextChoices):
         # Choose a password and pair a new authenticator (invitation, device reset).
@@ -39,6 +40,44 @@ class StaffInvitation(models.Model):
         return f"invitation#{self.pk}"
 
 
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its keyed hash is stored: the token is shown once, when
+    made, and a dump alone never yields a working one. It expires and can be revoked."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("owner"),
+    )
+    # The first characters of the token (its fixed "cw_" and a few random ones), so a person
+    # can tell their tokens apart; far too few to be guessed from.
+    prefix = models.CharField(_("prefix"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
 class StaffProfile(models.Model):
     """What Django's User has no column for: the person's session generation."""
 
@@ -57,7 +96,9 @@ class StaffProfile(models.Model):
         return f"staff-profile#{self.pk}"
 
 
-class StaffUser(User):
+# The device models derive from django-otp's untyped Device, so django-stubs cannot name their
+# reverse managers on User (authenticator_devices, backup_code_devices); nothing here uses them.
+class StaffUser(User):  # type: ignore[django-manager-missing]
     """The signed-in person as sessions see them: Django's User, with the session generation in
     the session auth hash. The auth backend returns this class (casework.auth.StaffBackend), so
     `login()` stores the hash that `get_user()` later checks on every request."""

@@ -77,6 +77,7 @@ from casework.selectors.retention import (
     retention_plan,
 )
 from casework.selectors.staff import (
+    api_tokens_visible_to,
     assignable_users,
     audit_events_visible_to,
     deadline_reminder_recipients,
@@ -105,6 +106,7 @@ __all__ = [
     "DuplicateCandidate",
     "GivenNameTable",
     "TeamDashboardRow",
+    "api_tokens_visible_to",
     "applicants_visible_to",
     "assignable_users",
     "attachment_get_for_user",

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import (
+    ApiToken,
     AuditEvent,
     Case,
     Deadline,
@@ -80,3 +81,13 @@ def teams_ordered() -> QuerySet[Team]:
 def teams_by_name() -> list[tuple[int, str]]:
     """(id, name) of every team, for list filters."""
     return list(teams_ordered().values_list("pk", "name"))
+
+
+def api_tokens_visible_to(user: AnyUser) -> QuerySet[ApiToken]:
+    """Administrators list everyone's API tokens (to revoke them); anyone else their own."""
+    tokens = ApiToken.objects.select_related("user")
+    if is_administrator(user):
+        return tokens
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return tokens.none()
+    return tokens.filter(user_id=user.pk)

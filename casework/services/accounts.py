@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 from django_otp.models import Device
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.auth import (
     sign_in_client_limited,
@@ -22,7 +20,7 @@ from casework.auth import (
     sign_in_locked,
 )
 from casework.exceptions import CaseworkError, RateLimitedError
-from casework.models import AuditEvent, StaffUser
+from casework.models import AuditEvent, AuthenticatorDevice, BackupCodeDevice, StaffUser
 from casework.services import ratelimit
 from casework.services.audit import audit_record
 
@@ -49,7 +47,9 @@ def second_factor_verify(*, user: User, code: str) -> Device | None:
     if not token:
         return None
     is_app_code = token.isdigit() and len(token) == APP_CODE_LENGTH
-    model: type[TOTPDevice] | type[StaticDevice] = TOTPDevice if is_app_code else StaticDevice
+    model: type[AuthenticatorDevice] | type[BackupCodeDevice] = (
+        AuthenticatorDevice if is_app_code else BackupCodeDevice
+    )
     with transaction.atomic():  # the device row is locked: a code is accepted once
         device = (
             model.objects.select_for_update()

@@ -3,7 +3,8 @@
 A single-use token (signed into the form) makes a reload or a double tap return the first
 receipt instead of a second case. The access code is shown on the receipt; the case keeps only
 its keyed hash, and the submission keeps the code (encrypted) only until the family confirms
-they wrote it down, or for INTAKE_RECEIPT_HOURS.
+they wrote it down, or for INTAKE_RECEIPT_HOURS. The token, which re-shows that receipt, is
+stored only as a keyed hash (TOKEN_HASH_KEY): a dump cannot bring the code back.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.crypto import token_hash
 from casework.models import (
     Applicant,
     AuditEvent,
@@ -46,6 +48,12 @@ from casework.services.notifications import notifications_queue
 from casework.services.people import serviceman_reindex
 
 DEFAULT_TEAM_NAME = "Intake"
+# A hash purpose, not a secret; migration 0020 holds a frozen copy.
+RECEIPT_TOKEN_PURPOSE = "casework.receipt-token"  # noqa: S105
+
+
+def _receipt_token_hash(token: str) -> str:
+    return token_hash(RECEIPT_TOKEN_PURPOSE, token)
 
 
 class Want(models.TextChoices):
@@ -113,9 +121,9 @@ class Receipt:
 def intake_receipt_get(*, token: str) -> Receipt | None:
     """The receipt of an earlier submission with this token, if there was one."""
     submission = (
-        IntakeSubmission.objects.filter(token=token, case__isnull=False)
+        IntakeSubmission.objects.filter(token_hash=_receipt_token_hash(token), case__isnull=False)
         .select_related("case")
-        .only("token", "access_code", "confirmed_at", "case__reference")
+        .only("token_hash", "access_code", "confirmed_at", "case__reference")
         .first()
     )
     if submission is None or submission.case is None:
@@ -187,7 +195,9 @@ def _submit_once(
             case=case,
         )
         # Last: a repeat fails here on the unique token (a twin waits for the first to commit).
-        IntakeSubmission.objects.create(token=token, case=case, access_code=code)
+        IntakeSubmission.objects.create(
+            token_hash=_receipt_token_hash(token), case=case, access_code=code
+        )
     return case
 
 
@@ -197,7 +207,7 @@ def intake_receipt_confirm(*, token: str) -> Receipt | None:
     submission = (
         IntakeSubmission.objects.select_for_update(of=("self",))
         .select_related("case")
-        .filter(token=token, case__isnull=False)
+        .filter(token_hash=_receipt_token_hash(token), case__isnull=False)
         .first()
     )
     if submission is None or submission.case is None:

@@ -7,7 +7,6 @@ changes their own role or access: an administrator manages others, never becomes
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,13 +18,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
+from casework.crypto import token_hash
 from casework.exceptions import CaseworkError
 from casework.models import (
     AuditEvent,
+    AuthenticatorDevice,
+    BackupCodeDevice,
     Case,
     Deadline,
     SiteState,
@@ -33,8 +32,10 @@ from casework.models import (
     StaffProfile,
     Team,
 )
+from casework.models.devices import backup_code_new
 from casework.roles import Role
 from casework.services.accounts import second_factor_verify
+from casework.services.api_tokens import api_tokens_revoke_all
 from casework.services.audit import audit_record
 
 BACKUP_CODES = 10
@@ -50,8 +51,21 @@ class StaffAccountError(CaseworkError):
     code = "staff_account"
 
 
+INVITATION_PURPOSE = "casework.staff-link"
+
+
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # Keyed: a dump alone cannot even confirm a link seen elsewhere (a browser history).
+    return token_hash(INVITATION_PURPOSE, token)
+
+
+def _backup_codes_issue(user: User) -> list[str]:
+    """A fresh set of backup codes (replacing any), returned to be shown once."""
+    BackupCodeDevice.objects.filter(user=user).delete()
+    backup = BackupCodeDevice.objects.create(user=user, name="backup codes", confirmed=True)
+    codes = [backup_code_new() for _ in range(BACKUP_CODES)]
+    backup.codes_set(codes)
+    return codes
 
 
 def _new_invitation(
@@ -128,10 +142,8 @@ def staff_create(
     user.groups.add(Group.objects.get(name=role.value))
     team, team_created = Team.objects.get_or_create(name=team_name)
     team.members.add(user)
-    totp = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-    static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=static, token=c) for c in codes)
+    totp = AuthenticatorDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    codes = _backup_codes_issue(user)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,
@@ -161,9 +173,9 @@ def invitation_get(token: str) -> StaffInvitation | None:
     )
 
 
-def enrolment_device(invitation: StaffInvitation) -> TOTPDevice:
+def enrolment_device(invitation: StaffInvitation) -> AuthenticatorDevice:
     """The unconfirmed authenticator being set up for this invitation (made once, then reused)."""
-    device = TOTPDevice.objects.get_or_create(
+    device = AuthenticatorDevice.objects.get_or_create(
         user=invitation.user, name="enrolment", confirmed=False
     )[0]
     return device
@@ -207,13 +219,10 @@ def staff_enrol(*, token: str, password: str, code: str) -> Enrolled:
         raise EnrolmentError(
             _("That code is not right. Check the time on your phone and try again.")
         )
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    AuthenticatorDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.name, device.confirmed = "authenticator", True
     device.save(update_fields=["name", "confirmed"])
-    backup = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=backup, token=c) for c in codes)
+    codes = _backup_codes_issue(user)
     user.set_password(password)
     user.save(update_fields=["password"])
     invitation.used_at = timezone.now()
@@ -252,8 +261,8 @@ def staff_device_reset(*, user: User, actor: User) -> str:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_superuser and not actor.is_superuser:
         raise StaffAccountError(_("Only a superuser can change a superuser's account."))
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    AuthenticatorDevice.objects.filter(user=user).delete()
+    BackupCodeDevice.objects.filter(user=user).delete()
     _sessions_end([user.pk])
     link = _new_invitation(user=user, actor=actor)
     audit_record(
@@ -272,8 +281,8 @@ def staff_password_reset_link(*, user: User, actor: User) -> str:
     factor: the administrator who passes it on cannot use it. Devices and sessions are kept."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if not (
-        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-        or StaticDevice.objects.filter(user=user, confirmed=True).exists()
+        AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
+        or BackupCodeDevice.objects.filter(user=user, confirmed=True).exists()
     ):
         raise StaffAccountError(
             _("This person has no second factor yet: reset the second factor instead.")
@@ -343,10 +352,10 @@ def staff_offboard(*, user: User, actor: User) -> Offboarded:
     user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])
     _sessions_end([user.pk])
-    tokens = Token.objects.filter(user=user).delete()[0]
+    tokens = api_tokens_revoke_all(user_ids=[user.pk], actor=actor)
     StaffInvitation.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    AuthenticatorDevice.objects.filter(user=user).delete()
+    BackupCodeDevice.objects.filter(user=user).delete()
     cases = 0
     assigned = Case.objects.select_for_update().filter(assignee=user).exclude(status="closed")
     for case in assigned.order_by("pk"):  # pk order, like every other lock on cases
@@ -380,7 +389,7 @@ def emergency_sign_out(*, actor: User | None) -> tuple[int, int]:
     Returns (people signed out, tokens revoked).
     """
     people = _sessions_end(None)
-    tokens = Token.objects.all().delete()[0]
+    tokens = api_tokens_revoke_all(user_ids=None, actor=actor)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CHANGE,

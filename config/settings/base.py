@@ -31,6 +31,9 @@ SECRET_KEY = read_secret("SECRET_KEY", required=True)
 FIELD_ENCRYPTION_KEYS = read_key_list("FIELD_ENCRYPTION_KEYS", required=True)
 BLIND_INDEX_KEYS = read_key_list("BLIND_INDEX_KEYS", required=True)
 ACCESS_CODE_KEY = read_secret("ACCESS_CODE_KEY", required=True)
+# HMAC key for every stored bearer secret (API tokens, receipt tokens, staff links, backup
+# codes): the database keeps only keyed hashes, so a dump alone authenticates nothing.
+TOKEN_HASH_KEY = read_secret("TOKEN_HASH_KEY", required=True)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -43,11 +46,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    # django-otp's machinery (middleware, login, throttling) with our own device models
+    # (casework/models/devices.py): its TOTP and static plugins keep secrets in plain columns.
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "casework",
@@ -177,6 +179,8 @@ SESSION_COOKIE_AGE = 1800
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 STAFF_INVITATION_HOURS = env.int("STAFF_INVITATION_HOURS", default=72)
+# API tokens stop working this many days after they are made (casework/services/api_tokens.py).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 # Sign-in failures per window (seconds), counted by keyed hashes, never by address
 # (casework/auth.py): per username and client, per client, per username from anywhere. The last
 # must stay above twice the first, so one address can never lock a colleague out.
@@ -295,7 +299,7 @@ SWEEP_STALE_AFTER_SECONDS = env.int("SWEEP_STALE_AFTER_SECONDS", default=3600)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "casework.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["casework.api.permissions.IsVerifiedStaff"],

@@ -17,6 +17,7 @@ os.environ.setdefault(
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/casework")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("ACCESS_CODE_KEY", "test-only-access-code-key-0123456789")
+os.environ.setdefault("TOKEN_HASH_KEY", "test-only-token-hash-key-0123456789")
 
 from config.settings.base import *  # noqa: E402,F403
 

@@ -7,14 +7,14 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from casework.models import AuthenticatorDevice  # noqa: F401  (the device model of code_for)
 from tests.factories import STAFF_PASSWORD as PASSWORD
 from tests.factories import TOTPDeviceFactory
 from tests.staff_support import totp_token as code_for
 
 
-def wrong_code_for(device: TOTPDevice) -> str:
+def wrong_code_for(device: AuthenticatorDevice) -> str:
     return f"{(int(code_for(device)) + 500_000) % 10**6:06d}"
 
 

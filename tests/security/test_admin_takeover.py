@@ -13,10 +13,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework.models import AuditEvent
+from casework.models import AuditEvent, AuthenticatorDevice, BackupCodeDevice
 from casework.roles import Role
 from tests.factories import TeamFactory, TOTPDeviceFactory, UserFactory
 from tests.security.staff_support import PASSWORD, signed_in
@@ -57,13 +55,13 @@ def test_no_page_shows_another_persons_authenticator_secret():
     secrets = (device.key, base64.b32encode(device.bin_key).decode().rstrip("="))
 
     for view in ("config", "qrcode"):
-        url = f"/admin/otp_totp/totpdevice/{device.pk}/{view}/"
+        url = f"/admin/casework/authenticatordevice/{device.pk}/{view}/"
         response = client.get(url)
         assert response.status_code == 404, url
         assert not any(secret in response.content.decode() for secret in secrets)
     for url in (
-        reverse("admin:otp_totp_totpdevice_change", args=[device.pk]),
-        reverse("admin:otp_totp_totpdevice_changelist"),
+        reverse("admin:casework_authenticatordevice_change", args=[device.pk]),
+        reverse("admin:casework_authenticatordevice_changelist"),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -74,11 +72,11 @@ def test_no_page_shows_another_persons_authenticator_secret():
 
 def test_no_page_shows_another_persons_backup_codes():
     client = signed_in(UserFactory(role=Role.ADMINISTRATOR))
-    backup = StaticDevice.objects.create(
+    backup = BackupCodeDevice.objects.create(
         user=UserFactory(role=Role.CASEWORKER), name="backup codes", confirmed=True
     )
-    StaticToken.objects.create(device=backup, token="q7rs2k4m")
-    page = client.get(reverse("admin:otp_static_staticdevice_change", args=[backup.pk]))
+    backup.codes_set(["q7rs2k4m"])
+    page = client.get(reverse("admin:casework_backupcodedevice_change", args=[backup.pk]))
     assert page.status_code == 200
     assert "q7rs2k4m" not in page.content.decode()
 
@@ -86,8 +84,8 @@ def test_no_page_shows_another_persons_backup_codes():
 def test_a_missing_device_id_never_answers_500():
     client = signed_in(UserFactory(role=Role.ADMINISTRATOR))
     for view in ("config", "qrcode"):
-        assert client.get(f"/admin/otp_totp/totpdevice/987654/{view}/").status_code == 404
-    missing = client.get(reverse("admin:otp_totp_totpdevice_change", args=[987654]))
+        assert client.get(f"/admin/casework/authenticatordevice/987654/{view}/").status_code == 404
+    missing = client.get(reverse("admin:casework_authenticatordevice_change", args=[987654]))
     assert missing.status_code == 302  # the admin's "no such object" answer
     assert missing["Location"] == reverse("admin:index")
 
@@ -95,14 +93,14 @@ def test_a_missing_device_id_never_answers_500():
 def test_devices_are_removed_only_by_the_audited_reset():
     client = signed_in(UserFactory(role=Role.ADMINISTRATOR))
     device = TOTPDeviceFactory(user=UserFactory(role=Role.CASEWORKER))
-    url = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+    url = reverse("admin:casework_authenticatordevice_delete", args=[device.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     bulk = client.post(
-        reverse("admin:otp_totp_totpdevice_changelist"),
+        reverse("admin:casework_authenticatordevice_changelist"),
         {"action": "delete_selected", "_selected_action": [device.pk], "post": "yes"},
     )
     assert bulk.status_code == 200  # "no action selected": the action does not exist
-    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert AuthenticatorDevice.objects.filter(pk=device.pk).exists()
 
 
 def test_nobody_sets_another_persons_password():
@@ -232,7 +230,7 @@ def test_only_a_superuser_resets_a_superusers_second_factor():
         {"action": "reset_second_factor", "_selected_action": [superuser.pk]},
     )
     assert response.status_code == 200 and response.context["links"] == []
-    assert list(TOTPDevice.objects.filter(user=superuser)) == [device]
+    assert list(AuthenticatorDevice.objects.filter(user=superuser)) == [device]
     assert not AuditEvent.objects.filter(object_reference=superuser.username).exists()
 
 
@@ -242,7 +240,7 @@ def test_a_password_reset_link_needs_the_persons_own_second_factor():
     administrator = UserFactory(role=Role.ADMINISTRATOR)
     person = UserFactory(role=Role.COORDINATOR)
     old_browser = signed_in(person)
-    device = TOTPDevice.objects.get(user=person)  # the one the person just signed in with
+    device = AuthenticatorDevice.objects.get(user=person)  # the one the person just signed in with
     client = signed_in(administrator)
     issued = client.post(
         reverse("admin:auth_user_changelist"),
@@ -265,16 +263,16 @@ def test_a_password_reset_link_needs_the_persons_own_second_factor():
     assert refused.status_code == 200 and "That code is not right" in refused.content.decode()
     person.refresh_from_db()
     assert person.check_password(PASSWORD)
-    assert list(TOTPDevice.objects.filter(user=person)) == [device]
+    assert list(AuthenticatorDevice.objects.filter(user=person)) == [device]
 
     # The app's current code was just used to sign in (and is throttled): a backup code.
-    backup = StaticDevice.objects.create(user=person, name="backup codes", confirmed=True)
-    StaticToken.objects.create(device=backup, token="m2q7rsk4")
+    backup = BackupCodeDevice.objects.create(user=person, name="backup codes", confirmed=True)
+    backup.codes_set(["m2q7rsk4"])
     done = Client().post(path, {**data, "code": "m2q7rsk4"})
     assert done.status_code == 200
     person.refresh_from_db()
     assert person.check_password(new)
-    assert list(TOTPDevice.objects.filter(user=person)) == [device]  # devices kept
+    assert list(AuthenticatorDevice.objects.filter(user=person)) == [device]  # devices kept
     assert AuditEvent.objects.filter(
         actor=person, object_reference=person.username, detail={"password_reset": True}
     ).exists()
@@ -291,6 +289,6 @@ def test_a_password_reset_link_cannot_pair_a_new_device():
     token = link.rstrip("/").rsplit("/", 1)[1]
     with pytest.raises(EnrolmentError):
         staff_enrol(token=token, password="some other passphrase 77", code="123456")
-    assert list(TOTPDevice.objects.filter(user=person)) == [device]
+    assert list(AuthenticatorDevice.objects.filter(user=person)) == [device]
     person.refresh_from_db()
     assert person.check_password(PASSWORD)

@@ -21,13 +21,18 @@ from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.models import AuditEvent, Case, TimelineEntry
 from casework.roles import Role
 from casework.services.access_codes import access_code_format, access_code_hash, access_code_new
-from tests.factories import CaseFactory, TeamFactory, TOTPDeviceFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    TeamFactory,
+    TOTPDeviceFactory,
+    UserFactory,
+    api_token_for,
+)
 from tests.security.gunicorn_support import gunicorn, send
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +212,7 @@ def api_user_and_case():  # type: ignore[no-untyped-def]
     team = TeamFactory()
     user = UserFactory(role=Role.CASEWORKER, teams=[team])
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client, CaseFactory(team=team)
 
 

@@ -18,9 +18,8 @@ import redis
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from casework.models import AuditEvent
+from casework.models import AuditEvent, BackupCodeDevice
 from casework.roles import Role
 from casework.services.staff import staff_invite
 from tests.factories import TOTPDeviceFactory, UserFactory
@@ -100,14 +99,14 @@ def test_the_newest_confirmed_authenticator_is_the_one_checked():
 def test_a_backup_code_on_the_same_form_signs_in_once():
     person = UserFactory(role=Role.CASEWORKER)
     TOTPDeviceFactory(user=person)
-    backup = StaticDevice.objects.create(user=person, name="backup codes", confirmed=True)
-    StaticToken.objects.create(device=backup, token="k4m2q7rs")
+    backup = BackupCodeDevice.objects.create(user=person, name="backup codes", confirmed=True)
+    backup.codes_set(["k4m2q7rs"])
     client = browser(language="ru")
     path = reverse("admin:login") + "?backup=1"
     data = {"username": person.username, "password": PASSWORD, "otp_token": "K4M2 Q7RS"}
     assert client.post(path, data).status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
-    assert not StaticToken.objects.filter(device=backup).exists()
+    assert not backup.codes.exists()
     assert browser().post(path, data).status_code == 200  # used once
 
 

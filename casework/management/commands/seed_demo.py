@@ -202,7 +202,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             self.stdout.write("Demo staff have no password outside DEBUG; use create_caseworker.")
             return
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from casework.models import AuthenticatorDevice
 
         path = Path(settings.VAR_DIR) / "demo-login.txt"
         if path.exists():
@@ -212,8 +212,8 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         user.set_password(password)
         user.save(update_fields=["password"])
-        TOTPDevice.objects.filter(user=user).delete()
-        device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+        AuthenticatorDevice.objects.filter(user=user).delete()
+        device = AuthenticatorDevice.objects.create(user=user, name="demo", confirmed=True)
         text = (
             "Demo coordinator login (local machine only):\n"
             f"  username: demo\n  password: {password}\n"
