@@ -177,6 +177,19 @@ class Deadline(models.Model):
         MISSED = "missed", _("missed")
         CANCELLED = "cancelled", _("cancelled")
 
+    class ReminderStage(models.TextChoices):
+        """How far the reminder sweep has taken a clock; it only ever moves forward."""
+
+        NONE = "", _("not yet")
+        WEEK = "week", _("a week before")
+        DAY = "day", _("a day before")
+        MISSED = "missed", _("missed")
+        # Nothing left to remind: escalated to the team, or closed, or an early check that ran out.
+        DONE = "done", _("done")
+
+    # The states the reminder sweep looks at (met and cancelled clocks need nobody).
+    REMINDED_STATES: ClassVar[tuple[str, ...]] = (State.OPEN, State.MISSED)
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
     filing = models.ForeignKey(
         Filing, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
@@ -204,6 +217,12 @@ class Deadline(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # The last reminder stage queued (services/reminders.py): the sweep reads only the clocks
+    # whose stage is behind their due moment, through the partial index below, so its cost
+    # follows the clocks that changed, not how many there are.
+    reminded_stage = models.CharField(
+        _("reminded"), max_length=8, choices=ReminderStage.choices, blank=True, default=""
+    )
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -215,6 +234,11 @@ class Deadline(models.Model):
             models.Index(fields=["state", "due_at"]),
             models.Index(fields=["case", "state", "due_at"]),
             models.Index(fields=["responsible", "state", "due_at"]),
+            models.Index(
+                fields=["state", "reminded_stage", "due_at"],
+                condition=models.Q(state__in=["open", "missed"]) & ~models.Q(reminded_stage="done"),
+                name="deadline_reminder_work",
+            ),
         ]
 
     def __str__(self) -> str:
