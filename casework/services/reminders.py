@@ -110,10 +110,14 @@ def heartbeat_touch(now: datetime) -> None:
 
 @transaction.atomic
 def _missed_mark(*, now: datetime, limit: int) -> int:
-    """Up to `limit` open clocks past their due moment become missed (three statements)."""
+    """Up to `limit` open clocks past their due moment become missed (three statements).
+
+    Not the response clock of a filing still awaiting an answer: that one runs out with its
+    filing (`filings_mark_overdue`), which a busy filing only postpones to the next sweep."""
     lapsed = list(
-        Deadline.objects.select_for_update(skip_locked=True)
+        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(state=Deadline.State.OPEN, due_at__lt=now)
+        .exclude(kind__in=Deadline.RESPONSE_CLOCKS, filing__status__in=Filing.AWAITING_RESPONSE)
         .order_by("due_at", "pk")
         .values_list("pk", "case_id")[:limit]
     )
