@@ -556,7 +556,7 @@ def filings_mark_overdue(
             "case__assignee_id",
             "case__team_id",
         )  # fmt: skip
-        .order_by("pk")[:limit]
+        .order_by()[:limit]  # any order: SKIP LOCKED never waits on another sweep's rows
     )
     if not filings:
         return 0

@@ -116,9 +116,9 @@ def _missed_mark(*, now: datetime, limit: int) -> int:
     filing (`filings_mark_overdue`), which a busy filing only postpones to the next sweep."""
     lapsed = list(
         Deadline.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(state=Deadline.State.OPEN, due_at__lt=now)
+        .run_out(now)
         .exclude(kind__in=Deadline.RESPONSE_CLOCKS, filing__status__in=Filing.AWAITING_RESPONSE)
-        .order_by("due_at", "pk")
+        .order_by()  # any order: SKIP LOCKED never waits, so no lock order is needed
         .values_list("pk", "case_id")[:limit]
     )
     if not lapsed:
@@ -198,7 +198,7 @@ def _reminders_queue(*, now: datetime, limit: int, report: SweepReport) -> int:
             "responsible_id",
             "backup_team_id",
         )  # fmt: skip
-        .order_by("pk")[:limit]
+        .order_by()[:limit]  # no ORDER BY ... LIMIT: it tempts a walk of the primary key
     )
     if not clocks:
         return 0
