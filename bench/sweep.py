@@ -203,14 +203,15 @@ def seed_deadlines(wanted: int, cases: int) -> None:
     )
 
 
-def seed_running_out(count: int, cases: int, serial: int) -> None:
+def seed_running_out(count: int, cases: int) -> None:
     """`count` sent filings whose response clock ran out a minute ago, reminded "day"."""
     from casework.models import AuthorityOffice, Filing, ResponseRule
 
     office = AuthorityOffice.objects.filter(kind="ru_mod").order_by("pk").first()
     rule = ResponseRule.objects.filter(code="ru-59fz-general").order_by("-version").first()
     assert office is not None and rule is not None
-    prefix = f"{RUNOUT_PREFIX}{serial}"
+    earlier = sql("SELECT count(*) FROM casework_filing WHERE reference LIKE %s", ["R%"])[0][0]
+    prefix = f"{RUNOUT_PREFIX}{earlier // count}"  # a new prefix for every run, reruns included
     target, select = filing_select(prefix, "sent")
     select = select.replace('t."office_id"', str(office.pk)).replace('t."rule_id"', str(rule.pk))
     template = Filing.objects.order_by("pk").values_list("pk", flat=True).first()
@@ -282,7 +283,7 @@ def main() -> None:
     seed_cases(args.cases)
     print(f"cases: {args.cases:,} ({time.monotonic() - started:.1f} s)")
     results = []
-    for serial, size in enumerate(int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in args.sizes.split(",")):
         started = time.monotonic()
         seed_deadlines(size, args.cases)
         sql("VACUUM ANALYZE")
@@ -291,7 +292,7 @@ def main() -> None:
         idle = [measure(deadlines_sweep) for _ in range(args.idle_runs)]
         seconds = [run[0] for run in idle]
         statements = max(run[1] for run in idle)
-        seed_running_out(args.running_out, args.cases, serial)
+        seed_running_out(args.running_out, args.cases)
         sql("ANALYZE casework_deadline")
         sql("ANALYZE casework_filing")
         burst_seconds, burst_statements, report = measure(deadlines_sweep)
