@@ -32,7 +32,7 @@ from casework.admin.site import site
 from casework.exceptions import CaseworkError
 from casework.models import ApiToken, AuthenticatorDevice, BackupCodeDevice, SiteState, Team
 from casework.roles import Role, is_administrator
-from casework.selectors import api_tokens_visible_to
+from casework.selectors import api_tokens_visible_to, staff_away_until
 from casework.services.api_tokens import api_token_create, api_token_revoke
 from casework.services.staff import (
     StaffAccountError,
@@ -40,6 +40,7 @@ from casework.services.staff import (
     lockdown_set,
     staff_account_change_check,
     staff_account_update,
+    staff_away_set,
     staff_device_reset,
     staff_invite,
     staff_offboard,
@@ -61,10 +62,22 @@ class InviteForm(forms.Form):
     )
 
 
+class AwayForm(forms.Form):
+    away_until = forms.DateField(
+        label=_("Away until (inclusive)"),
+        required=False,
+        help_text=_(
+            "Meanwhile your reminders go to your team's coordinators. Leave empty when back."
+        ),
+    )
+
+
 class StaffChangeForm(forms.ModelForm):
-    """Email, role and activation: no password, no groups or permissions, no superuser flag."""
+    """Email, role, activation and an absence: no password, no groups or permissions, no
+    superuser flag."""
 
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+    away_until = AwayForm.base_fields["away_until"]
     actor: User  # set by StaffAdmin.get_form: the administrator making the change
 
     class Meta:
@@ -75,6 +88,8 @@ class StaffChangeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         role = staff_role_of(self.instance) if self.instance.pk else None
         self.fields["role"].initial = role.value if role else None
+        if self.instance.pk:
+            self.fields["away_until"].initial = staff_away_until(self.instance)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -93,12 +108,12 @@ class StaffChangeForm(forms.ModelForm):
 
 class StaffAdmin(UserAdmin):
     search_fields = ()
-    list_display = ("username", "is_active", "is_staff", "last_login")
+    list_display = ("username", "is_active", "reminders_by_email", "is_staff", "last_login")
     list_filter = ("is_active", "groups")
     actions = ["reset_second_factor", "issue_password_link", "offboard", "sign_out_everyone"]
     form = StaffChangeForm  # type: ignore[assignment]
     fieldsets = (
-        (None, {"fields": ("username", "email", "role", "is_active")}),
+        (None, {"fields": ("username", "email", "role", "is_active", "away_until")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("username", "last_login", "date_joined")
@@ -118,6 +133,17 @@ class StaffAdmin(UserAdmin):
             role=Role(form.cleaned_data["role"]),
             active=form.cleaned_data["is_active"],
         )
+        if "away_until" in form.changed_data:
+            staff_away_set(
+                user=obj, actor=acting_user(request), away_until=form.cleaned_data["away_until"]
+            )
+
+    @admin.display(description=_("reminders"))
+    def reminders_by_email(self, obj: User) -> str:
+        # Flags the people no reminder email can reach: theirs go to their team's coordinators.
+        if obj.email:
+            return str(_("by email"))
+        return str(_("NO EMAIL: to the team's coordinators"))
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Nothing: the form has no relations (roles are saved by the service)."""
@@ -132,7 +158,29 @@ class StaffAdmin(UserAdmin):
     def get_urls(self) -> list[URLPattern]:
         # admin_view adds the login, second-factor and never-cache wrappers.
         invite = path("invite/", self.admin_site.admin_view(self.invite_view), name="staff_invite")
-        return [invite, *super().get_urls()]
+        away = path("away/", self.admin_site.admin_view(self.away_view), name="staff_away")
+        return [invite, away, *super().get_urls()]
+
+    def away_view(self, request: HttpRequest) -> HttpResponse:
+        """Anyone signed in says until when they are away (their own absence only)."""
+        user = acting_user(request)
+        data = request.POST if request.method == "POST" else None
+        form = AwayForm(data, initial={"away_until": staff_away_until(user)})
+        if data is not None and form.is_valid():
+            try:
+                staff_away_set(user=user, actor=user, away_until=form.cleaned_data["away_until"])
+            except CaseworkError as exc:
+                form.add_error("away_until", exc.message)
+            else:
+                self.message_user(request, _("Saved."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:index"))
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("Away until"),
+        }
+        return TemplateResponse(request, "admin/casework/staff_away.html", context)
 
     def add_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Nobody sets another person's password: new staff always enrol through a link.

@@ -22,6 +22,8 @@ from casework.selectors import (
     dashboard_counts_for_user,
     dashboard_team_rows,
     last_sweep_at,
+    reminders_of,
+    staff_away_until,
 )
 
 DASHBOARD_SECONDS = 60
@@ -60,8 +62,17 @@ def dashboard_context(user: AnyUser) -> dict[str, Any]:
     counted_at = min(counted_at, mine_counted_at)
     swept = last_sweep_at()
     stale_after = timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+    # Where the person's reminders go (never cached: it changes when they set an absence).
+    away_until = staff_away_until(user)
+    away = away_until is not None and away_until >= timezone.localdate()
     return {
         "dashboard": {"mine": mine, "teams": teams, "counted_at": counted_at},
+        "reminder_reach": {
+            "no_email": not getattr(user, "email", ""),
+            "away_until": away_until if away else None,
+            # Someone no email reaches reads their reminders here (their team is told too).
+            "reminders": reminders_of(user) if not getattr(user, "email", "") else [],
+        },
         "last_sweep_at": swept,
         "sweep_stale": swept is None or timezone.now() - swept > stale_after,
     }

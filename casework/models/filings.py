@@ -167,12 +167,24 @@ class Filing(models.Model):
         )
 
 
+def open_due() -> models.Case:
+    """An open clock's due moment, NULL for a closed one: indexed (`deadline_open_due`), so
+    "open and past due" is one index range whose size PostgreSQL knows from the index's own
+    statistics. Asked as two columns, it multiplies "open" by "due in the past" (most closed
+    clocks are) and expects thousands of rows where there are none."""
+    return models.Case(
+        models.When(state="open", then=models.F("due_at")), output_field=models.DateTimeField()
+    )
+
+
 class DeadlineQuerySet(models.QuerySet["Deadline"]):
+    def run_out(self, now: datetime) -> DeadlineQuerySet:
+        """Open clocks past their due moment (through the `deadline_open_due` index)."""
+        return self.alias(open_due=open_due()).filter(open_due__lt=now)
+
     def response_clocks_run_out(self, now: datetime) -> DeadlineQuerySet:
         """Open response clocks past their due moment: what makes a filing overdue."""
-        return self.filter(
-            state=Deadline.State.OPEN, kind__in=Deadline.RESPONSE_CLOCKS, due_at__lt=now
-        )
+        return self.run_out(now).filter(kind__in=Deadline.RESPONSE_CLOCKS)
 
     def live(self) -> DeadlineQuerySet:
         """Clocks that are still somebody's work: open ones, and missed ones nothing has settled
@@ -207,6 +219,19 @@ class Deadline(models.Model):
         MISSED = "missed", _("missed")
         CANCELLED = "cancelled", _("cancelled")
 
+    class ReminderStage(models.TextChoices):
+        """How far the reminder sweep has taken a clock; it only ever moves forward."""
+
+        NONE = "", _("not yet")
+        WEEK = "week", _("a week before")
+        DAY = "day", _("a day before")
+        MISSED = "missed", _("missed")
+        # Nothing left to remind: escalated to the team, or closed, or an early check that ran out.
+        DONE = "done", _("done")
+
+    # The states the reminder sweep looks at (met and cancelled clocks need nobody).
+    REMINDED_STATES: ClassVar[tuple[str, ...]] = (State.OPEN, State.MISSED)
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
     filing = models.ForeignKey(
         Filing, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
@@ -234,6 +259,12 @@ class Deadline(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # The last reminder stage queued (services/reminders.py): the sweep reads only the clocks
+    # whose stage is behind their due moment, through the partial index below, so its cost
+    # follows the clocks that changed, not how many there are.
+    reminded_stage = models.CharField(
+        _("reminded"), max_length=8, choices=ReminderStage.choices, blank=True, default=""
+    )
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -245,6 +276,12 @@ class Deadline(models.Model):
             models.Index(fields=["state", "due_at"]),
             models.Index(fields=["case", "state", "due_at"]),
             models.Index(fields=["responsible", "state", "due_at"]),
+            models.Index(open_due(), name="deadline_open_due"),
+            models.Index(
+                fields=["state", "reminded_stage", "due_at"],
+                condition=models.Q(state__in=["open", "missed"]) & ~models.Q(reminded_stage="done"),
+                name="deadline_reminder_work",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -79,7 +79,7 @@ class ApiToken(models.Model):
 
 
 class StaffProfile(models.Model):
-    """What Django's User has no column for: the person's session generation."""
+    """What Django's User has no column for: the session generation and an absence."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -91,6 +91,9 @@ class StaffProfile(models.Model):
     # at once, whatever its key. Django rotates a session's key at sign-in and at a password
     # change, so a list of keys taken at sign-in always missed some.
     session_generation = models.PositiveBigIntegerField(default=0)
+    # While today is on or before this day, the person's reminders go to their team's
+    # coordinators (services/staff.py `staff_away_set`; selectors/staff.py decides recipients).
+    away_until = models.DateField(_("away until"), null=True, blank=True)
 
     def __str__(self) -> str:
         return f"staff-profile#{self.pk}"

@@ -46,6 +46,38 @@ def court_rule_for(*, jurisdiction: str, on: date) -> ResponseRule | None:
     )
 
 
+class CourtLimitSource:
+    """`court_rule_for` and `working_calendar_for` for many filings at once (the sweep): each
+    jurisdiction's rules and calendar are read once, however many filings ask."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, list[ResponseRule]] = {}
+        self._calendars: dict[str, engine.WorkingCalendar] = {}
+
+    def rule(self, *, jurisdiction: str, on: date) -> ResponseRule | None:
+        if jurisdiction not in self._rules:
+            self._rules[jurisdiction] = list(
+                ResponseRule.objects.filter(jurisdiction=jurisdiction).order_by(
+                    "-version", "-valid_from"
+                )
+            )
+        return next(
+            (
+                rule
+                for rule in self._rules[jurisdiction]
+                if rule.valid_from <= on
+                and (rule.valid_to is None or rule.valid_to >= on)
+                and "court_claim" in rule.filing_kinds
+            ),
+            None,
+        )
+
+    def calendar(self, jurisdiction: str) -> engine.WorkingCalendar:
+        if jurisdiction not in self._calendars:
+            self._calendars[jurisdiction] = working_calendar_for(jurisdiction)
+        return self._calendars[jurisdiction]
+
+
 def _newest_in_force(
     *, jurisdiction: str, on: date, fits: Callable[[ResponseRule], bool]
 ) -> ResponseRule | None:

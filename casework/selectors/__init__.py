@@ -19,6 +19,7 @@ from casework.selectors.cases import (
 )
 from casework.selectors.deadlines import (
     DashboardCounts,
+    ReminderLine,
     TeamDashboardRow,
     awaiting_response_deadlines_q,
     case_open_deadlines,
@@ -28,6 +29,7 @@ from casework.selectors.deadlines import (
     due_soon_deadlines_q,
     last_sweep_at,
     overdue_deadlines,
+    reminders_of,
     sweep_is_late,
 )
 from casework.selectors.documents import (
@@ -82,6 +84,7 @@ from casework.selectors.staff import (
     audit_events_visible_to,
     deadline_reminder_recipients,
     notice_recipients_for_team,
+    staff_away_until,
     teams_by_name,
     teams_ordered,
     users_who_see_case,
@@ -141,6 +144,9 @@ __all__ = [
     "offices_active",
     "overdue_cases_q",
     "overdue_deadlines",
+    "ReminderLine",
+    "reminders_of",
+    "staff_away_until",
     "serviceman_candidates",
     "serviceman_get_for_user",
     "servicemen_visible_to",

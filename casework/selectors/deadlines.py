@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from casework.formats import format_due, zone_for
 from casework.models import (
     Case,
     Deadline,
@@ -153,6 +154,69 @@ def dashboard_team_rows(*, now: datetime | None = None) -> tuple[TeamDashboardRo
         )
         for pk, name, new in team_rows
     )
+
+
+@dataclass(frozen=True)
+class ReminderLine:
+    """One reminder as the overview lists it: what a digest line says, nothing personal."""
+
+    deadline_id: int
+    case_reference: str
+    filing_reference: str
+    office_kind: str
+    kind: str
+    due: str
+    missed: bool
+
+
+def reminders_of(
+    user: AnyUser, *, now: datetime | None = None, limit: int = 10
+) -> list[ReminderLine]:
+    """The reminders the sweep has for this person (the clocks they answer for that ran out or
+    fall due within 7 days), nearest first, in one query: shown on the overview to someone
+    whom no email reaches."""
+    now = now or timezone.now()
+    clocks = _with_filing_status(deadlines_visible_to(user).filter(responsible=user.pk)).filter(
+        Q(state=Deadline.State.OPEN, due_at__lt=now + DUE_SOON)
+        | Q(
+            state=Deadline.State.MISSED,
+            kind__in=Deadline.RESPONSE_CLOCKS,
+            filing_status=Filing.Status.OVERDUE,
+        )
+    )
+    rows = (
+        clocks.select_related("case__serviceman", "filing__office")
+        .only(
+            "pk",
+            "kind",
+            "due_at",
+            "state",
+            "case__reference",
+            "filing__reference",
+            "filing__office__kind",
+            "filing__office__time_zone",
+            "case__serviceman__jurisdiction",
+        )  # fmt: skip
+        .order_by("due_at", "pk")[:limit]
+    )
+    return [
+        ReminderLine(
+            deadline_id=row.pk,
+            case_reference=row.case.reference,
+            filing_reference=row.filing.reference if row.filing else "",
+            office_kind=row.filing.office.get_kind_display() if row.filing else "",
+            kind=row.get_kind_display(),
+            due=format_due(
+                row.due_at,
+                zone_for(
+                    office_time_zone=row.filing.office.time_zone if row.filing else None,
+                    jurisdiction=row.case.serviceman.jurisdiction,
+                ),
+            ),
+            missed=row.state == Deadline.State.MISSED or row.due_at < now,
+        )
+        for row in rows
+    ]
 
 
 def last_sweep_at() -> datetime | None:

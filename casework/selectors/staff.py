@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import cast
 
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from casework.models import (
     ApiToken,
@@ -61,16 +64,72 @@ def audit_events_visible_to(user: AnyUser) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.none()
 
 
-def deadline_reminder_recipients(deadline: Deadline) -> list[User]:
-    """The responsible person; else the backup team's coordinators; else every coordinator."""
-    if deadline.responsible_id and deadline.responsible and deadline.responsible.is_active:
-        return [deadline.responsible]
-    coordinators = User.objects.filter(is_active=True, groups__name=Role.COORDINATOR.value)
-    if deadline.backup_team_id:
-        team_coordinators = list(coordinators.filter(teams=deadline.backup_team_id))
-        if team_coordinators:
-            return team_coordinators
-    return list(coordinators)
+def staff_away_until(user: AnyUser) -> date | None:
+    """The last day of the person's absence, or None (no profile row yet: never away).
+
+    Read through the user's profile, which every signed-in request has loaded already (the
+    session check reads its generation), so the overview pays no query for it."""
+    profile = getattr(user, "staff_profile", None)
+    return profile.away_until if profile is not None else None
+
+
+def _reachable(*, active: bool, email: str, away_until: date | None, today: date) -> bool:
+    """A reminder email can reach this person today: active, an address, not away."""
+    return active and bool(email) and (away_until is None or away_until < today)
+
+
+def deadline_reminder_recipients(
+    wanted: Sequence[tuple[Deadline, bool]], *, today: date | None = None
+) -> list[list[int]]:
+    """Who each reminder goes to, for each (deadline, escalation) pair: ids, in two queries.
+
+    Every reminder reaches a person who can read it. It goes to the clock's responsible person
+    when an email can reach them today (active, an address, not away); otherwise to the
+    coordinators of the clock's backup team (its case's team) who can be reached, else to every
+    such coordinator. An escalation (a clock still missed ESCALATE_MISSED_DAYS after its due
+    moment) always goes to those coordinators, and to nobody when none can be reached (the
+    responsible person has the missed reminder). Only when no coordinator at all can be reached
+    does a reminder stay with the responsible person (their overview lists it) or, with nobody
+    responsible, go to every active coordinator.
+    """
+    today = today or timezone.localdate()
+    person_ids = {deadline.responsible_id for deadline, _ in wanted if deadline.responsible_id}
+    people = {
+        pk: _reachable(active=True, email=email, away_until=away, today=today)
+        for pk, email, away in User.objects.filter(is_active=True, pk__in=person_ids).values_list(
+            "pk", "email", "staff_profile__away_until"
+        )
+    }
+    by_team: dict[int, list[int]] = {}
+    reachable: list[int] = []
+    active: list[int] = []
+    coordinators = (
+        User.objects.filter(is_active=True, groups__name=Role.COORDINATOR.value)
+        .order_by("pk", "teams")
+        .values_list("pk", "teams", "email", "staff_profile__away_until")
+    )
+    for pk, team_id, email, away in coordinators:  # one row per (coordinator, team)
+        if active[-1:] != [pk]:
+            active.append(pk)
+            if _reachable(active=True, email=email, away_until=away, today=today):
+                reachable.append(pk)
+        if team_id is not None and reachable[-1:] == [pk]:
+            by_team.setdefault(team_id, []).append(pk)
+    answer = []
+    for deadline, escalation in wanted:
+        team = by_team.get(deadline.backup_team_id or 0, [])
+        if not escalation and people.get(deadline.responsible_id or 0):
+            answer.append([cast(int, deadline.responsible_id)])
+        elif team or reachable:
+            answer.append(team or reachable)
+        elif escalation:
+            # Nobody above to tell: the responsible person has the missed reminder already.
+            answer.append([])
+        elif deadline.responsible_id in people:
+            answer.append([cast(int, deadline.responsible_id)])
+        else:
+            answer.append(active)
+    return answer
 
 
 def teams_ordered() -> QuerySet[Team]:

@@ -8,12 +8,13 @@ event and refreshes `Case.next_deadline`, all in one transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,13 +32,14 @@ from casework.models import (
     TimelineEntry,
 )
 from casework.rules import calendar as engine
-from casework.rules.store import court_rule_for, rule_for, term_rule, working_calendar_for
+from casework.rules.store import CourtLimitSource, rule_for, term_rule, working_calendar_for
 from casework.selectors import escalation_targets, users_who_see_case
 from casework.services.audit import audit_record
 from casework.services.documents import document_request_if_possible
 from casework.services.submissions import submitted_once
 
 S = Filing.Status
+logger = logging.getLogger(__name__)
 OPEN = Deadline.State.OPEN
 
 
@@ -64,6 +66,18 @@ def case_next_deadline_refresh(case_id: int) -> None:
     """Keep the denormalised earliest open deadline (sorting and filtering the case list)."""
     earliest = Deadline.objects.filter(case_id=case_id, state=OPEN).aggregate(m=Min("due_at"))["m"]
     Case.objects.filter(pk=case_id).update(next_deadline=earliest)
+
+
+def cases_next_deadline_refresh(case_ids: Iterable[int]) -> None:
+    """`case_next_deadline_refresh` for many cases in one statement (the sweep's batches)."""
+    earliest = (
+        Deadline.objects.filter(case_id=OuterRef("pk"), state=OPEN)
+        .order_by()
+        .values("case_id")
+        .annotate(earliest=Min("due_at"))
+        .values("earliest")
+    )
+    Case.objects.filter(pk__in=list(case_ids)).update(next_deadline=Subquery(earliest))
 
 
 def _close_deadlines(filing: Filing, *, kinds: list[str] | None = None, answered: bool) -> None:
@@ -160,32 +174,44 @@ def _out_of_bounds(rule: ResponseRule) -> RuleError:
 
 def _open_court_limit(filing: Filing, *, learned_on: date) -> None:
     """KAS 219: a claim within 3 months of a refusal or non-answer, where a court rule exists."""
-    office = filing.office
-    rule = court_rule_for(jurisdiction=office.jurisdiction, on=learned_on)
-    if (
-        rule is None
-        or Deadline.objects.filter(filing=filing, kind=Deadline.Kind.COURT_LIMIT).exists()
-    ):
+    if Deadline.objects.filter(filing=filing, kind=Deadline.Kind.COURT_LIMIT).exists():
         return
+    clock = _court_limit_clock(filing, learned_on=learned_on, source=CourtLimitSource())
+    if clock is not None:
+        clock.save()
+
+
+def _court_limit_clock(
+    filing: Filing, *, learned_on: date, source: CourtLimitSource
+) -> Deadline | None:
+    """The court limit's clock, unsaved (the sweep saves many at once), or None without a rule.
+
+    Reads `filing.office` (jurisdiction, zone) and `filing.case` (assignee, team)."""
+    office = filing.office
+    rule = source.rule(jurisdiction=office.jurisdiction, on=learned_on)
+    if rule is None:
+        return None
     try:
         due = engine.court_limit(
             learned_on,
-            working_calendar_for(office.jurisdiction),
+            source.calendar(office.jurisdiction),
             months=rule.amount,
             time_zone=office.time_zone,
         )
     except engine.TermOutOfRange as exc:
         raise _out_of_bounds(rule) from exc
-    deadline = _open_deadline(
-        filing,
+    return Deadline(
+        case_id=filing.case_id,
+        filing=filing,
         kind=Deadline.Kind.COURT_LIMIT,
         due_at=due.due_at,
+        responsible_id=filing.case.assignee_id,
+        backup_team_id=filing.case.team_id,
+        rule=rule,
         provisional=due.provisional,
-        basis=f"{rule}: {due.basis}",
+        unverified=not rule.is_verified,
+        basis=f"{rule}: {due.basis}"[:200],
     )
-    deadline.rule = rule
-    deadline.unverified = not rule.is_verified
-    deadline.save(update_fields=["rule", "unverified"])
 
 
 # What filing_clock_recompute writes on the filing itself.
@@ -503,22 +529,80 @@ def deadline_hand_over(*, deadline: Deadline, responsible: User, actor: User | N
 
 
 @transaction.atomic
-def filing_mark_overdue(*, filing: Filing, now: datetime | None = None) -> bool:
-    """Called by the sweep: a response deadline passed unanswered. True if this call changed it."""
-    filing = _locked(filing, None)
-    now = now or timezone.now()
-    missed = Deadline.objects.filter(filing=filing).response_clocks_run_out(now)
-    if filing.status not in Filing.AWAITING_RESPONSE or not missed.exists():
-        return False
-    learned_on = timezone.localdate(min(d.due_at for d in missed))
-    missed.update(state=Deadline.State.MISSED, closed_at=now)
-    Deadline.objects.filter(filing=filing, state=OPEN, kind=Deadline.Kind.EARLY_CHECK).update(
-        state=Deadline.State.MISSED, closed_at=now
+def filings_mark_overdue(
+    *, now: datetime, limit: int, source: CourtLimitSource | None = None
+) -> int:
+    """Called by the sweep: up to `limit` filings whose response clock ran out unanswered become
+    overdue, their run-out clocks and early checks missed, with the court limit opened and an
+    audit event each, in one short transaction and a fixed number of statements.
+
+    Filings another transaction holds are skipped (the next sweep takes them). Returns how many
+    filings it took: fewer than `limit` means none are left.
+    """
+    source = source or CourtLimitSource()
+    run_out = Deadline.objects.response_clocks_run_out(now)
+    filings = list(
+        Filing.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status__in=Filing.AWAITING_RESPONSE, pk__in=run_out.values("filing_id"))
+        .annotate(
+            first_due=Subquery(
+                run_out.filter(filing=OuterRef("pk")).order_by("due_at").values("due_at")[:1]
+            )
+        )
+        .select_related("office", "case")
+        .only(
+            "pk",
+            "reference",
+            "status",
+            "case_id",
+            "office_id",
+            "office__jurisdiction",
+            "office__time_zone",
+            "case__reference",
+            "case__assignee_id",
+            "case__team_id",
+        )  # fmt: skip
+        .order_by()[:limit]  # any order: SKIP LOCKED never waits on another sweep's rows
     )
-    filing.status = S.OVERDUE
-    _open_court_limit(filing, learned_on=learned_on)
-    _finish(filing, actor=None, action="overdue", fields=["status"], saved=["status"])
-    return True
+    if not filings:
+        return 0
+    ids = [filing.pk for filing in filings]
+    Deadline.objects.filter(filing_id__in=ids, state=OPEN).filter(
+        Q(kind__in=Deadline.RESPONSE_CLOCKS, due_at__lt=now) | Q(kind=Deadline.Kind.EARLY_CHECK)
+    ).update(state=Deadline.State.MISSED, closed_at=now)
+    Filing.objects.filter(pk__in=ids).update(status=S.OVERDUE, updated_at=now)
+    has_court_limit = set(
+        Deadline.objects.filter(filing_id__in=ids, kind=Deadline.Kind.COURT_LIMIT).values_list(
+            "filing_id", flat=True
+        )
+    )
+    clocks = []
+    for filing in filings:
+        if filing.pk in has_court_limit:
+            continue
+        try:
+            clock = _court_limit_clock(
+                filing, learned_on=timezone.localdate(filing.first_due), source=source
+            )
+        except RuleError:
+            # A court rule row with an impossible term: the filing is overdue all the same, and
+            # the rule shows its mistake wherever it is used; one bad row stops no other filing.
+            logger.warning("court limit not opened: rule out of bounds (filing %s)", filing.pk)
+            continue
+        if clock is not None:
+            clocks.append(clock)
+    Deadline.objects.bulk_create(clocks)
+    cases_next_deadline_refresh({filing.case_id for filing in filings})
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            action=AuditEvent.Action.CHANGE,
+            object_type="filing",
+            object_reference=filing.reference,
+            detail={"transition": "overdue", "fields": ["status"], "case": filing.case.reference},
+        )
+        for filing in filings
+    )
+    return len(filings)
 
 
 @transaction.atomic

@@ -1,11 +1,20 @@
 """The deadline sweep (what beat runs) and reminder digests to staff.
 
 The database is the source of truth: the sweep marks missed clocks and writes one Notification
-row per (deadline, stage, due moment). A digest claims its rows, sends, then marks them sent, as
-single notices do (services/notifications.py): a retried or duplicated task never emails twice,
-a failed send leaves the rows for the next try, and the next sweep re-queues rows whose message
-was lost or whose sender died (at least once: only a crash right after the server accepted the
-digest sends it again).
+row per (deadline, stage, due moment, recipient). A digest claims its rows, sends, then marks
+them sent, as single notices do (services/notifications.py): a retried or duplicated task never
+emails twice, a failed send leaves the rows for the next try, and the next sweep re-queues rows
+whose message was lost or whose sender died (at least once: only a crash right after the server
+accepted the digest sends it again).
+
+The sweep's cost follows the work, not the data. Each clock remembers the last reminder stage
+queued for it (`Deadline.reminded_stage`: week, day, missed, done), so a sweep reads only the
+clocks whose stage is behind their due moment, through a partial index that holds no finished
+clock. It works in batches of SWEEP_BATCH clocks, each in a short transaction that takes its
+rows with SKIP LOCKED (a second sweep running at the same time takes others, never waits) and
+runs a fixed number of set-based statements: the updates, one bulk insert of reminder rows
+(ON CONFLICT DO NOTHING on their key), one update of the stages. A sweep with nothing to do
+reads three index ranges that are empty, records its heartbeat and writes nothing else.
 """
 
 from __future__ import annotations
@@ -17,23 +26,28 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case as SqlCase
+from django.db.models import F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.formats import format_due, zone_for
 from casework.models import Deadline, Filing, Heartbeat, Notification
+from casework.rules.store import CourtLimitSource
 from casework.selectors import deadline_reminder_recipients
-from casework.services.filings import case_next_deadline_refresh, filing_mark_overdue
+from casework.services.filings import cases_next_deadline_refresh, filings_mark_overdue
 from casework.services.notifications import (
     notifications_claim,
     notifications_retryable_q,
     notifications_settle,
 )
-from casework.services.system import heartbeat_record
 
-# Stage -> how long before the due moment it fires (a missed clock fires once, after).
-STAGES = {"week": timedelta(days=7), "day": timedelta(days=1)}
+Stage = Deadline.ReminderStage
+# Stage -> how long before the due moment it fires (a missed clock fires once, after; an
+# escalation ESCALATE_MISSED_DAYS after that).
+STAGES = {Stage.WEEK: timedelta(days=7), Stage.DAY: timedelta(days=1)}
+# The reminder row of an escalation (the stage a clock reaches with it is DONE).
+ESCALATED = "escalated"
 
 
 @dataclass
@@ -41,67 +55,188 @@ class SweepReport:
     overdue_filings: int = 0
     missed_deadlines: int = 0
     queued: int = 0
+    escalated: int = 0
+    batches: int = 0
     recipients: set[int] = field(default_factory=set)
 
 
-def _queue(deadline: Deadline, stage: str, report: SweepReport) -> None:
-    # The due moment is part of the key: a moved deadline is reminded again, an unmoved one never.
-    key_base = f"deadline:{deadline.pk}:{stage}:{int(deadline.due_at.timestamp())}"
-    for user in deadline_reminder_recipients(deadline):
-        _, created = Notification.objects.get_or_create(
-            dedupe_key=f"{key_base}:{user.pk}",
-            defaults={
-                "kind": Notification.Kind.DEADLINE_REMINDER,
-                "recipient": user,
-                "case_id": deadline.case_id,
-                "deadline": deadline,
-            },
-        )
-        if created:
-            report.queued += 1
-            report.recipients.add(user.pk)
-
-
-def deadlines_sweep(*, now: datetime | None = None) -> SweepReport:
-    """Mark missed clocks, move filings to overdue, queue reminders; then send digests."""
+def deadlines_sweep(*, now: datetime | None = None, batch: int | None = None) -> SweepReport:
+    """Mark overdue filings and missed clocks, queue the reminders whose stage came, in batches;
+    then, after commit, a digest task per person with reminders waiting."""
     now = now or timezone.now()
+    batch = batch or settings.SWEEP_BATCH
     report = SweepReport()
-    stale = Filing.objects.filter(
-        status__in=Filing.AWAITING_RESPONSE,
-        pk__in=Deadline.objects.response_clocks_run_out(now).values("filing_id"),
-    ).values_list("pk", flat=True)
-    for filing_id in list(stale):
-        report.overdue_filings += filing_mark_overdue(filing=Filing(pk=filing_id), now=now)
-    with transaction.atomic():
-        lapsed = Deadline.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-            state=Deadline.State.OPEN, due_at__lt=now
+    source = CourtLimitSource()  # each jurisdiction's court rules and calendar read once
+    while True:  # filings first: their clocks run out as "missed" with the court limit opened
+        taken = filings_mark_overdue(now=now, limit=batch, source=source)
+        report.overdue_filings += taken
+        report.batches += 1
+        if taken < batch:
+            break
+    while True:  # every other clock that ran out (court limits and custom clocks included)
+        taken = _missed_mark(now=now, limit=batch)
+        report.missed_deadlines += taken
+        report.batches += 1
+        if taken < batch:
+            break
+    while True:
+        taken = _reminders_queue(now=now, limit=batch, report=report)
+        report.batches += 1
+        if taken < batch:
+            break
+    heartbeat_touch(now)
+    # Rows from earlier sweeps too (a lost message, a failed send, a dead sender) are retried.
+    recipients = sorted(
+        set(
+            Notification.objects.filter(
+                notifications_retryable_q(), kind=Notification.Kind.DEADLINE_REMINDER
+            )
+            .order_by()
+            .values_list("recipient_id", flat=True)
+            .distinct()
         )
-        for deadline in lapsed:
-            deadline.state, deadline.closed_at = Deadline.State.MISSED, now
-            deadline.save(update_fields=["state", "closed_at"])
-            case_next_deadline_refresh(deadline.case_id)
-            report.missed_deadlines += 1
-        # Everything that ran out in this sweep (also the clocks of filings just made overdue),
-        # except early checks, whose point has passed with the main clock.
-        just_missed = Deadline.objects.filter(state=Deadline.State.MISSED, closed_at=now).exclude(
-            kind=Deadline.Kind.EARLY_CHECK
-        )
-        for deadline in just_missed.select_related("responsible"):
-            _queue(deadline, "missed", report)
-        upcoming = Deadline.objects.filter(
-            state=Deadline.State.OPEN, due_at__gte=now, due_at__lt=now + STAGES["week"]
-        ).select_related("responsible")
-        for deadline in upcoming:
-            stage = "day" if deadline.due_at < now + STAGES["day"] else "week"
-            _queue(deadline, stage, report)
-        heartbeat_record(name=Heartbeat.SWEEP)
-        # Rows from earlier sweeps (a lost message, a failed send, a dead sender) are retried.
-        pending = Notification.objects.filter(
-            notifications_retryable_q(), kind=Notification.Kind.DEADLINE_REMINDER
-        ).values_list("recipient_id", flat=True)
-        recipients = sorted(set(pending) | report.recipients)
+    )
+    report.recipients.update(recipients)
+    if recipients:
         transaction.on_commit(lambda: _enqueue_digests(recipients))
     return report
+
+
+def heartbeat_touch(now: datetime) -> None:
+    """Record that the sweep ran: one UPDATE (an INSERT only the very first time)."""
+    if not Heartbeat.objects.filter(name=Heartbeat.SWEEP).update(at=now):
+        Heartbeat.objects.get_or_create(name=Heartbeat.SWEEP, defaults={"at": now})
+
+
+@transaction.atomic
+def _missed_mark(*, now: datetime, limit: int) -> int:
+    """Up to `limit` open clocks past their due moment become missed (three statements).
+
+    Not the response clock of a filing still awaiting an answer: that one runs out with its
+    filing (`filings_mark_overdue`), which a busy filing only postpones to the next sweep."""
+    lapsed = list(
+        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+        .run_out(now)
+        .exclude(kind__in=Deadline.RESPONSE_CLOCKS, filing__status__in=Filing.AWAITING_RESPONSE)
+        .order_by()  # any order: SKIP LOCKED never waits, so no lock order is needed
+        .values_list("pk", "case_id")[:limit]
+    )
+    if not lapsed:
+        return 0
+    Deadline.objects.filter(pk__in=[pk for pk, _case in lapsed]).update(
+        state=Deadline.State.MISSED, closed_at=now
+    )
+    cases_next_deadline_refresh({case_id for _pk, case_id in lapsed})
+    return len(lapsed)
+
+
+def _needs_someone(deadline: Deadline) -> bool:
+    """A missed clock still waits for someone: not an early check (its point passed with the
+    main clock), and a response clock only while its filing is overdue (neither answered late
+    nor escalated since)."""
+    if deadline.kind == Deadline.Kind.EARLY_CHECK:
+        return False
+    if deadline.kind in Deadline.RESPONSE_CLOCKS and deadline.filing_id is not None:
+        return deadline.filing_status == Filing.Status.OVERDUE  # type: ignore[attr-defined]
+    return True
+
+
+def _stages_due(deadline: Deadline, *, now: datetime) -> tuple[list[str], str]:
+    """The reminder rows this clock needs now, and the stage it reaches with them."""
+    current = deadline.reminded_stage
+    if deadline.state == Deadline.State.OPEN:
+        stage = Stage.DAY if deadline.due_at < now + STAGES[Stage.DAY] else Stage.WEEK
+        return [stage], stage
+    if not _needs_someone(deadline):
+        return [], Stage.DONE
+    rows = [] if current == Stage.MISSED else [Stage.MISSED.value]
+    if deadline.due_at < now - timedelta(days=settings.ESCALATE_MISSED_DAYS):
+        return [*rows, ESCALATED], Stage.DONE
+    return rows, Stage.MISSED
+
+
+def reminders_work_q(now: datetime) -> Q:
+    """Clocks whose reminder stage is behind their due moment: each branch is one range of the
+    partial index `deadline_reminder_work`, which holds no finished clock."""
+    open_, missed = Deadline.State.OPEN, Deadline.State.MISSED
+    escalate_before = now - timedelta(days=settings.ESCALATE_MISSED_DAYS)
+    return (
+        Q(
+            state=open_,
+            reminded_stage__in=[Stage.NONE, Stage.WEEK],
+            due_at__gte=now,
+            due_at__lt=now + STAGES[Stage.DAY],
+        )
+        | Q(
+            state=open_,
+            reminded_stage=Stage.NONE,
+            due_at__gte=now + STAGES[Stage.DAY],
+            due_at__lt=now + STAGES[Stage.WEEK],
+        )
+        | Q(state=missed, reminded_stage__in=[Stage.NONE, Stage.WEEK, Stage.DAY])
+        | Q(state=missed, reminded_stage=Stage.MISSED, due_at__lt=escalate_before)
+    )
+
+
+@transaction.atomic
+def _reminders_queue(*, now: datetime, limit: int, report: SweepReport) -> int:
+    """Queue the reminders of up to `limit` clocks whose stage came, in a fixed number of
+    statements: read the clocks, their recipients (two), insert the rows, move the stages."""
+    filing_status = Subquery(Filing.objects.filter(pk=OuterRef("filing_id")).values("status")[:1])
+    clocks = list(
+        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(reminders_work_q(now))
+        .annotate(filing_status=filing_status)
+        .only(
+            "pk",
+            "case_id",
+            "filing_id",
+            "kind",
+            "due_at",
+            "state",
+            "reminded_stage",
+            "responsible_id",
+            "backup_team_id",
+        )  # fmt: skip
+        .order_by()[:limit]  # no ORDER BY ... LIMIT: it tempts a walk of the primary key
+    )
+    if not clocks:
+        return 0
+    plans = [(clock, *_stages_due(clock, now=now)) for clock in clocks]
+    wanted = [(clock, stage == ESCALATED) for clock, stages, _ in plans for stage in stages]
+    recipients = iter(deadline_reminder_recipients(wanted, today=timezone.localdate(now)))
+    rows = []
+    for clock, stages, _reached in plans:
+        # The due moment is part of the key: a clock reopened at another moment is reminded
+        # again; one already reminded at this moment (an earlier sweep, a concurrent one) never.
+        key_base = f"deadline:{clock.pk}:{{stage}}:{int(clock.due_at.timestamp())}"
+        for stage in stages:
+            report.escalated += stage == ESCALATED
+            for user_id in next(recipients):
+                rows.append(
+                    Notification(
+                        kind=Notification.Kind.DEADLINE_REMINDER,
+                        recipient_id=user_id,
+                        case_id=clock.case_id,
+                        deadline_id=clock.pk,
+                        dedupe_key=f"{key_base.format(stage=stage)}:{user_id}",
+                        created_at=now,
+                    )
+                )
+    # One INSERT ... ON CONFLICT DO NOTHING: a row some sweep already wrote stays as it is.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    report.queued += len(rows)
+    by_stage: dict[str, list[int]] = {}
+    for clock, _rows, stage in plans:
+        by_stage.setdefault(stage, []).append(clock.pk)
+    reached = SqlCase(
+        *[When(pk__in=ids, then=Value(stage)) for stage, ids in by_stage.items()],
+        default=F("reminded_stage"),
+    )
+    Deadline.objects.filter(pk__in=[clock.pk for clock in clocks]).update(
+        reminded_stage=reached, reminded_at=now
+    )
+    return len(clocks)
 
 
 def _enqueue_digests(user_ids: list[int]) -> None:
@@ -153,21 +288,45 @@ def reminder_digest_send(*, user: User) -> int:
     return len(claimed)
 
 
+def reminder_stage_of(row: Notification) -> str:
+    """The stage a reminder row was queued for (week, day, missed, escalated): part of its key."""
+    parts = row.dedupe_key.split(":")
+    return parts[2] if len(parts) > 2 else ""
+
+
 def _digest_line(row: Notification) -> str:
+    """One clock: the case and filing references, the office's kind, the clock's kind and its
+    due moment in the office's zone. Never a name, a contact, a unit or a diagnosis."""
     assert row.deadline is not None and row.case is not None
     deadline = row.deadline
+    filing = deadline.filing
     # As the admin writes it: in the office's zone (the server's is UTC, nobody's local time).
-    office = deadline.filing.office if deadline.filing else None
+    office = filing.office if filing else None
     jurisdiction = getattr(row, "jurisdiction", None)
     when = format_due(
         deadline.due_at,
         zone_for(office_time_zone=office.time_zone if office else None, jurisdiction=jurisdiction),
     )
-    state = _("MISSED") if deadline.state == Deadline.State.MISSED else when
+    if deadline.state == Deadline.State.MISSED:
+        state = _("MISSED (was due %(when)s)") % {"when": when}
+    else:
+        state = _("due %(when)s") % {"when": when}
+    what = deadline.get_kind_display()
+    if filing is not None and office is not None:
+        what = _("%(kind)s of %(filing)s to %(office)s") % {
+            "kind": what,
+            "filing": filing.reference,
+            "office": office.get_kind_display(),
+        }
     marks = []
+    if reminder_stage_of(row) == ESCALATED:
+        marks.append(
+            _("still missed after %(days)d days: sent to the team's coordinators")
+            % {"days": settings.ESCALATE_MISSED_DAYS}
+        )
     if deadline.unverified:
         marks.append(_("unverified rule — check with a lawyer"))
     if deadline.provisional:
         marks.append(_("provisional calendar"))
     suffix = f" ({'; '.join(marks)})" if marks else ""
-    return f"- {row.case.reference}: {deadline.get_kind_display()}, {state}{suffix}"
+    return f"- {row.case.reference}: {what}, {state}{suffix}"

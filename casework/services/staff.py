@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -33,7 +33,7 @@ from casework.models import (
     Team,
 )
 from casework.models.devices import backup_code_new
-from casework.roles import Role
+from casework.roles import Role, is_administrator
 from casework.services.accounts import second_factor_verify
 from casework.services.api_tokens import api_tokens_revoke_all
 from casework.services.audit import audit_record
@@ -496,3 +496,32 @@ def staff_account_update(*, user: User, actor: User, email: str, role: Role, act
     _role_set(user=user, role=role, actor=actor)
     _activation_set(user=user, active=active, actor=actor)
     return user
+
+
+@transaction.atomic
+def staff_away_set(*, user: User, actor: User, away_until: date | None) -> StaffProfile:
+    """Say that `user` is away until a day (inclusive), or back (None); audited.
+
+    Meanwhile their reminders go to their team's coordinators (selectors/staff.py decides).
+    The person sets their own absence; an administrator may set anyone's. Anyone else, or a
+    day already past, is refused and changes nothing.
+    """
+    if actor.pk != user.pk and not is_administrator(actor):
+        raise StaffAccountError(_("Only the person or an administrator can set an absence."))
+    if away_until is not None and away_until < timezone.localdate():
+        raise StaffAccountError(_("That day is already past."))
+    StaffProfile.objects.get_or_create(user_id=user.pk)
+    profile = StaffProfile.objects.select_for_update().get(user_id=user.pk)
+    if profile.away_until == away_until:
+        return profile
+    profile.away_until = away_until
+    profile.save(update_fields=["away_until"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=user,
+        reference=user.username,
+        # The field, not the day: when someone is away is nobody's business in the audit log.
+        detail={"fields": ["away_until"], "away": away_until is not None},
+    )
+    return profile

@@ -296,6 +296,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 # /healthz fails when the last deadline sweep is older than this (beat or worker has stopped).
 SWEEP_STALE_AFTER_SECONDS = env.int("SWEEP_STALE_AFTER_SECONDS", default=3600)
+# A clock still missed this many days after its due moment is reported to the team's coordinators.
+ESCALATE_MISSED_DAYS = env.int("ESCALATE_MISSED_DAYS", default=3)
+# Clocks the sweep takes per short transaction (a fixed number of statements per batch).
+SWEEP_BATCH = env.int("SWEEP_BATCH", default=2000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

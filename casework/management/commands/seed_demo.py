@@ -187,9 +187,15 @@ class Command(BaseCommand):
 
     def _staff(self, teams: list[Team]) -> None:
         for username, role, team_index in DEMO_STAFF:
+            # example.org never delivers (RFC 2606): a sweep over the demo sends its reminders
+            # somewhere real-looking and harmless, instead of failing them for want of an address.
+            email = f"{username}@example.org"
             user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": True}
+                username=username, defaults={"is_staff": True, "email": email}
             )
+            if not user.email:  # staff seeded before the demo had addresses
+                user.email = email
+                user.save(update_fields=["email"])
             if created:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
@@ -402,6 +408,8 @@ def _plan_filings(
             deadline.state, deadline.closed_at = Deadline.State.MET, now
         else:  # overdue, or overdue and already escalated
             deadline.state, deadline.closed_at = Deadline.State.MISSED, now
+            # Months-old history, as if earlier sweeps had reminded and escalated it already.
+            deadline.reminded_stage = Deadline.ReminderStage.DONE
         planned.append((filing, deadline))
     return planned
 
