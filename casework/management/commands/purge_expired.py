@@ -14,5 +14,5 @@ class Command(BaseCommand):
         report = purge_expired()
         self.stdout.write(
             f"erased {len(report.cases)} closed cases, {report.sessions} expired sessions, "
-            f"{report.other_rows} other expired rows"
+            f"{report.other_rows} other expired rows, {report.audit_events} old audit events"
         )
