@@ -31,6 +31,7 @@ class Action(StrEnum):
     FILING_ACT = "filing_act"  # every step of a filing: sent, registered, answered, escalated …
     DEADLINE_HAND_OVER = "deadline_hand_over"
     CASE_MERGE = "case_merge"
+    CASE_DELETE = "case_delete"  # a family asked: the case is erased as retention would
     ACCESS_CODE_MANAGE = "access_code_manage"  # reissue or revoke a family's code
     EXCHANGE_RECORD = "exchange_record"
     RULES_EDIT = "rules_edit"
@@ -45,13 +46,15 @@ REQUIRED_PERMISSION: dict[Action, str] = {
     Action.FILING_ACT: "casework.change_filing",
     Action.DEADLINE_HAND_OVER: "casework.change_deadline",
     Action.CASE_MERGE: "casework.change_case",
+    Action.CASE_DELETE: "casework.delete_case",
     Action.ACCESS_CODE_MANAGE: "casework.change_case",
     Action.EXCHANGE_RECORD: "casework.add_exchange",
     Action.RULES_EDIT: "casework.change_responserule",
 }
 # Actions that reach beyond one team's work: a merge joins two families' records, a new access
 # code decides who can read a case from outside.
-COORDINATOR_ONLY = frozenset({Action.CASE_MERGE, Action.ACCESS_CODE_MANAGE})
+# Erasing a case cannot be undone and answers a family, not a team's workload.
+COORDINATOR_ONLY = frozenset({Action.CASE_MERGE, Action.CASE_DELETE, Action.ACCESS_CODE_MANAGE})
 
 
 def may(user: AnyUser, action: Action) -> bool:

@@ -32,6 +32,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+from casework import permissions
 from casework.admin.base import AuditedModelAdmin, acting_user, ordered
 from casework.admin.filings import DeadlineInline, FilingInline
 from casework.admin.site import site
@@ -392,6 +393,17 @@ class CaseAdmin(AuditedModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Case) -> None:
         case_delete(case=obj, actor=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A family's deletion request: coordinators only (permissions.py, as the service asks).
+        return permissions.may(request.user, permissions.Action.CASE_DELETE)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """What the confirmation page lists (references only: every __str__ is one). The
+        timeline, filings, deadlines and files are the case's own erasure (case_delete), not
+        separate deletions, so no permission to delete each of them is asked for."""
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool

@@ -63,10 +63,14 @@ def case_delete(*, case: Case, actor: Actor | None) -> None:
     """Erase the case: timeline, filings, deadlines, files, and the serviceman and applicant
     unless another case still needs them. The audit keeps only the reference.
 
-    Used for a family's deletion request and by the retention purge (`purge_expired`).
+    Used for a family's deletion request (a coordinator, in the admin) and by the retention
+    purge (`purge_expired`, actor None). Raises NotFoundError / PermissionDeniedError for an
+    actor who may not see the case or may not delete it.
     """
     from casework.services.attachments import attachment_files_delete
 
+    if actor is not None:
+        permissions.case_act_check(user=actor, case=case, action=permissions.Action.CASE_DELETE)
     audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=case)
     files = list(case.attachments.values_list("public_id", flat=True))
     serviceman_id, applicant_id = case.serviceman_id, case.applicant_id
