@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
-    """Append-only: the database refuses UPDATE and DELETE (migration 0020) except for the
+    """Append-only: the database refuses UPDATE and DELETE (migration 0021) except for the
     retention purge's own path (services/audit.py, `audit_events_purge`)."""
 
     class Action(models.TextChoices):
@@ -25,7 +25,7 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("logout")
         ROTATE = "rotate", _("key rotation")
 
-    # PROTECT: a row never changes (a database trigger refuses it, migration 0020), so a staff
+    # PROTECT: a row never changes (a database trigger refuses it, migration 0021), so a staff
     # member with a history is deactivated, never deleted.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

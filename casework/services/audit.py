@@ -37,7 +37,7 @@ def audit_record(
 
 @contextmanager
 def _audit_purge_allowed() -> Iterator[None]:
-    """Open the database's append-only trigger (migration 0020) for this transaction only.
+    """Open the database's append-only trigger (migration 0021) for this transaction only.
 
     PostgreSQL: the transaction-local setting `casework.audit_purge`. SQLite has no session
     settings: a row in `casework_audit_purge_permit`, inserted and removed inside the same

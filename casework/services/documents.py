@@ -8,7 +8,6 @@ portal sweep re-queues pending rows the broker lost, as for uploads.
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +18,7 @@ from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework.crypto import content_digest
 from casework.drafting import (
     BLANK,
     PARTS,
@@ -215,7 +215,7 @@ def document_generate(*, document_id: int) -> GeneratedDocument | None:
         document,
         state=GeneratedDocument.State.READY,
         content=base64.b64encode(data).decode(),
-        sha256=hashlib.sha256(data).hexdigest(),
+        digest=content_digest(data),
         failure="",
         ready_at=timezone.now(),
     )
@@ -366,7 +366,7 @@ def document_download(*, document: GeneratedDocument, actor: User) -> DownloadFi
         action=AuditEvent.Action.DOWNLOAD,
         obj=document,
         reference=document.filing.case.reference,
-        detail={"filing": document.filing.reference, "sha256": document.sha256},
+        detail={"filing": document.filing.reference},
     )
     return DownloadFile(
         data=base64.b64decode(document.content),

@@ -32,7 +32,7 @@ def case_with_everything() -> Case:
     TimelineEntryFactory(case=case)
     office = AuthorityOffice.objects.filter(kind="ru_mod").order_by("pk").first()
     filing_create(case=case, office=office, kind="complaint", signer="family", actor=None)
-    attachment = Attachment.objects.create(case=case, kind="jpeg", size=3, sha256="0" * 64)
+    attachment = Attachment.objects.create(case=case, kind="jpeg", size=3, digest="")
     path = attachment_path(attachment.public_id, ORIGINAL)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"enc")

@@ -100,7 +100,7 @@ def test_the_migration_renames_only_rows_still_carrying_the_seeded_name():
         kind="ru_prosecutor_garrison", jurisdiction="RU", name="Военная прокуратура (указать)"
     )
 
-    rename = importlib.import_module("casework.migrations.0022_unit_offices_ask_for_no_number")
+    rename = importlib.import_module("casework.migrations.0023_unit_offices_ask_for_no_number")
     rename.forwards(django_apps, None)
 
     names = dict(

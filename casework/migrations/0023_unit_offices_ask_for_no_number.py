@@ -29,7 +29,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0021_coordinators_delete_cases")]
+    dependencies = [("casework", "0022_coordinators_delete_cases")]
 
     operations = [
         migrations.AlterField(

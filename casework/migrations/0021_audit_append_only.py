@@ -56,7 +56,7 @@ def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ("casework", "0019_staff_session_generation"),
+        ("casework", "0020_keyed_digests"),
     ]
 
     operations = [

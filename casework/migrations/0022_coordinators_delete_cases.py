@@ -32,5 +32,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0020_audit_append_only")]
+    dependencies = [("casework", "0021_audit_append_only")]
     operations = [migrations.RunPython(forwards, backwards)]
