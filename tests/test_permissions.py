@@ -138,6 +138,7 @@ def test_may_follows_the_role_permissions():
         action
         not in {
             Action.CASE_MERGE,
+            Action.CASE_DELETE,
             Action.ACCESS_CODE_MANAGE,
             Action.EXCHANGE_RECORD,
             Action.RULES_EDIT,

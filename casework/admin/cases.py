@@ -398,6 +398,15 @@ class CaseAdmin(AuditedModelAdmin):
         # A family's deletion request: coordinators only (permissions.py, as the service asks).
         return permissions.may(request.user, permissions.Action.CASE_DELETE)
 
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # A family asks for one case: a coordinator deletes it from its page, one at a time. No
+        # bulk delete (a superuser keeps Django's), which also keeps the list's fast rows
+        # (list_rows) for coordinators, whose list would otherwise get a checkbox column.
+        actions = super().get_actions(request)
+        if not getattr(request.user, "is_superuser", False):
+            actions.pop("delete_selected", None)
+        return actions
+
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         """What the confirmation page lists (references only: every __str__ is one). The
         timeline, filings, deadlines and files are the case's own erasure (case_delete), not
