@@ -6,6 +6,9 @@ transaction-local `casework.audit_purge` to 'on' for its own DELETE; on SQLite, 
 session settings, it inserts a row into `casework_audit_purge_permit` inside its transaction
 and removes it before committing, so no other connection ever sees one. A staff member with a
 history can no longer be deleted (the actor is PROTECTed): accounts are deactivated instead.
+
+On SQLite, a later migration that alters the audit table rebuilds it and drops these triggers:
+such a migration must create them again (bin/smoke-embedded checks that they refuse).
 """
 
 import django.db.models.deletion
