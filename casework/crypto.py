@@ -78,6 +78,7 @@ def reset_key_cache() -> None:
     _fernets.cache_clear()
     _hmac_keys.cache_clear()
     _token_hash_key.cache_clear()
+    _digest_keys.cache_clear()
 
 
 @receiver(setting_changed)
@@ -284,3 +285,45 @@ def token_hash(purpose: str, token: str) -> str:
     token, link and backup code at once (there is nothing to re-hash: the tokens are not kept).
     """
     return hmac.new(_token_hash_key(), f"{purpose}\x00{token}".encode(), hashlib.sha256).hexdigest()
+
+
+# --- Keyed checksums of files -----------------------------------------------------------------
+# A plain SHA-256 of an upload or a draft lets anyone holding a dump test a guess offline ("is
+# this the photo from his page?"). The stored checksum is an HMAC instead, under a key of its own
+# derived from each BLIND_INDEX_KEYS key (so it rotates with them and needs no new secret),
+# stored as "<key id>$<hex>". It is the HMAC of the content's SHA-256, which let the migration
+# key the plain checksums already stored without reading every file.
+
+_DIGEST_PURPOSE = b"casework.content-digest"
+
+
+@cache
+def _digest_keys() -> dict[str, bytes]:
+    return {
+        kid: hmac.new(key, _DIGEST_PURPOSE, hashlib.sha256).digest() for kid, key in _hmac_keys()
+    }
+
+
+def content_digest_of_sha256(sha256_hex: str, *, key_id_: str | None = None) -> str:
+    """The stored checksum of content whose SHA-256 is `sha256_hex` (newest key by default)."""
+    kid = key_id_ or current_index_key_id()
+    mac = hmac.new(_digest_keys()[kid], bytes.fromhex(sha256_hex), hashlib.sha256).hexdigest()
+    return kid + SEPARATOR + mac
+
+
+def content_digest(data: bytes) -> str:
+    """The keyed checksum stored for a file (newest key)."""
+    return content_digest_of_sha256(hashlib.sha256(data).hexdigest())
+
+
+def content_digest_matches(data: bytes, stored: str) -> bool:
+    """Whether `data` is the content `stored` was made from, under whichever key made it."""
+    kid, _, _mac = stored.partition(SEPARATOR)
+    if kid not in _digest_keys():
+        return False
+    expected = content_digest_of_sha256(hashlib.sha256(data).hexdigest(), key_id_=kid)
+    return hmac.compare_digest(expected, stored)
+
+
+def digest_under_current_key(stored: str) -> bool:
+    return not stored or stored.startswith(current_index_key_id() + SEPARATOR)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -414,8 +415,9 @@ def _names_used(template: Any) -> set[str]:
 
 def docx_build(draft: Draft) -> bytes:
     """The draft as a .docx in the usual Russian/Ukrainian layout (Times New Roman 14, heading
-    top right, centred title, justified paragraphs), with every document property empty: the
-    file must not carry our organisation's or anyone's name besides what the text says."""
+    top right, centred title, justified paragraphs), with every document property empty but a
+    random identifier: the file must not carry our organisation's or anyone's name besides what
+    the text says."""
     document = Document()
     section = document.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21)
@@ -444,6 +446,9 @@ def docx_build(draft: Draft) -> bytes:
     for name in ("language", "last_modified_by", "subject", "title", "version"):
         setattr(properties, name, "")
     properties.revision = 1
+    # A random id makes every file unique: the same template over the same facts would
+    # otherwise give the same bytes, so a guessed draft could be matched against a stored one.
+    properties.identifier = f"urn:uuid:{uuid.uuid4()}"
     # One fixed moment: the file's dates say nothing about who worked on it or when.
     properties.created = properties.modified = datetime(2000, 1, 1, tzinfo=UTC)
     properties.last_printed = datetime(2000, 1, 1, tzinfo=UTC)

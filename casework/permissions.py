@@ -32,6 +32,7 @@ class Action(StrEnum):
     DEADLINE_HAND_OVER = "deadline_hand_over"
     CASE_MERGE = "case_merge"
     CASE_TRIAGE = "case_triage"  # assign, move to a team, set the status of many cases at once
+    CASE_DELETE = "case_delete"  # a family asked: the case is erased as retention would
     ACCESS_CODE_MANAGE = "access_code_manage"  # reissue or revoke a family's code
     LEGAL_HOLD = "legal_hold"  # set or lift a case's legal hold
     EXCHANGE_RECORD = "exchange_record"
@@ -48,6 +49,7 @@ REQUIRED_PERMISSION: dict[Action, str] = {
     Action.DEADLINE_HAND_OVER: "casework.change_deadline",
     Action.CASE_MERGE: "casework.change_case",
     Action.CASE_TRIAGE: "casework.change_case",
+    Action.CASE_DELETE: "casework.delete_case",
     Action.ACCESS_CODE_MANAGE: "casework.change_case",
     Action.LEGAL_HOLD: "casework.change_case",
     Action.EXCHANGE_RECORD: "casework.add_exchange",
@@ -55,9 +57,16 @@ REQUIRED_PERMISSION: dict[Action, str] = {
 }
 # Actions that reach beyond one team's work: a merge joins two families' records, a new access
 # code decides who can read a case from outside, triage moves cases between people and teams,
-# a legal hold overrides what families were promised about erasure.
+# a legal hold overrides what families were promised about erasure, and erasing a case cannot
+# be undone and answers a family, not a team's workload.
 COORDINATOR_ONLY = frozenset(
-    {Action.CASE_MERGE, Action.ACCESS_CODE_MANAGE, Action.CASE_TRIAGE, Action.LEGAL_HOLD}
+    {
+        Action.CASE_MERGE,
+        Action.CASE_DELETE,
+        Action.ACCESS_CODE_MANAGE,
+        Action.CASE_TRIAGE,
+        Action.LEGAL_HOLD,
+    }
 )
 
 

@@ -46,7 +46,8 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]]] = {
     Role.CASEWORKER: _CASE_READ_WRITE,
     Role.COORDINATOR: {
         **_CASE_READ_WRITE,
-        "casework.case": ["view", "change", "add"],
+        # "delete": a family's deletion request, the same erasure as retention (case_delete).
+        "casework.case": ["view", "change", "add", "delete"],
         "casework.serviceman": ["view", "change", "add"],
         "casework.applicant": ["view", "change", "add", "delete"],
         "casework.timelineentry": ["view", "add", "change"],

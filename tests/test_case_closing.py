@@ -77,7 +77,8 @@ def state(case: Case) -> tuple[object, ...]:
         )[0],
         sorted(Deadline.objects.filter(case=case).values_list("pk", "state")),
         TimelineEntry.objects.filter(case=case).count(),
-        AuditEvent.objects.count(),
+        # Writes only: every render of the case page is a (view) audit event, refusals included.
+        AuditEvent.objects.exclude(action=AuditEvent.Action.VIEW).count(),
     )
 
 

@@ -26,7 +26,7 @@ def test_case_page_lists_files_with_what_their_originals_revealed(verified_clien
         case=case,
         kind="jpeg",
         size=2048,
-        sha256="0" * 64,
+        digest="",
         state="clean",
         metadata_found=["gps", "exif"],
     )

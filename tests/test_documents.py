@@ -4,7 +4,6 @@ facts, a .docx without metadata, encrypted at rest, downloaded by staff who may 
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import zipfile
 from datetime import date, timedelta
@@ -15,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from docx import Document
 
+from casework import crypto
 from casework.drafting import FACTS, PARTS, template_check
 from casework.exceptions import RuleError
 from casework.models import (
@@ -187,7 +187,7 @@ def test_a_draft_filing_gets_its_document_with_the_cases_facts(django_capture_on
         assert private not in text
     assert timezone.localdate().strftime("%d.%m.%Y") in text
     data = base64.b64decode(document.content)
-    assert document.sha256 == hashlib.sha256(data).hexdigest()
+    assert crypto.content_digest_matches(data, document.digest)
     audit = AuditEvent.objects.get(object_type="generateddocument")
     assert audit.detail == {"filing": filing.reference, "template": "ru-complaint-prosecutor v1"}
     assert audit.object_reference == case.reference
@@ -400,7 +400,7 @@ def test_the_filing_page_offers_the_draft_and_staff_download_it_audited(
         f'attachment; filename="{filing.reference}-draft-{document.pk}.docx"'
     )
     assert "no-store" in response["Cache-Control"]
-    assert hashlib.sha256(response.content).hexdigest() == document.sha256
+    assert crypto.content_digest_matches(response.content, document.digest)
     download = AuditEvent.objects.get(action="download")
     assert download.actor == caseworker and download.object_reference == case.reference
     # Another team's caseworker: exactly as if there were no such document; nothing audited.

@@ -149,7 +149,7 @@ def test_rotation_re_encrypts_everything_and_old_key_can_be_dropped():
         0
     ]
     attachment = Attachment.objects.create(
-        case=cases[0], public_id=stored.public_id, kind="pdf", size=20, sha256="0" * 64
+        case=cases[0], public_id=stored.public_id, kind="pdf", size=20, digest=""
     )
     old_field, old_index = (
         list(crypto.settings.FIELD_ENCRYPTION_KEYS),

@@ -159,6 +159,7 @@ def test_may_follows_the_role_permissions():
         action
         not in {
             Action.CASE_MERGE,
+            Action.CASE_DELETE,
             Action.ACCESS_CODE_MANAGE,
             Action.LEGAL_HOLD,
             Action.EXCHANGE_RECORD,

@@ -110,6 +110,7 @@ def test_the_role_migrations_add_up_to_the_matrix_in_roles_py():
         "0012_caseworkers_hand_over_deadlines",
         "0016_document_templates_seed",
         "0021_dump_holds_no_credential",
+        "0025_coordinators_delete_cases",
     ):
         importlib.import_module(f"casework.migrations.{name}").forwards(apps, None)
     for role, grants in ROLE_PERMISSIONS.items():

@@ -154,7 +154,9 @@ class AuditedModelAdmin(admin.ModelAdmin):
         obj: models.Model | None = None,
     ) -> HttpResponse:
         # Reached only for an object the user may see; a missing one redirects before this.
-        if self.audit_views and change and obj is not None and request.method == "GET":
+        # Every render is a read, whatever the method: a form sent back with a mistake shows
+        # the record as much as opening it does (a successful save redirects, never renders).
+        if self.audit_views and change and obj is not None:
             self.record_view(request, obj)
         if obj is not None:
             context.update(self.change_page_extra(request, obj))

@@ -310,7 +310,12 @@ class CaseAdmin(AuditedModelAdmin):
         return cases_with_reference(queryset, search_term), False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return triage_actions_for(request, super().get_actions(request))
+        actions = super().get_actions(request)
+        if not getattr(request.user, "is_superuser", False):
+            # A family asks about one case: a coordinator deletes it from its page, one at a
+            # time (a superuser keeps Django's bulk delete).
+            actions.pop("delete_selected", None)
+        return triage_actions_for(request, actions)
 
     def get_fieldsets(self, request: HttpRequest, obj: Case | None = None) -> Any:
         if obj is None:
@@ -478,7 +483,8 @@ class CaseAdmin(AuditedModelAdmin):
         # too); the page then offers no delete link and the delete view answers 403.
         if obj is not None and obj.legal_hold_at is not None:
             return False
-        return super().has_delete_permission(request, obj)
+        # A family's deletion request: coordinators only (permissions.py, as the service asks).
+        return permissions.may(request.user, permissions.Action.CASE_DELETE)
 
     def delete_model(self, request: HttpRequest, obj: Case) -> None:
         case_delete(case=obj, actor=request.user)
@@ -489,6 +495,15 @@ class CaseAdmin(AuditedModelAdmin):
                 case_delete(case=case, actor=request.user)
             except CaseworkError as error:
                 self.message_user(request, f"{case.reference}: {error.message}", messages.ERROR)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """What the confirmation page lists (references only: every __str__ is one). The
+        timeline, filings, deadlines and files are the case's own erasure (case_delete), not
+        separate deletions, so no permission to delete each of them is asked for. A case on
+        legal hold is the one thing that may not go: with one selected, nothing is erased."""
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        held = any(getattr(case, "legal_hold_at", None) for case in objs)
+        return deleted, counts, {str(Case._meta.verbose_name)} if held else set(), protected
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.admin import AdminSite
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
@@ -45,6 +45,10 @@ class CaseworkAdminSite(OTPAdminSite, AdminSite):
         if form is not None and form.has_error(NON_FIELD_ERRORS, "client_limited"):
             response.status_code = 429
         return response
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        """No admin uses autocomplete; its `?term=` would put typed text (a name) in an address."""
+        raise Http404
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

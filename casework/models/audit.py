@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
+    """Append-only: the database refuses UPDATE and DELETE (migration 0021) except for the
+    retention purge's own path (services/audit.py, `audit_events_purge`)."""
+
     class Action(models.TextChoices):
         VIEW = "view", _("view")
         CREATE = "create", _("create")
@@ -22,8 +25,10 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("logout")
         ROTATE = "rotate", _("key rotation")
 
+    # PROTECT: a row never changes (a database trigger refuses it, migration 0021), so a staff
+    # member with a history is deactivated, never deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     object_type = models.CharField(_("object type"), max_length=40, blank=True)

@@ -19,7 +19,8 @@ class Attachment(models.Model):
     """A file from a family or a caseworker.
 
     Both the original and the cleaned copy are stored encrypted on disk (MEDIA_ROOT), named by a
-    random id; the original's SHA-256 proves what was received. The cleaned copy (metadata removed)
+    random id; the original's keyed checksum (crypto.content_digest, never a plain hash that a
+    guess could be tested against) proves what was received. The cleaned copy (metadata removed)
     is made by a Celery task, off the request path.
     """
 
@@ -40,7 +41,7 @@ class Attachment(models.Model):
     filename = EncryptedCharField(_("file name"), max_length=255, blank=True)
     kind = models.CharField(_("type"), max_length=8)
     size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256 of the original"), max_length=64)
+    digest = models.CharField(_("keyed checksum of the original"), max_length=80, editable=False)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.FAMILY)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     cleaned_content_type = models.CharField(max_length=40, blank=True)
@@ -204,8 +205,10 @@ class GeneratedDocument(models.Model):
     """A draft made from a template for one filing: pending -> ready (or failed), by a task.
 
     The .docx is kept encrypted in the row (base64 inside an encrypted column, so key rotation
-    and retention treat it like every other personal value); its SHA-256 proves which draft was
-    downloaded. The template version it was made from is recorded and never changes.
+    and retention treat it like every other personal value); its keyed checksum proves which
+    draft was downloaded. Each file is unique (a random document id in its properties), so two
+    drafts of the same facts never share a checksum. The template version it was made from is
+    recorded and never changes.
     """
 
     class State(models.TextChoices):
@@ -221,7 +224,7 @@ class GeneratedDocument(models.Model):
     )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     content = EncryptedTextField(blank=True, editable=False)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
+    digest = models.CharField(_("keyed checksum"), max_length=80, blank=True, editable=False)
     failure = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     requested_by = models.ForeignKey(
@@ -242,3 +245,8 @@ class GeneratedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"document#{self.pk}"
+
+    @property
+    def digest_shown(self) -> str:
+        """The start of the checksum, as the filing page shows it (the key id left out)."""
+        return self.digest.rpartition("$")[2][:12]

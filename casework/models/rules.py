@@ -48,9 +48,20 @@ class Verification(models.TextChoices):
 
 
 class AuthorityOffice(models.Model):
+    # The commander of the man's own unit: a draft names the unit from his (encrypted) record,
+    # so an office row never has to hold a unit number in clear (services/documents.py).
+    OWN_UNIT_KINDS = (OfficeKind.RU_UNIT_COMMANDER, OfficeKind.UA_COMMANDER)
+
     kind = models.CharField(_("kind"), max_length=32, choices=OfficeKind.choices)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices)
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(
+        _("name"),
+        max_length=300,
+        help_text=_(
+            "An institution, never a person's unit: for a unit commander leave the unit number "
+            "out, drafts take it from the serviceman's record."
+        ),
+    )
     address = models.TextField(_("address"), blank=True)
     parent = models.ForeignKey(
         "self",

@@ -94,21 +94,22 @@ RULES: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 # (key, kind, jurisdiction, name, parent key, time zone). Generic rows are a starting directory;
-# coordinators add concrete garrisons and units with addresses.
+# coordinators add concrete garrisons with addresses. A unit commander's row names no unit: the
+# unit is personal (it is encrypted on the serviceman) and drafts take it from there.
 OFFICES = [
     ("ru-mod", "ru_mod", "RU", "Министерство обороны Российской Федерации", None, RU_TZ),
     ("ru-gvp", "ru_prosecutor_main", "RU", "Главная военная прокуратура", None, RU_TZ),
     ("ru-district", "ru_prosecutor_district", "RU", "Военная прокуратура военного округа (указать)", "ru-gvp", RU_TZ),
     ("ru-garrison", "ru_prosecutor_garrison", "RU", "Военная прокуратура гарнизона (указать)", "ru-district", RU_TZ),
     ("ru-higher", "ru_higher_commander", "RU", "Вышестоящий командир (указать)", "ru-mod", RU_TZ),
-    ("ru-unit", "ru_unit_commander", "RU", "Командир войсковой части (указать номер)", "ru-higher", RU_TZ),
+    ("ru-unit", "ru_unit_commander", "RU", "Командир войсковой части", "ru-higher", RU_TZ),
     ("ru-health", "ru_health_authority", "RU", "Региональный орган здравоохранения (указать)", None, RU_TZ),
     ("ru-ombudsman", "ru_ombudsman", "RU", "Уполномоченный по правам человека в Российской Федерации", None, RU_TZ),
     ("ru-court", "ru_military_court", "RU", "Гарнизонный военный суд (указать)", None, RU_TZ),
     ("ru-vvk", "ru_vvk", "RU", "Военно-врачебная комиссия (указать)", None, RU_TZ),
     ("ua-mod-rights", "ua_mod_rights", "UA", "Головне управління з питань захисту прав військовослужбовців МО України", None, UA_TZ),
     ("ua-higher", "ua_higher_commander", "UA", "Командир вищого рівня (вказати)", "ua-mod-rights", UA_TZ),
-    ("ua-commander", "ua_commander", "UA", "Командир військової частини (вказати)", "ua-higher", UA_TZ),
+    ("ua-commander", "ua_commander", "UA", "Командир військової частини", "ua-higher", UA_TZ),
     ("ua-pow-hq", "ua_pow_hq", "UA", "Координаційний штаб з питань поводження з військовополоненими", None, UA_TZ),
     ("ua-ombudsman", "ua_ombudsman", "UA", "Уповноважений Верховної Ради України з прав людини", None, UA_TZ),
     ("ua-court", "ua_court", "UA", "Окружний адміністративний суд (вказати)", None, UA_TZ),

@@ -24,12 +24,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.crypto import SEPARATOR, DecryptionError
+from casework.crypto import SEPARATOR, DecryptionError, content_digest, content_digest_matches
 from casework.crypto import _fernets as fernets  # the field keys, shared so files rotate with them
 from casework.exceptions import NotReadyError
 from casework.models import Attachment, AuditEvent, Case, GeneratedDocument, TimelineEntry
 from casework.services.audit import audit_record
-from casework.uploads import UploadRejected, clean, sha256_hex
+from casework.uploads import UploadRejected, clean
 
 ORIGINAL, CLEANED = "original", "cleaned"
 MAX_CLEAN_ATTEMPTS = 5
@@ -57,7 +57,7 @@ class Upload:
 class StoredUpload:
     public_id: uuid.UUID
     upload: Upload
-    sha256: str
+    digest: str  # keyed (crypto.content_digest): never a plain hash a guess could be tested on
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def uploads_store(uploads: Sequence[Upload]) -> list[StoredUpload]:
         for upload in uploads:
             public_id = uuid.uuid4()
             _write_private(attachment_path(public_id, ORIGINAL), _encrypt_bytes(upload.data))
-            stored.append(StoredUpload(public_id, upload, sha256_hex(upload.data)))
+            stored.append(StoredUpload(public_id, upload, content_digest(upload.data)))
     except BaseException:
         uploads_discard(stored)
         raise
@@ -169,7 +169,7 @@ def attachments_record(
             filename=item.upload.filename[:255],
             kind=item.upload.kind,
             size=len(item.upload.data),
-            sha256=item.sha256,
+            digest=item.digest,
             source=source,
         )
         for item in stored
@@ -206,7 +206,7 @@ def attachment_clean(*, attachment_id: int) -> Attachment | None:
         original = attachment_read(attachment, ORIGINAL)
     except (FileNotFoundError, DecryptionError):
         return _mark_failed(attachment, "original_unreadable")
-    if sha256_hex(original) != attachment.sha256:
+    if not content_digest_matches(original, attachment.digest):
         return _mark_failed(attachment, "checksum_mismatch")
     try:
         result = clean(original, attachment.kind)

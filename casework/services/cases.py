@@ -219,10 +219,14 @@ def case_delete(*, case: Case, actor: Actor | None) -> None:
     unless a remaining case still lists them. The audit keeps only the reference. Refused
     (LegalHoldError, nothing erased) while the case is on legal hold.
 
-    Used for a family's deletion request and by the retention purge (`purge_expired`).
+    Used for a family's deletion request (a coordinator, in the admin) and by the retention
+    purge (`purge_expired`, actor None). Raises NotFoundError / PermissionDeniedError for an
+    actor who may not see the case or may not delete it.
     """
     from casework.services.attachments import attachment_files_delete
 
+    if actor is not None:
+        permissions.case_act_check(user=actor, case=case, action=permissions.Action.CASE_DELETE)
     # The lock orders the erasure after a hold being set at this moment, and before any clock
     # being opened on the case (its insert waits on the row, then finds it gone).
     locked = Case.objects.select_for_update().filter(pk=case.pk).first()

@@ -8,7 +8,7 @@ portal sweep re-queues pending rows the broker lost, as for uploads.
 from __future__ import annotations
 
 import base64
-import hashlib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,12 +18,21 @@ from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from casework.drafting import PARTS, TemplateTextError, docx_build, draft_render, facts_of
+from casework.crypto import content_digest
+from casework.drafting import (
+    BLANK,
+    PARTS,
+    TemplateTextError,
+    docx_build,
+    draft_render,
+    facts_of,
+)
 from casework.exceptions import NotReadyError, RuleError
 from casework.formats import due_day
 from casework.models import (
     Applicant,
     AuditEvent,
+    AuthorityOffice,
     DocumentTemplate,
     Filing,
     GeneratedDocument,
@@ -206,7 +215,7 @@ def document_generate(*, document_id: int) -> GeneratedDocument | None:
         document,
         state=GeneratedDocument.State.READY,
         content=base64.b64encode(data).decode(),
-        sha256=hashlib.sha256(data).hexdigest(),
+        digest=content_digest(data),
         failure="",
         ready_at=timezone.now(),
     )
@@ -236,7 +245,7 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
         )
         applicant_name = applicant.name if applicant else ""
         values: dict[str, dict[str, object]] = {
-            "office": {"name": office.name, "address": office.address},
+            "office": {"name": _addressee(office, serviceman), "address": office.address},
             "serviceman": {
                 "full_name": serviceman_name,
                 "surname": serviceman.surname,
@@ -272,6 +281,26 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
             "today": {"date": timezone.localdate()},
         }
     return facts_of(values)
+
+
+# What a unit number may start with, in the man's record; the office's name says it already.
+_UNIT_PREFIX = re.compile(
+    r"^\s*(?:в\s*/\s*ч|в\.\s*ч\.?|войсковая\s+часть|військова\s+частина)(?![а-яёіїєґa-z])"
+    r"[\s.:№-]*",
+    re.IGNORECASE,
+)
+_HAS_NUMBER = re.compile(r"\d")
+
+
+def _addressee(office: AuthorityOffice, serviceman: Serviceman) -> str:
+    """The office as the document names it. The commander of his own unit is named with the
+    unit from his encrypted record ("Командир войсковой части 42038"), or a line to fill in,
+    so nobody types a unit number into the plaintext office row. A row a coordinator named in
+    full (a number in it) is printed as it is."""
+    if office.kind not in AuthorityOffice.OWN_UNIT_KINDS or _HAS_NUMBER.search(office.name):
+        return office.name
+    unit = _UNIT_PREFIX.sub("", serviceman.unit_number or "").strip()
+    return f"{office.name} {unit or BLANK}"
 
 
 # How a document names the family member's tie to him; the admin's labels ("wife or partner")
@@ -337,7 +366,7 @@ def document_download(*, document: GeneratedDocument, actor: User) -> DownloadFi
         action=AuditEvent.Action.DOWNLOAD,
         obj=document,
         reference=document.filing.case.reference,
-        detail={"filing": document.filing.reference, "sha256": document.sha256},
+        detail={"filing": document.filing.reference},
     )
     return DownloadFile(
         data=base64.b64decode(document.content),

@@ -1,5 +1,5 @@
-"""Key rotation: re-encrypt every encrypted column and stored file, and re-index names, under the
-newest keys.
+"""Key rotation: re-encrypt every encrypted column and stored file, re-index names and re-key the
+checksums of files, under the newest keys.
 
 Batched and resumable (a row already under the newest key is skipped, so a re-run continues), and
 safe beside live traffic: each row is written only if its ciphertext is still what was read, so a
@@ -8,6 +8,7 @@ concurrent edit is never overwritten (that edit is already under the newest key)
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,14 +16,19 @@ from django.apps import apps
 from django.db import connection, models, transaction
 
 from casework.crypto import (
+    SEPARATOR,
+    DecryptionError,
     EncryptedMixin,
+    content_digest,
+    content_digest_matches,
+    current_index_key_id,
     decrypt,
     encrypt,
     encrypted_under_current_key,
 )
-from casework.models import Serviceman
+from casework.models import Attachment, GeneratedDocument, Serviceman
 from casework.selectors import given_name_groups
-from casework.services.attachments import attachment_files_rotate
+from casework.services.attachments import ORIGINAL, attachment_files_rotate, attachment_read
 from casework.services.people import INDEX_FIELDS, index_version, serviceman_reindex
 
 
@@ -32,6 +38,7 @@ class RotationReport:
     skipped_concurrent: dict[str, int] = field(default_factory=dict)
     reindexed: int = 0
     files: int = 0
+    digests: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,4 +132,43 @@ def keys_rotate(*, batch_size: int = 500) -> RotationReport:
             report.skipped_concurrent[name] = report.skipped_concurrent.get(name, 0) + skipped
     report.reindexed = servicemen_reindex(batch_size)
     report.files = attachment_files_rotate()
+    report.digests = content_digests_rotate(batch_size=batch_size)
     return report
+
+
+def content_digests_rotate(*, batch_size: int = 500) -> int:
+    """Re-key the checksums of uploads and drafts made under an older BLIND_INDEX_KEYS key.
+
+    The new checksum is made from the content itself, and only when the content still matches
+    the old one (a file that does not is left for the cleaning task to report). Each row is
+    written only if its checksum is still what was read; a re-run skips rows already done.
+    """
+    current = current_index_key_id() + SEPARATOR
+
+    def contents() -> Iterator[tuple[type[Attachment] | type[GeneratedDocument], int, str, bytes]]:
+        stale = Attachment.objects.exclude(digest__startswith=current).exclude(digest="")
+        for attachment in stale.order_by("pk").iterator(chunk_size=batch_size):
+            try:
+                data = attachment_read(attachment, ORIGINAL)
+            except (FileNotFoundError, DecryptionError):
+                continue  # erased meanwhile, or unreadable: nothing to prove either way
+            yield Attachment, attachment.pk, attachment.digest, data
+        drafts = GeneratedDocument.objects.filter(state=GeneratedDocument.State.READY)
+        for document in (
+            drafts.exclude(digest__startswith=current)
+            .exclude(digest="")
+            .order_by("pk")
+            .iterator(chunk_size=batch_size)
+        ):
+            yield (
+                GeneratedDocument,
+                document.pk,
+                document.digest,
+                base64.b64decode(document.content),
+            )
+
+    done = 0
+    for model, pk, old, data in contents():
+        if content_digest_matches(data, old):
+            done += model.objects.filter(pk=pk, digest=old).update(digest=content_digest(data))
+    return done

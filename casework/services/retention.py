@@ -3,7 +3,8 @@
 Closed cases are erased RETENTION_MONTHS_AFTER_CLOSE months after closing, unless they are still
 live work: a case with an open or missed clock, a legal hold, or a case merged into one that
 stays is kept, and a person a remaining case still lists stays when their closed case goes.
-Expired sessions, links, counters, receipts and old notices go too. Safe to run any number of
+Expired sessions, links, counters, receipts and old notices go too, and audit events older
+than AUDIT_RETENTION_MONTHS (through the one path the database allows). Safe to run any number of
 times; `dry_run` changes nothing and says what would go and why the rest stays.
 """
 
@@ -12,13 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from casework.models import Case, Notification, StaffInvitation
+from casework.models import AuditEvent, Case, Notification, StaffInvitation
 from casework.selectors import Kept, case_keep_reasons, retention_cutoff, retention_plan
 from casework.services import ratelimit
+from casework.services.audit import audit_events_purge
 from casework.services.cases import case_delete
 from casework.services.intake import intake_receipts_expire
 
@@ -35,6 +38,7 @@ class PurgeReport:
     kept_people: list[Kept] = field(default_factory=list)
     sessions: int = 0
     other_rows: int = 0
+    audit_events: int = 0
 
 
 def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
@@ -51,10 +55,17 @@ def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> Purg
     notices = Notification.objects.filter(
         state=Notification.State.SENT, sent_at__lt=now - timedelta(days=NOTIFICATION_DAYS)
     )
+    audit_before = (
+        now - timedelta(days=30 * settings.AUDIT_RETENTION_MONTHS)
+        if settings.AUDIT_RETENTION_MONTHS > 0
+        else None
+    )
     if dry_run:
         report.cases = [reference for _pk, reference in plan.erase]
         report.sessions = sessions.count()
         report.other_rows = invitations.count() + notices.count()
+        if audit_before is not None:
+            report.audit_events = AuditEvent.objects.filter(at__lt=audit_before).count()
         return report
     cutoff = retention_cutoff(now)
     for pk, reference in plan.erase:
@@ -66,6 +77,8 @@ def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> Purg
     report.sessions = sessions.delete()[0]
     report.other_rows += invitations.delete()[0] + notices.delete()[0]
     report.other_rows += ratelimit.purge_expired() + intake_receipts_expire()
+    if audit_before is not None:
+        report.audit_events = audit_events_purge(before=audit_before)
     return report
 
 

@@ -340,6 +340,9 @@ INTAKE_RECEIPT_HOURS = 24
 STATUS_SESSION_IDLE_SECONDS = 900
 # What the consent text promises families; the retention purge must keep to it.
 RETENTION_MONTHS_AFTER_CLOSE = env.int("RETENTION_MONTHS_AFTER_CLOSE", default=12)
+# Audit events (references, never personal data) outlive the cases they name, then go with the
+# same daily purge, the only path the database lets delete them. 0 keeps them forever.
+AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=24)
 # Rate limits per client (a keyed, daily-salted hash of the address): (events, window seconds).
 RATE_LIMITS: dict[str, tuple[int, int]] = {
     "intake": (env.int("INTAKE_RATE_LIMIT", default=20), 3600),

@@ -47,5 +47,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {item.kind} {item.reference}: {'; '.join(item.reasons)}")
         self.stdout.write(
             f"{erased} {_plural(report.sessions, 'expired session')}, "
-            f"{_plural(report.other_rows, 'other expired row')}"
+            f"{_plural(report.other_rows, 'other expired row')}, "
+            f"{_plural(report.audit_events, 'old audit event')}"
         )

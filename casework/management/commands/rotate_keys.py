@@ -1,4 +1,5 @@
-"""Re-encrypt every personal field and re-index names under the newest keys (resumable)."""
+"""Re-encrypt every personal field, re-index names and re-key file checksums under the newest
+keys (resumable)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{model}: {count} rows re-encrypted, {skipped} edited meanwhile")
         self.stdout.write(f"servicemen re-indexed: {report.reindexed}")
         self.stdout.write(f"stored files re-encrypted: {report.files}")
+        self.stdout.write(f"file checksums re-keyed: {report.digests}")
         if any(report.skipped_concurrent.values()):
             self.stdout.write(
                 "Rows edited during the run are already under the new key; run again to confirm."
@@ -39,5 +41,6 @@ class Command(BaseCommand):
                 "rotated": report.rotated,
                 "reindexed": report.reindexed,
                 "files": report.files,
+                "digests": report.digests,
             },
         )
