@@ -72,11 +72,13 @@ from casework.selectors.staff import (
     audit_events_visible_to,
     deadline_reminder_recipients,
     notice_recipients_for_team,
+    notifications_given_up,
     teams_by_name,
     users_who_see_case,
 )
 
 __all__ = [
+    "notifications_given_up",
     "template_code_taken",
     "template_is_newest",
     "templates_with_use",

@@ -1,16 +1,20 @@
-"""Staff: who sees a case, who may be given one, who hears of an intake, who reads the audit."""
+"""Staff: who sees a case, who may be given one, who hears of an intake, who reads the audit,
+and which staff emails were given up."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import cast
 
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from casework.models import (
     AuditEvent,
     Case,
     Deadline,
+    Notification,
     Team,
 )
 from casework.roles import AnyUser, Role, has_role, is_administrator, is_coordinator
@@ -75,3 +79,17 @@ def deadline_reminder_recipients(deadline: Deadline) -> list[User]:
 def teams_by_name() -> list[tuple[int, str]]:
     """(id, name) of every team, for list filters."""
     return list(Team.objects.order_by("name").values_list("pk", "name"))
+
+
+# How long a given-up notice or reminder stays listed on the coordinators' overview (the
+# overview's heading says "14 days": change both together).
+NOTICE_GIVEN_UP_SHOWN_DAYS = 14
+
+
+def notifications_given_up(*, limit: int = 20) -> tuple[int, list[Notification]]:
+    """Notices and reminders given up in the last NOTICE_GIVEN_UP_SHOWN_DAYS: how many, and the
+    most pressing `limit` of them (urgent first, then newest)."""
+    since = timezone.now() - timedelta(days=NOTICE_GIVEN_UP_SHOWN_DAYS)
+    rows = Notification.objects.filter(state=Notification.State.FAILED, given_up_at__gte=since)
+    shown = rows.select_related("case", "recipient").order_by("-urgent", "-given_up_at", "-pk")
+    return rows.count(), list(shown[:limit])

@@ -1,6 +1,9 @@
 """Counters for rate limits and lockouts: in Redis when present, in the database otherwise.
 
 One interface (`hit`, `count`, `reset`, `allow`, `turn`, `purge_expired`) over both backends.
+When Redis does not answer, the counters are kept in the database instead (and Redis is not
+asked again for REDIS_PAUSE_SECONDS), so limits and lockouts still hold during an outage; each
+store counts its own window, so an outage can at most restart a count.
 A counter's key is a keyed hash of what it counts (a client, a reference), and a client is
 itself a keyed, daily-salted hash of its address (of its /64 for IPv6): no counter, log or dump
 ever holds an address or a reference.
@@ -10,9 +13,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import redis
 from django.conf import settings
@@ -26,6 +31,12 @@ from casework.models import RateCounter
 logger = logging.getLogger(__name__)
 
 REDIS_PREFIX = "casework:rl:"
+# After Redis failed once, this process counts in the database for this long: an unreachable
+# Redis then costs one failed call per pause, not a timeout per request.
+REDIS_PAUSE_SECONDS = 15.0
+T = TypeVar("T")
+# When Redis last failed, per URL (so a test pointing at a dead Redis pauses only that one).
+_redis_failed_at: dict[str, float] = {}
 
 
 def client_address(request: HttpRequest) -> str:
@@ -201,50 +212,54 @@ def _redis_counters(url: str) -> RedisCounters:
 
 
 def backend() -> Counters:
+    """The configured store (ignoring an outage; see `_counted`)."""
     if settings.RATE_LIMIT_BACKEND == "redis":
         return _redis_counters(settings.REDIS_URL)
     return DatabaseCounters()
 
 
+def _counted(operation: Callable[[Counters], T]) -> T:
+    """Run `operation` on the configured store, or on the database while Redis is failing."""
+    if settings.RATE_LIMIT_BACKEND == "redis":
+        url = settings.REDIS_URL
+        failed_at = _redis_failed_at.get(url, -REDIS_PAUSE_SECONDS)
+        if time.monotonic() - failed_at >= REDIS_PAUSE_SECONDS:
+            try:
+                return operation(_redis_counters(url))
+            except redis.RedisError:
+                _redis_failed_at[url] = time.monotonic()
+                logger.warning("rate-limit store unavailable; counting in the database")
+    return operation(DatabaseCounters())
+
+
 def hit(scope: str, *parts: str, window: int) -> int:
     """Count one event; returns the number of events in the current window (this one included).
 
-    If the counter store is unreachable the event is let through (returns 0): a family must not
-    be turned away because Redis is down. The failure is logged without any key.
+    Counted in the database while Redis does not answer: a family is never turned away because
+    Redis is down, and a lockout still holds.
     """
-    try:
-        return backend().hit(counter_key(scope, *parts), window)
-    except redis.RedisError:
-        logger.warning("rate-limit store unavailable; %s not counted", scope)
-        return 0
+    key = counter_key(scope, *parts)
+    return _counted(lambda counters: counters.hit(key, window))
 
 
 def count(scope: str, *parts: str) -> int:
     """Events in the current window, without counting one."""
-    try:
-        return backend().count(counter_key(scope, *parts))
-    except redis.RedisError:
-        logger.warning("rate-limit store unavailable; %s not read", scope)
-        return 0
+    key = counter_key(scope, *parts)
+    return _counted(lambda counters: counters.count(key))
 
 
 def reset(scope: str, *parts: str) -> None:
-    try:
-        backend().reset(counter_key(scope, *parts))
-    except redis.RedisError:
-        logger.warning("rate-limit store unavailable; %s not reset", scope)
+    key = counter_key(scope, *parts)
+    _counted(lambda counters: counters.reset(key))
 
 
 def turn(scope: str, *parts: str, seconds: float) -> float:
     """Take the turn of what `parts` name for `seconds`: 0.0 when this caller has it, else the
     seconds until the next turn ("next attempt allowed at T"). Nobody waits in a worker: the
-    caller answers at once with the time left. An unreachable store lets the caller through.
+    caller answers at once with the time left.
     """
-    try:
-        return backend().turn(counter_key(scope, *parts), seconds)
-    except redis.RedisError:
-        logger.warning("rate-limit store unavailable; %s not taken", scope)
-        return 0.0
+    key = counter_key(scope, *parts)
+    return _counted(lambda counters: counters.turn(key, seconds))
 
 
 def allow(scope: str, client: str) -> bool:
@@ -254,5 +269,6 @@ def allow(scope: str, client: str) -> bool:
 
 
 def purge_expired() -> int:
-    """Delete expired database counters (a no-op on Redis)."""
-    return backend().purge_expired()
+    """Delete expired database counters (Redis expires its own; the database also holds the
+    counters kept during a Redis outage)."""
+    return DatabaseCounters().purge_expired()
