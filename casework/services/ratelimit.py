@@ -105,7 +105,7 @@ def counter_key(scope: str, *parts: str) -> str:
 
 
 class Counters(Protocol):
-    def hit(self, key: str, window: int) -> int: ...
+    def hit(self, key: str, window: int, amount: int = 1) -> int: ...
     def count(self, key: str) -> int: ...
     def reset(self, key: str) -> None: ...
     def turn(self, key: str, seconds: float) -> float: ...
@@ -116,12 +116,12 @@ class RedisCounters:
     def __init__(self, url: str) -> None:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
-    def hit(self, key: str, window: int) -> int:
-        # SET NX EX then INCR in one MULTI: the window starts with the first event and the key
+    def hit(self, key: str, window: int, amount: int = 1) -> int:
+        # SET NX EX then INCRBY in one MULTI: the window starts with the first event and the key
         # can never be left without an expiry (INCR alone on a just-expired key would do that).
         pipe = self.client.pipeline(transaction=True)
         pipe.set(REDIS_PREFIX + key, 0, ex=window, nx=True)
-        pipe.incr(REDIS_PREFIX + key)
+        pipe.incrby(REDIS_PREFIX + key, amount)
         _created, count = pipe.execute()
         return int(count)
 
@@ -148,10 +148,10 @@ class RedisCounters:
 # One statement, so two processes counting at once cannot lose an event; an expired row starts a
 # new window in the same statement. PostgreSQL and SQLite both speak this (quoted identifiers).
 _UPSERT = """
-INSERT INTO "casework_ratecounter" ("key", "count", "expires_at") VALUES (%s, 1, %s)
+INSERT INTO "casework_ratecounter" ("key", "count", "expires_at") VALUES (%s, %s, %s)
 ON CONFLICT ("key") DO UPDATE SET
   "count" = CASE WHEN "casework_ratecounter"."expires_at" <= %s
-    THEN 1 ELSE "casework_ratecounter"."count" + 1 END,
+    THEN excluded."count" ELSE "casework_ratecounter"."count" + excluded."count" END,
   "expires_at" = CASE WHEN "casework_ratecounter"."expires_at" <= %s
     THEN excluded."expires_at" ELSE "casework_ratecounter"."expires_at" END
 RETURNING "count"
@@ -169,12 +169,12 @@ RETURNING "count"
 
 
 class DatabaseCounters:
-    def hit(self, key: str, window: int) -> int:
+    def hit(self, key: str, window: int, amount: int = 1) -> int:
         now = timezone.now()
         at = connection.ops.adapt_datetimefield_value(now)
         until = connection.ops.adapt_datetimefield_value(now + timedelta(seconds=window))
         with connection.cursor() as cursor:
-            cursor.execute(_UPSERT, [key, until, at, at])
+            cursor.execute(_UPSERT, [key, amount, until, at, at])
             row = cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -232,14 +232,14 @@ def _counted(operation: Callable[[Counters], T]) -> T:
     return operation(DatabaseCounters())
 
 
-def hit(scope: str, *parts: str, window: int) -> int:
-    """Count one event; returns the number of events in the current window (this one included).
+def hit(scope: str, *parts: str, window: int, amount: int = 1) -> int:
+    """Count `amount` events; returns the number in the current window (these included).
 
     Counted in the database while Redis does not answer: a family is never turned away because
     Redis is down, and a lockout still holds.
     """
     key = counter_key(scope, *parts)
-    return _counted(lambda counters: counters.hit(key, window))
+    return _counted(lambda counters: counters.hit(key, window, amount))
 
 
 def count(scope: str, *parts: str) -> int:
@@ -262,10 +262,13 @@ def turn(scope: str, *parts: str, seconds: float) -> float:
     return _counted(lambda counters: counters.turn(key, seconds))
 
 
-def allow(scope: str, client: str) -> bool:
-    """Count one request of `client` under settings.RATE_LIMITS[scope]; False once over."""
+def allow(scope: str, client: str, *, amount: int = 1) -> bool:
+    """Count `amount` events (one request, or the files it brings) of `client` under
+    settings.RATE_LIMITS[scope]; False once over. Nothing to count is always allowed."""
+    if amount < 1:
+        return True
     limit, window = settings.RATE_LIMITS[scope]
-    return hit(scope, client, window=window) <= limit
+    return hit(scope, client, window=window, amount=amount) <= limit
 
 
 def purge_expired() -> int:

@@ -287,6 +287,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None  # a result backend would store arguments and tracebacks
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Cleaning uploads and rendering drafts run here, on a worker of their own (config/celery.py).
+CELERY_FILES_QUEUE = env.str("CELERY_FILES_QUEUE", default="files")
+CELERY_TASK_ROUTES = ("config.celery.route_task",)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -365,6 +368,9 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "intake": (env.int("INTAKE_RATE_LIMIT", default=20), 3600),
     "status_attempt": (30, 600),  # every status sign-in attempt, right or wrong
     "status_add": (30, 3600),  # additions from the status page
+    # Files a client may send in a day (intake and status page together): each costs the files
+    # worker seconds of CPU, so one connection cannot keep it busy for every other family.
+    "files": (env.int("DAILY_FILES_LIMIT", default=40), 86400),
 }
 # Wrong access codes: a lock per (reference, client), a daily cap per client, and per reference
 # only a growing, bounded delay, so that a stranger can never lock a family out of its own case.
