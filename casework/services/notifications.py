@@ -35,10 +35,11 @@ from django.utils.translation import gettext as _
 
 from casework.models import Case, Notification
 
-STALE_AFTER = timedelta(minutes=2)
+# A notice younger than this may still be waiting for its woken sender; the sweep leaves it.
+STALE_AFTER = timedelta(seconds=settings.NOTICE_REQUEUE_AFTER_SECONDS)
 # Far longer than one send may take (EMAIL_TIMEOUT per connection step), so a live sender's
 # claim is never taken over; a dead sender's rows wait this long before being retried.
-CLAIM_TIMEOUT = timedelta(minutes=15)
+CLAIM_TIMEOUT = timedelta(seconds=settings.NOTICE_CLAIM_TIMEOUT_SECONDS)
 # One wake-up message serves every notice queued within this many seconds (see notifications_wake).
 WAKE_SECONDS = 2
 # How much later than the window's end the woken sender starts: room for the worker's clock to

@@ -408,5 +408,9 @@ NOTICE_RETRY_HOURS = env.float("NOTICE_RETRY_HOURS", default=48)
 NOTICE_RETRY_FIRST_SECONDS = env.float("NOTICE_RETRY_FIRST_SECONDS", default=60)
 NOTICE_RETRY_MAX_SECONDS = env.float("NOTICE_RETRY_MAX_SECONDS", default=3600)
 NOTICE_URGENT_RETRY_MAX_SECONDS = env.float("NOTICE_URGENT_RETRY_MAX_SECONDS", default=300)
+# The sweep re-queues a notice once it is this old (before, its woken sender may still come) and
+# takes over a claim this old (its sender died: the window in which one email can go twice).
+NOTICE_REQUEUE_AFTER_SECONDS = env.int("NOTICE_REQUEUE_AFTER_SECONDS", default=120)
+NOTICE_CLAIM_TIMEOUT_SECONDS = env.int("NOTICE_CLAIM_TIMEOUT_SECONDS", default=900)
 # The database holds every pending notice and upload; this sweep re-queues the stale ones.
 CELERY_BEAT_SCHEDULE["portal-sweep"] = {"task": "casework.tasks.sweep_portal", "schedule": 300.0}
