@@ -1,4 +1,5 @@
-"""/healthz answers 200 when the database and broker answer, 503 otherwise, with no detail."""
+"""/healthz answers ok (200), degraded (503: no broker, a late sweep) or unavailable (503: no
+database), with no detail."""
 
 from __future__ import annotations
 
