@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from casework.models import Attachment, Case, Notification, RateCounter
 from casework.roles import Role
+from casework.selectors import notifications_given_up
 from tests.factories import CaseFactory, UserFactory
 from tests.portal_support import (  # noqa: F401  (fixtures)
     aged_stamp,
@@ -121,6 +122,7 @@ def test_coordinators_see_the_staff_emails_given_up_and_caseworkers_do_not():
     assert urgent.case.reference in body and ordinary.case.reference in body
     assert old.case.reference not in body
     assert "the mail server refused it until the retry time ran out" in body
+    assert notifications_given_up(limit=1) == (2, [urgent])  # a full list is counted
     caseworker_page = signed_in(UserFactory(role=Role.CASEWORKER)).get(reverse("admin:index"))
     assert "given_up" not in caseworker_page.context
     assert 'id="notices-given-up"' not in caseworker_page.content.decode()

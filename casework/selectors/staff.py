@@ -91,5 +91,8 @@ def notifications_given_up(*, limit: int = 20) -> tuple[int, list[Notification]]
     most pressing `limit` of them (urgent first, then newest)."""
     since = timezone.now() - timedelta(days=NOTICE_GIVEN_UP_SHOWN_DAYS)
     rows = Notification.objects.filter(state=Notification.State.FAILED, given_up_at__gte=since)
-    shown = rows.select_related("case", "recipient").order_by("-urgent", "-given_up_at", "-pk")
-    return rows.count(), list(shown[:limit])
+    shown = list(
+        rows.select_related("case", "recipient").order_by("-urgent", "-given_up_at", "-pk")[:limit]
+    )
+    # Counted only when the list is full: the overview usually has none, and one query then.
+    return (rows.count() if len(shown) == limit else len(shown)), shown
