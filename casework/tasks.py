@@ -24,21 +24,32 @@ def purge_expired() -> None:
     purge()
 
 
-@shared_task(
-    name="casework.tasks.send_reminder_digest",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="casework.tasks.send_reminder_digest", acks_late=True)
 def send_reminder_digest(*, user_id: int) -> None:
     from django.contrib.auth.models import User
 
+    from casework.models import Notification
+    from casework.services.notifications import (
+        notifications_next_attempt,
+        notifications_retry_countdown,
+    )
     from casework.services.reminders import reminder_digest_send
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return  # gone since the sweep; its rows stay pending and harmless
-    reminder_digest_send(user=user)  # sent rows are never picked again, so retries are safe
+    try:
+        reminder_digest_send(user=user)  # sent rows are never picked again, so repeats are safe
+    except OSError:
+        # Refused: the rows wait for their next attempt (services/notifications.py), and this
+        # task comes back then; a repeat before that claims nothing. Past a long pause, the
+        # deadline sweep (every 15 minutes) queues the digest instead.
+        retry_at = notifications_next_attempt(
+            Notification.objects.filter(recipient=user, kind=Notification.Kind.DEADLINE_REMINDER)
+        )
+        countdown = notifications_retry_countdown(retry_at)
+        if countdown is not None:
+            send_reminder_digest.apply_async(kwargs={"user_id": user_id}, countdown=countdown)
 
 
 # --- Family portal: cleaning uploads, sending notices, the sweep that re-queues both ---------
@@ -70,25 +81,43 @@ def generate_document(*, document_id: int) -> None:
     document_generate(document_id=document_id)  # no-op unless still pending
 
 
-@shared_task(name="casework.tasks.send_notifications", bind=True, acks_late=True, max_retries=5)
-def send_notifications(self, *, notification_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+@shared_task(name="casework.tasks.send_notifications", acks_late=True)
+def send_notifications(*, notification_ids: list[int]) -> None:
     from casework.services.notifications import NotificationDeliveryError, notifications_send
 
     try:
-        notifications_send(notification_ids=notification_ids)  # skips any not still pending
+        notifications_send(notification_ids=notification_ids)  # skips any not pending and due
     except NotificationDeliveryError as exc:
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+        _retry_notifications(notification_ids, exc)
+
+
+def _retry_notifications(notification_ids: list[int], exc: Exception) -> None:
+    """Come back when the refused notices are due again (one follow-up per refusal, so retry
+    chains never multiply); a pause longer than a task should wait is left to the sweep."""
+    from casework.services.notifications import notifications_retry_countdown
+
+    countdown = notifications_retry_countdown(getattr(exc, "retry_at", None))
+    if countdown is not None:
+        send_notifications.apply_async(
+            kwargs={"notification_ids": notification_ids}, countdown=countdown
+        )
 
 
 @shared_task(name="casework.tasks.send_pending_notifications")
 def send_pending_notifications() -> None:
-    from casework.services.notifications import notifications_send_untried
+    from casework.models import Notification
+    from casework.services.notifications import (
+        NotificationDeliveryError,
+        notifications_next_attempt,
+        notifications_send_untried,
+    )
 
     refused, more = notifications_send_untried()
     if refused:
-        # To the task that retries with a growing pause: a sender woken every few seconds
-        # would spend a refused notice's attempts within a minute.
-        send_notifications.apply_async(kwargs={"notification_ids": refused}, countdown=60)
+        # To the task that comes back when they are due: a refused notice is not untried any
+        # more, so the senders woken every few seconds leave it alone.
+        retry_at = notifications_next_attempt(Notification.objects.filter(pk__in=refused))
+        _retry_notifications(refused, NotificationDeliveryError("refused", retry_at=retry_at))
     if more:
         send_pending_notifications.delay()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -25,22 +26,31 @@ pillow_heif.register_heif_opener()
 # The messages to families spell out MAX_BYTES and MAX_PDF_PAGES; change them together.
 MAX_FILES = 10
 MAX_BYTES = 10 * 1024 * 1024
-# Checked before decoding, so a small file cannot claim a huge canvas and exhaust memory.
+# Checked before decoding, so a small file cannot claim a huge canvas and exhaust memory: from
+# the image's header (Image.open reads only that), and again by Pillow itself for any image it
+# decodes (MAX_IMAGE_PIXELS: twice this raises DecompressionBombError), and for the pictures
+# inside a PDF from `pdfimages -list`, which reads their sizes without decoding them.
 MAX_PIXELS = 60_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 MAX_PDF_PAGES = 50
 # Pillow holds every rendered page in memory until the new PDF is written; this is a little
 # more than 50 A4 pages at PDF_DPI (about 350 MB).
 MAX_PDF_PIXELS = 120_000_000
 PDF_DPI = 150
 JPEG_QUALITY = 85
-# A PDF costs four poppler runs: three quick inspections (pdfinfo twice, pdfdetach) and one
-# rendering (pdftoppm, up to 50 pages). Their timeouts together (90 s), with decrypting and
+# A PDF costs five poppler runs: four quick inspections (pdfinfo twice, pdfimages, pdfdetach) and
+# one rendering (pdftoppm, up to 50 pages). Their timeouts together (100 s), with decrypting and
 # rebuilding the pages, must fit inside CELERY_TASK_SOFT_TIME_LIMIT (120 s): a hanging tool then
 # marks the file unreadable, instead of the task being interrupted and retried on the same file
 # or, past CELERY_TASK_TIME_LIMIT, killed with its plaintext pages left in /tmp (a tmpfs in
 # docker-compose.yml for that reason). tests/test_uploads.py checks the sum.
 TOOL_TIMEOUT_SECONDS = 10
 RENDER_TIMEOUT_SECONDS = 60
+# Each poppler run gets this much address space (and may write files up to TOOL_FILE_MB): a
+# hostile PDF that makes a tool allocate without bound kills that tool, which marks the file
+# unreadable, instead of the worker or its neighbours (docker-compose.yml's files-worker).
+TOOL_MEMORY_MB = 1024
+TOOL_FILE_MB = 256
 
 _KIND_BY_MIME = {
     "image/jpeg": "jpeg",
@@ -219,6 +229,7 @@ def _clean_pdf(data: bytes) -> CleanResult:
                 "too_many_pages", _("This document has more than 50 pages. Please split it.")
             )
         _check_pdf_page_sizes(info, page_count)
+        _check_pdf_image_sizes(_run_poppler("pdfimages", "-list", source))
         found = _pdf_metadata(data, info, source)
         _run_poppler(
             "pdftoppm",
@@ -269,6 +280,7 @@ def _run_poppler(tool: str, *arguments: str | Path, timeout: int = TOOL_TIMEOUT_
             capture_output=True,
             timeout=timeout,
             check=False,
+            preexec_fn=_limit_tool,  # noqa: PLW1509 - the worker runs no threads while cleaning
         )
     except subprocess.TimeoutExpired as exc:
         raise _unreadable() from exc
@@ -280,6 +292,31 @@ def _run_poppler(tool: str, *arguments: str | Path, timeout: int = TOOL_TIMEOUT_
             )
         raise _unreadable()
     return completed.stdout.decode("utf-8", errors="replace")
+
+
+def _limit_tool() -> None:
+    """In the tool's process, before it starts: bound its memory and the files it writes."""
+    memory = TOOL_MEMORY_MB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    files = TOOL_FILE_MB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (files, files))
+
+
+def _check_pdf_image_sizes(listing: str) -> None:
+    """Refuse a PDF holding a picture larger than MAX_PIXELS, or pictures larger than
+    MAX_PDF_PIXELS together: rendering would decode each of them whole, however small the
+    page shows it. `listing` is `pdfimages -list` (one line per use; a picture used on several
+    pages is counted once, by its object number)."""
+    sizes: dict[tuple[str, str], int] = {}
+    for line in listing.splitlines()[2:]:
+        columns = line.split()
+        if len(columns) < 12 or not (columns[3].isdigit() and columns[4].isdigit()):
+            raise _unreadable()
+        sizes[(columns[10], columns[11])] = int(columns[3]) * int(columns[4])
+    if sizes and (max(sizes.values()) > MAX_PIXELS or sum(sizes.values()) > MAX_PDF_PIXELS):
+        raise UploadRejected(
+            "pages_too_large", _("The pages of this document are too large to process.")
+        )
 
 
 def _pdf_info_fields(info: str) -> dict[str, str]:

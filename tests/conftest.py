@@ -90,8 +90,9 @@ def smtp_server() -> Iterator[SmtpInbox]:
 def celery_worker(test_database_url: str, smtp_server: SmtpInbox) -> Iterator[str]:
     """A real Celery worker on Redis, on a queue of its own, using the test database.
 
-    Tasks sent without a queue (e.g. from `transaction.on_commit`) go to this queue too, and
-    the worker's email goes to the real SMTP server of `smtp_server`.
+    Tasks sent without a queue (e.g. from `transaction.on_commit`) go to this queue too, the
+    heavy ones to its own files lane (`<queue>-files`, which it also consumes), and the
+    worker's email goes to the real SMTP server of `smtp_server`.
     """
     from config.celery import app
 
@@ -102,6 +103,7 @@ def celery_worker(test_database_url: str, smtp_server: SmtpInbox) -> Iterator[st
         DATABASE_URL=test_database_url,
         CELERY_TASK_ALWAYS_EAGER="false",
         CELERY_TASK_DEFAULT_QUEUE=queue,
+        CELERY_FILES_QUEUE=f"{queue}-files",
         TEST_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp_server.port),
@@ -116,7 +118,7 @@ def celery_worker(test_database_url: str, smtp_server: SmtpInbox) -> Iterator[st
             "worker",
             "--pool=solo",
             "-Q",
-            queue,
+            f"{queue},{queue}-files",
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
@@ -126,11 +128,14 @@ def celery_worker(test_database_url: str, smtp_server: SmtpInbox) -> Iterator[st
         env=env,
     )
     eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
+    files_queue = app.conf.files_queue
     app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    app.conf.files_queue = f"{queue}-files"
     try:
         yield queue
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
+        app.conf.files_queue = files_queue
         worker.terminate()
         worker.wait(timeout=30)
 

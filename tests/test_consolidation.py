@@ -92,7 +92,7 @@ def test_healthz_fails_when_the_sweep_stopped_and_passes_before_its_first_run(cl
     stale = timezone.now() - timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS + 60)
     Heartbeat.objects.filter(name=Heartbeat.SWEEP).update(at=stale)
     response = client.get("/healthz")
-    assert (response.status_code, response.content) == (503, b"unavailable")
+    assert (response.status_code, response.content) == (503, b"degraded")
 
 
 # --- Commands write through the same audited services -------------------------------------------

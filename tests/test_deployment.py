@@ -15,12 +15,30 @@ from casework.uploads import MAX_BYTES, MAX_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-APP_SERVICES = ["migrate", "web", "worker", "beat"]
+APP_SERVICES = ["migrate", "web", "worker", "files-worker", "beat"]
 
 
 def test_compose_has_every_service_and_one_beat():
     assert set(COMPOSE["services"]) == {"proxy", "postgres", "redis", *APP_SERVICES}
     assert "deploy" not in COMPOSE["services"]["beat"]  # never scaled: one beat only
+
+
+def queues_of(command: list[str]) -> list[str]:
+    return command[command.index("-Q") + 1].split(",")
+
+
+def test_files_have_a_worker_of_their_own_in_compose_and_in_make_run():
+    from config.celery import FILES_TASKS, app
+
+    assert queues_of(COMPOSE["services"]["worker"]["command"]) == [app.conf.task_default_queue]
+    assert queues_of(COMPOSE["services"]["files-worker"]["command"]) == [app.conf.files_queue]
+    dev_run = (ROOT / "bin" / "dev-run").read_text()
+    assert f"worker -Q {app.conf.task_default_queue} " in dev_run
+    assert f"worker -Q {app.conf.files_queue} " in dev_run
+    for name in FILES_TASKS:
+        assert app.amqp.router.route({}, name, (), {})["queue"].name == "files"
+    for name in ("casework.tasks.send_notifications", "casework.tasks.send_reminder_digest"):
+        assert app.amqp.router.route({}, name, (), {})["queue"].name == "celery"
 
 
 def test_app_commands_point_at_existing_modules_and_files():
@@ -47,7 +65,7 @@ def test_app_commands_point_at_existing_modules_and_files():
             assert importlib.util.find_spec(command[command.index("-A") + 1] + ".celery")
 
 
-@pytest.mark.parametrize("name", ["web", "worker"])
+@pytest.mark.parametrize("name", ["web", "worker", "files-worker"])
 def test_temporary_files_of_web_and_worker_stay_in_memory(name):
     # The worker decrypts uploads into temporary files while cleaning them: never onto a disk.
     service = COMPOSE["services"][name]

@@ -18,7 +18,6 @@ from casework.roles import Role
 from casework.services.filings import filing_create, filing_mark_sent
 from casework.services.notifications import (
     CLAIM_TIMEOUT,
-    MAX_SEND_ATTEMPTS,
     NotificationDeliveryError,
     notification_send,
     notifications_claim,
@@ -76,23 +75,78 @@ def test_the_email_carries_a_reference_and_a_link_only(settings):
         assert personal not in email.subject + email.body
 
 
-def test_a_refusing_mail_server_counts_attempts_and_finally_fails(settings):
+def test_a_refused_notice_waits_a_growing_pause_and_is_given_up_only_by_time(settings):
     settings.EMAIL_BACKEND = "tests.test_notifications.RefusingBackend"
+    settings.NOTICE_RETRY_FIRST_SECONDS, settings.NOTICE_RETRY_MAX_SECONDS = 60, 600
     case, user = CaseFactory(), UserFactory(email="a@org.example")
     [pk] = queue_for(case, user)
-    for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
-        with pytest.raises(NotificationDeliveryError):
+    pauses = []
+    for attempt in range(1, 9):
+        before = timezone.now()
+        with pytest.raises(NotificationDeliveryError) as refused:
             notification_send(notification_id=pk)
         notice = Notification.objects.get()
-        assert notice.attempts == attempt
-    assert notice.state == "failed"
+        assert (notice.state, notice.attempts) == ("pending", attempt)
+        assert refused.value.retry_at == notice.next_attempt_at
+        pauses.append(round((notice.next_attempt_at - before).total_seconds() / 60))
+        # Any sender, task or sweep before that moment finds nothing to take.
+        assert notification_send(notification_id=pk) is False
+        assert notifications_requeue_stale() == 0
+        Notification.objects.filter(pk=pk).update(next_attempt_at=timezone.now())
+    assert pauses == [1, 2, 4, 8, 10, 10, 10, 10]  # doubling, capped; never failed by a count
+    # Queued NOTICE_RETRY_HOURS ago: the next refusal gives it up.
+    queued = timezone.now() - timedelta(hours=settings.NOTICE_RETRY_HOURS)
+    Notification.objects.filter(pk=pk).update(created_at=queued)
+    with pytest.raises(NotificationDeliveryError) as refused:
+        notification_send(notification_id=pk)
+    assert refused.value.retry_at is None
+    notice = Notification.objects.get()
+    assert (notice.state, notice.failure, notice.attempts) == ("failed", "refused", 9)
+    assert notice.given_up_at is not None
     assert notification_send(notification_id=pk) is False  # never tried again
+    assert mail.outbox == []
+
+
+def test_the_last_pause_ends_with_the_retry_time_for_one_last_try(settings):
+    settings.EMAIL_BACKEND = "tests.test_notifications.RefusingBackend"
+    settings.NOTICE_RETRY_FIRST_SECONDS = 3600
+    case, user = CaseFactory(), UserFactory(email="a@org.example")
+    [pk] = queue_for(case, user)
+    queued = timezone.now() - timedelta(hours=settings.NOTICE_RETRY_HOURS) + timedelta(minutes=5)
+    Notification.objects.filter(pk=pk).update(created_at=queued)
+    with pytest.raises(NotificationDeliveryError):
+        notification_send(notification_id=pk)
+    notice = Notification.objects.get()
+    ends = queued + timedelta(hours=settings.NOTICE_RETRY_HOURS)
+    assert (notice.state, notice.next_attempt_at) == ("pending", ends)
+
+
+def test_an_urgent_intake_is_sent_first_and_retried_sooner(settings):
+    from casework.services.notifications import notification_retry_delay, notifications_untried
+
+    settings.NOTICE_RETRY_FIRST_SECONDS = 60
+    settings.NOTICE_RETRY_MAX_SECONDS, settings.NOTICE_URGENT_RETRY_MAX_SECONDS = 3600, 300
+    user = UserFactory(email="a@org.example")
+    [ordinary] = queue_for(CaseFactory(), user)
+    urgent_case = CaseFactory(suicide_risk=True)
+    [urgent] = notifications_queue(
+        kind=Notification.Kind.NEW_INTAKE,
+        key=str(urgent_case.pk),
+        recipients=[user],
+        case=urgent_case,
+        urgent=True,
+    )
+    assert notifications_untried(limit=10) == [urgent, ordinary]
+    assert notification_retry_delay(attempts=10, urgent=True) == timedelta(minutes=5)
+    assert notification_retry_delay(attempts=10) == timedelta(hours=1)
 
 
 def test_a_recipient_without_email_fails_without_sending():
     case, user = CaseFactory(), UserFactory(email="")
     notification_send(notification_id=queue_for(case, user)[0])
-    assert Notification.objects.get().state == "failed" and mail.outbox == []
+    notice = Notification.objects.get()
+    assert (notice.state, notice.failure) == ("failed", "no_address") and mail.outbox == []
+    assert notice.given_up_at is not None
 
 
 def test_the_sweep_requeues_stale_pending_notices_only(django_capture_on_commit_callbacks):
@@ -119,6 +173,8 @@ def test_a_batch_tries_every_notice_and_reports_a_failure_at_the_end(settings):
         notifications_send(notification_ids=ids)
     assert list(Notification.objects.order_by("pk").values_list("attempts", flat=True)) == [1, 1]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notifications_send(notification_ids=ids) == 0  # not due again yet
+    Notification.objects.update(next_attempt_at=timezone.now())
     assert notifications_send(notification_ids=ids) == 2
     assert notifications_send(notification_ids=ids) == 0
     assert len(mail.outbox) == 2
@@ -189,6 +245,10 @@ def test_a_refused_digest_stays_retryable_and_the_next_sweep_sends_it(
         reminder_digest_send(user=user)
     assert states(user) == {"pending"} and real_smtp.messages == []
     real_smtp.start()
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep()  # before the next attempt is due: nothing is sent
+    assert real_smtp.messages == [] and states(user) == {"pending"}
+    Notification.objects.filter(recipient=user).update(next_attempt_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         deadlines_sweep()
     assert len(real_smtp.messages) == 1 and states(user) == {"sent"}
@@ -341,7 +401,14 @@ def test_a_refused_notice_goes_to_the_retrying_task_and_the_rest_are_still_sent(
         send_notifications, "apply_async", lambda **kwargs: handed_over.append(kwargs)
     )
     send_pending_notifications.delay()
-    assert handed_over == [{"kwargs": {"notification_ids": [refused]}, "countdown": 60}]
+    [retry] = handed_over
+    assert retry["kwargs"] == {"notification_ids": [refused]}
+    # It comes back when the notice is due again: the first pause, and a second to spare.
+    assert (
+        settings.NOTICE_RETRY_FIRST_SECONDS
+        <= retry["countdown"]
+        <= (settings.NOTICE_RETRY_FIRST_SECONDS + 1)
+    )
     states = dict(Notification.objects.values_list("pk", "state"))
     assert states == {refused: "pending", no_address: "failed"}
     assert Notification.objects.get(pk=refused).attempts == 1

@@ -120,11 +120,21 @@ def test_only_trusted_proxy_hops_are_believed(settings):
     assert ratelimit.client_address(request) == "1.2.3.4"
 
 
-def test_an_unreachable_redis_lets_families_through(settings):
+def test_an_unreachable_redis_counts_in_the_database_so_limits_still_hold(settings):
     settings.RATE_LIMIT_BACKEND = "redis"
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
-    assert ratelimit.hit("scope", "a", window=60) == 0
-    assert ratelimit.allow("intake", "client") is True
+    settings.RATE_LIMITS = {"intake": (2, 60)}
+    assert [ratelimit.allow("intake", "client") for _ in range(3)] == [True, True, False]
+    assert ratelimit.hit("scope", "a", window=60) == 1
+    assert ratelimit.count("scope", "a") == 1
+    assert ratelimit.turn("turn", "a", seconds=30) == 0.0
+    assert ratelimit.turn("turn", "a", seconds=30) > 29
+    ratelimit.reset("scope", "a")
+    assert ratelimit.count("scope", "a") == 0
+    assert RateCounter.objects.count() == 2  # keyed hashes, as ever: the intake count, the turn
+    # Expired ones are purged from the database even with Redis configured.
+    RateCounter.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert ratelimit.purge_expired() == 2
 
 
 def test_redis_keys_always_expire(settings):

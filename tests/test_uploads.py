@@ -390,7 +390,7 @@ def test_poppler_timeouts_together_fit_inside_the_tasks_soft_limit(monkeypatch, 
 
     monkeypatch.setattr("casework.uploads.subprocess.run", recording_run)
     clean(pages_pdf(2), "pdf")
-    assert len(timeouts) == 4  # pdfinfo, pdfinfo -meta, pdfdetach, pdftoppm
+    assert len(timeouts) == 5  # pdfinfo, pdfimages -list, pdfinfo -meta, pdfdetach, pdftoppm
     # Headroom for decrypting and rebuilding: a hanging tool is caught before the task limit.
     assert sum(timeouts) + 20 <= settings.CELERY_TASK_SOFT_TIME_LIMIT
     assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
@@ -443,3 +443,63 @@ def test_sha256_hex():
     assert sha256_hex(b"abc") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
+
+
+def pdf_showing_picture(width: int, height: int) -> bytes:
+    """One small page that shows a picture whose dictionary claims `width` x `height` pixels
+    (its data is a few compressed bytes: a decompression bomb for whoever renders the page)."""
+    return make_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 144 72] /Contents 4 0 R"
+            b" /Resources << /XObject << /Im1 5 0 R >> >> >>",
+            stream(b"", b"q 144 0 0 72 0 0 cm /Im1 Do Q"),
+            stream(
+                b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+                b" /BitsPerComponent 8 /Filter /FlateDecode" % (width, height),
+                zlib.compress(b"\x80" * 4096),
+            ),
+        ]
+    )
+
+
+def test_a_pdf_hiding_a_huge_picture_is_refused_before_rendering(monkeypatch):
+    tools: list[str] = []
+    real_run = subprocess.run
+
+    def recording_run(command, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tools.append(Path(command[0]).name)
+        return real_run(command, *args, **kwargs)
+
+    monkeypatch.setattr("casework.uploads.subprocess.run", recording_run)
+    assert rejection_code(pdf_showing_picture(20_000, 20_000), "pdf") == "pages_too_large"
+    assert "pdftoppm" not in tools and "pdfimages" in tools
+    # A picture within the limit on the same page is rendered as usual.
+    tools.clear()
+    assert clean(pdf_showing_picture(400, 200), "pdf").content_type == "application/pdf"
+    assert tools[-1] == "pdftoppm"
+
+
+def test_each_poppler_run_has_a_memory_limit(monkeypatch, tmp_path):
+    """A tool that asks for 2 GB is stopped by its own limit, so the file is unreadable
+    (with room for it, it gets the memory and reports a readable one-page PDF)."""
+    import shutil
+
+    greedy = tmp_path / "pdfinfo"
+    greedy.write_text(
+        f"#!{sys.executable}\n"
+        "import mmap\n"
+        "block = mmap.mmap(-1, 2 * 1024 ** 3)\n"
+        "print('Pages:          1')\n"
+        "print('Page    1 size: 144 x 72 pts')\n"
+    )
+    greedy.chmod(0o755)
+    real_which = shutil.which
+    monkeypatch.setattr(
+        "casework.uploads.shutil.which",
+        lambda tool: str(greedy) if tool == "pdfinfo" else real_which(tool),
+    )
+    assert rejection_code(pages_pdf(1), "pdf") == "unreadable"
+    monkeypatch.setattr("casework.uploads.TOOL_MEMORY_MB", 4 * 1024)
+    assert clean(pages_pdf(1), "pdf").content_type == "application/pdf"

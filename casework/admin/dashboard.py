@@ -3,10 +3,15 @@
 They are aggregates over the whole case load, so they are kept for a minute in the shared cache
 (Redis in production) and the page says when they were counted. A user's own numbers are dropped
 from the cache when they change a filing through the admin, so their own work shows at once.
+The cache only saves work: when Redis does not answer, the numbers are counted afresh (and the
+cache is not asked again for CACHE_PAUSE_SECONDS), so the page never fails because of it.
+Coordinators also see the staff emails that were given up (services/notifications.py).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -22,12 +27,19 @@ from casework.selectors import (
     dashboard_counts_for_user,
     dashboard_team_rows,
     last_sweep_at,
+    notifications_given_up,
     reminders_of,
     staff_away_until,
 )
 
 DASHBOARD_SECONDS = 60
+# After the cache failed once, this process counts without it for this long: a Redis that is
+# down or unreachable costs one refused (or timed-out) call per pause, not one per page.
+CACHE_PAUSE_SECONDS = 15.0
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+# When the cache last failed, per cache location (a test's dead Redis pauses only that one).
+_cache_failed_at: dict[str, float] = {}
 
 
 def _key(*parts: object) -> str:
@@ -36,12 +48,25 @@ def _key(*parts: object) -> str:
     return ":".join(["casework", "dashboard", "v1", str(database), *map(str, parts)])
 
 
+def _cache_call(operation: Callable[[], T], default: T) -> T:
+    """Ask the cache, or answer `default` while it is failing (see CACHE_PAUSE_SECONDS)."""
+    where = str(settings.CACHES["default"].get("LOCATION", ""))
+    if time.monotonic() - _cache_failed_at.get(where, -CACHE_PAUSE_SECONDS) < CACHE_PAUSE_SECONDS:
+        return default
+    try:
+        return operation()
+    except Exception:  # noqa: BLE001 - any cache failure (connection, timeout, protocol)
+        _cache_failed_at[where] = time.monotonic()
+        logger.warning("dashboard cache unavailable; counting without it")
+        return default
+
+
 def _cached(key: str, compute: Callable[[], T]) -> tuple[datetime, T]:
-    hit = cache.get(key)
+    hit = _cache_call(lambda: cache.get(key), None)
     if hit is not None:
         return hit  # type: ignore[no-any-return]
     value = (timezone.now(), compute())
-    cache.set(key, value, DASHBOARD_SECONDS)
+    _cache_call(lambda: cache.set(key, value, DASHBOARD_SECONDS), None)
     return value
 
 
@@ -65,7 +90,7 @@ def dashboard_context(user: AnyUser) -> dict[str, Any]:
     # Where the person's reminders go (never cached: it changes when they set an absence).
     away_until = staff_away_until(user)
     away = away_until is not None and away_until >= timezone.localdate()
-    return {
+    context: dict[str, Any] = {
         "dashboard": {"mine": mine, "teams": teams, "counted_at": counted_at},
         "reminder_reach": {
             "no_email": not getattr(user, "email", ""),
@@ -76,8 +101,14 @@ def dashboard_context(user: AnyUser) -> dict[str, Any]:
         "last_sweep_at": swept,
         "sweep_stale": swept is None or timezone.now() - swept > stale_after,
     }
+    if is_coordinator(user):
+        # Not cached: one indexed count, and a coordinator must see a give-up at once.
+        given_up_count, given_up = notifications_given_up()
+        context["given_up"] = {"count": given_up_count, "rows": given_up}
+    return context
 
 
 def dashboard_forget(user: AnyUser | None = None) -> None:
     """Count again on the next view: this user's numbers, or (without a user) the teams'."""
-    cache.delete(_key("user", user.pk) if user is not None else _key("teams"))
+    key = _key("user", user.pk) if user is not None else _key("teams")
+    _cache_call(lambda: cache.delete(key), False)

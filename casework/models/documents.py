@@ -101,7 +101,14 @@ class Notification(models.Model):
 
     `dedupe_key` makes queuing idempotent: the same notice is never created twice. Sending is
     at least once (see services/notifications.py): nothing is lost, and a repeat sends nothing.
+    A refused send is tried again at `next_attempt_at` (a growing pause); the row is given up
+    (failed) only once NOTICE_RETRY_HOURS have passed since it was queued, never by a count.
     """
+
+    class Failure(models.TextChoices):
+        REFUSED = "refused", _("the mail server refused it until the retry time ran out")
+        NO_ADDRESS = "no_address", _("the recipient has no email address")
+        INACTIVE = "inactive", _("the recipient's account is deactivated")
 
     class Kind(models.TextChoices):
         NEW_INTAKE = "new_intake", _("new intake")
@@ -131,9 +138,24 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # No sender may claim a pending row before this moment: however many tasks, sweeps and
+    # redeliveries touch it, a refused row is tried once per pause (one retry chain per row).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A new intake flagged at risk: sent first, retried with a shorter pause, listed first.
+    urgent = models.BooleanField(default=False)
+    given_up_at = models.DateTimeField(null=True, blank=True)
+    failure = models.CharField(max_length=12, choices=Failure.choices, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(
+                fields=["given_up_at"],
+                name="notification_given_up",
+                condition=models.Q(state="failed"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}#{self.pk}"

@@ -102,17 +102,23 @@ def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST, request.FILES)
     if not form.is_valid():
         return _intake_page(request, form)
-    if not ratelimit.allow("intake", ratelimit.client_hash(request)):
+    client = ratelimit.client_hash(request)
+    refusal: tuple[str | None, str] | None = None
+    if not ratelimit.allow("intake", client):
+        refusal = (
+            None,
+            _(
+                "Many forms have been sent from your connection in the last hour. Please "
+                "wait a while and press Send again."
+            ),
+        )
+    elif not ratelimit.allow("files", client, amount=len(form.cleaned_data["uploads"])):
+        refusal = ("uploads", _files_budget_message())
+    if refusal is not None:
         # A reload of a form already sent still gets its receipt; anything else waits.
         receipt = intake_receipt_get(token=form.token)
         if receipt is None:
-            form.add_error(
-                None,
-                _(
-                    "Many forms have been sent from your connection in the last hour. Please "
-                    "wait a while and press Send again."
-                ),
-            )
+            form.add_error(*refusal)
             return _intake_page(request, form)
     else:
         # A reload or a double tap comes back with the first receipt (see intake_submit).
@@ -122,6 +128,13 @@ def intake(request: HttpRequest) -> HttpResponse:
             uploads=form.cleaned_data["uploads"],
         )
     return _receipt_page(request, receipt)
+
+
+def _files_budget_message() -> str:
+    return _(
+        "Many files have been sent from your connection today. Please send your text without "
+        "the files now, and the files tomorrow."
+    )
 
 
 # The blank form and a fresh receipt are the same for every visitor but for a few values (the
@@ -417,6 +430,9 @@ def status_add(request: HttpRequest) -> HttpResponse:
     client = ratelimit.client_hash(request)
     if not ratelimit.allow("status_add", client):
         form.add_error(None, _("Many additions were sent in the last hour. Please wait a while."))
+        return _status_page(request, case, form)
+    if not ratelimit.allow("files", client, amount=len(form.cleaned_data["uploads"])):
+        form.add_error("uploads", _files_budget_message())
         return _status_page(request, case, form)
     # The form's one-time token (unique in the database): a double tap or a reload adds once.
     try:

@@ -84,6 +84,7 @@ from casework.selectors.staff import (
     audit_events_visible_to,
     deadline_reminder_recipients,
     notice_recipients_for_team,
+    notifications_given_up,
     staff_away_until,
     teams_by_name,
     teams_ordered,
@@ -91,6 +92,7 @@ from casework.selectors.staff import (
 )
 
 __all__ = [
+    "notifications_given_up",
     "template_code_taken",
     "template_is_newest",
     "templates_with_use",

@@ -1,9 +1,10 @@
-"""Staff: who sees a case, who may be given one, who hears of an intake, who reads the audit."""
+"""Staff: who sees a case, who may be given one, who hears of an intake, who reads the audit,
+and which staff emails were given up."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import cast
 
 from django.contrib.auth.models import User
@@ -15,6 +16,7 @@ from casework.models import (
     AuditEvent,
     Case,
     Deadline,
+    Notification,
     Team,
 )
 from casework.roles import AnyUser, Role, has_role, is_administrator, is_coordinator
@@ -150,3 +152,20 @@ def api_tokens_visible_to(user: AnyUser) -> QuerySet[ApiToken]:
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return tokens.none()
     return tokens.filter(user_id=user.pk)
+
+
+# How long a given-up notice or reminder stays listed on the coordinators' overview (the
+# overview's heading says "14 days": change both together).
+NOTICE_GIVEN_UP_SHOWN_DAYS = 14
+
+
+def notifications_given_up(*, limit: int = 20) -> tuple[int, list[Notification]]:
+    """Notices and reminders given up in the last NOTICE_GIVEN_UP_SHOWN_DAYS: how many, and the
+    most pressing `limit` of them (urgent first, then newest)."""
+    since = timezone.now() - timedelta(days=NOTICE_GIVEN_UP_SHOWN_DAYS)
+    rows = Notification.objects.filter(state=Notification.State.FAILED, given_up_at__gte=since)
+    shown = list(
+        rows.select_related("case", "recipient").order_by("-urgent", "-given_up_at", "-pk")[:limit]
+    )
+    # Counted only when the list is full: the overview usually has none, and one query then.
+    return (rows.count() if len(shown) == limit else len(shown)), shown

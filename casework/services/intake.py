@@ -193,6 +193,7 @@ def _submit_once(
             key=str(case.pk),
             recipients=_notice_recipients(case.team),
             case=case,
+            urgent=case.suicide_risk,  # the family ticked the urgent-risk box
         )
         # Last: a repeat fails here on the unique token (a twin waits for the first to commit).
         IntakeSubmission.objects.create(

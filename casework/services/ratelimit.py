@@ -1,6 +1,9 @@
 """Counters for rate limits and lockouts: in Redis when present, in the database otherwise.
 
 One interface (`hit`, `count`, `reset`, `allow`, `turn`, `purge_expired`) over both backends.
+When Redis does not answer, the counters are kept in the database instead (and Redis is not
+asked again for REDIS_PAUSE_SECONDS), so limits and lockouts still hold during an outage; each
+store counts its own window, so an outage can at most restart a count.
 A counter's key is a keyed hash of what it counts (a client, a reference), and a client is
 itself a keyed, daily-salted hash of its address (of its /64 for IPv6): no counter, log or dump
 ever holds an address or a reference.
@@ -10,9 +13,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import redis
 from django.conf import settings
@@ -24,6 +29,13 @@ from django.utils.crypto import salted_hmac
 from casework.models import RateCounter
 
 logger = logging.getLogger(__name__)
+
+# After Redis failed once, this process counts in the database for this long: an unreachable
+# Redis then costs one failed call per pause, not a timeout per request.
+REDIS_PAUSE_SECONDS = 15.0
+T = TypeVar("T")
+# When Redis last failed, per URL (so a test pointing at a dead Redis pauses only that one).
+_redis_failed_at: dict[str, float] = {}
 
 
 def client_address(request: HttpRequest) -> str:
@@ -92,7 +104,7 @@ def counter_key(scope: str, *parts: str) -> str:
 
 
 class Counters(Protocol):
-    def hit(self, key: str, window: int) -> int: ...
+    def hit(self, key: str, window: int, amount: int = 1) -> int: ...
     def count(self, key: str) -> int: ...
     def reset(self, key: str) -> None: ...
     def turn(self, key: str, seconds: float) -> float: ...
@@ -104,12 +116,12 @@ class RedisCounters:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = prefix  # settings.RATE_LIMIT_KEY_PREFIX
 
-    def hit(self, key: str, window: int) -> int:
-        # SET NX EX then INCR in one MULTI: the window starts with the first event and the key
+    def hit(self, key: str, window: int, amount: int = 1) -> int:
+        # SET NX EX then INCRBY in one MULTI: the window starts with the first event and the key
         # can never be left without an expiry (INCR alone on a just-expired key would do that).
         pipe = self.client.pipeline(transaction=True)
         pipe.set(self.prefix + key, 0, ex=window, nx=True)
-        pipe.incr(self.prefix + key)
+        pipe.incrby(self.prefix + key, amount)
         _created, count = pipe.execute()
         return int(count)
 
@@ -136,10 +148,10 @@ class RedisCounters:
 # One statement, so two processes counting at once cannot lose an event; an expired row starts a
 # new window in the same statement. PostgreSQL and SQLite both speak this (quoted identifiers).
 _UPSERT = """
-INSERT INTO "casework_ratecounter" ("key", "count", "expires_at") VALUES (%s, 1, %s)
+INSERT INTO "casework_ratecounter" ("key", "count", "expires_at") VALUES (%s, %s, %s)
 ON CONFLICT ("key") DO UPDATE SET
   "count" = CASE WHEN "casework_ratecounter"."expires_at" <= %s
-    THEN 1 ELSE "casework_ratecounter"."count" + 1 END,
+    THEN excluded."count" ELSE "casework_ratecounter"."count" + excluded."count" END,
   "expires_at" = CASE WHEN "casework_ratecounter"."expires_at" <= %s
     THEN excluded."expires_at" ELSE "casework_ratecounter"."expires_at" END
 RETURNING "count"
@@ -157,12 +169,12 @@ RETURNING "count"
 
 
 class DatabaseCounters:
-    def hit(self, key: str, window: int) -> int:
+    def hit(self, key: str, window: int, amount: int = 1) -> int:
         now = timezone.now()
         at = connection.ops.adapt_datetimefield_value(now)
         until = connection.ops.adapt_datetimefield_value(now + timedelta(seconds=window))
         with connection.cursor() as cursor:
-            cursor.execute(_UPSERT, [key, until, at, at])
+            cursor.execute(_UPSERT, [key, amount, until, at, at])
             row = cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -200,58 +212,66 @@ def _redis_counters(url: str, prefix: str) -> RedisCounters:
 
 
 def backend() -> Counters:
+    """The configured store (ignoring an outage; see `_counted`)."""
     if settings.RATE_LIMIT_BACKEND == "redis":
         return _redis_counters(settings.REDIS_URL, settings.RATE_LIMIT_KEY_PREFIX)
     return DatabaseCounters()
 
 
-def hit(scope: str, *parts: str, window: int) -> int:
-    """Count one event; returns the number of events in the current window (this one included).
+def _counted(operation: Callable[[Counters], T]) -> T:
+    """Run `operation` on the configured store, or on the database while Redis is failing."""
+    if settings.RATE_LIMIT_BACKEND == "redis":
+        url = settings.REDIS_URL
+        failed_at = _redis_failed_at.get(url, -REDIS_PAUSE_SECONDS)
+        if time.monotonic() - failed_at >= REDIS_PAUSE_SECONDS:
+            try:
+                return operation(_redis_counters(url, settings.RATE_LIMIT_KEY_PREFIX))
+            except redis.RedisError:
+                _redis_failed_at[url] = time.monotonic()
+                logger.warning("rate-limit store unavailable; counting in the database")
+    return operation(DatabaseCounters())
 
-    If the counter store is unreachable the event is let through (returns 0): a family must not
-    be turned away because Redis is down. The failure is logged without any key.
+
+def hit(scope: str, *parts: str, window: int, amount: int = 1) -> int:
+    """Count `amount` events; returns the number in the current window (these included).
+
+    Counted in the database while Redis does not answer: a family is never turned away because
+    Redis is down, and a lockout still holds.
     """
-    try:
-        return backend().hit(counter_key(scope, *parts), window)
-    except redis.RedisError:
-        logger.warning("rate-limit store unavailable; %s not counted", scope)
-        return 0
+    key = counter_key(scope, *parts)
+    return _counted(lambda counters: counters.hit(key, window, amount))
 
 
 def count(scope: str, *parts: str) -> int:
     """Events in the current window, without counting one."""
-    try:
-        return backend().count(counter_key(scope, *parts))
-    except redis.RedisError:
-        logger.warning("rate-limit store unavailable; %s not read", scope)
-        return 0
+    key = counter_key(scope, *parts)
+    return _counted(lambda counters: counters.count(key))
 
 
 def reset(scope: str, *parts: str) -> None:
-    try:
-        backend().reset(counter_key(scope, *parts))
-    except redis.RedisError:
-        logger.warning("rate-limit store unavailable; %s not reset", scope)
+    key = counter_key(scope, *parts)
+    _counted(lambda counters: counters.reset(key))
 
 
 def turn(scope: str, *parts: str, seconds: float) -> float:
     """Take the turn of what `parts` name for `seconds`: 0.0 when this caller has it, else the
     seconds until the next turn ("next attempt allowed at T"). Nobody waits in a worker: the
-    caller answers at once with the time left. An unreachable store lets the caller through.
+    caller answers at once with the time left.
     """
-    try:
-        return backend().turn(counter_key(scope, *parts), seconds)
-    except redis.RedisError:
-        logger.warning("rate-limit store unavailable; %s not taken", scope)
-        return 0.0
+    key = counter_key(scope, *parts)
+    return _counted(lambda counters: counters.turn(key, seconds))
 
 
-def allow(scope: str, client: str) -> bool:
-    """Count one request of `client` under settings.RATE_LIMITS[scope]; False once over."""
+def allow(scope: str, client: str, *, amount: int = 1) -> bool:
+    """Count `amount` events (one request, or the files it brings) of `client` under
+    settings.RATE_LIMITS[scope]; False once over. Nothing to count is always allowed."""
+    if amount < 1:
+        return True
     limit, window = settings.RATE_LIMITS[scope]
-    return hit(scope, client, window=window) <= limit
+    return hit(scope, client, window=window, amount=amount) <= limit
 
 
 def purge_expired() -> int:
-    """Delete expired database counters (a no-op on Redis)."""
-    return backend().purge_expired()
+    """Delete expired database counters (Redis expires its own; the database also holds the
+    counters kept during a Redis outage)."""
+    return DatabaseCounters().purge_expired()

@@ -38,6 +38,7 @@ from casework.selectors import deadline_reminder_recipients
 from casework.services.filings import cases_next_deadline_refresh, filings_mark_overdue
 from casework.services.notifications import (
     notifications_claim,
+    notifications_refused,
     notifications_retryable_q,
     notifications_settle,
 )
@@ -281,8 +282,8 @@ def reminder_digest_send(*, user: User) -> int:
     try:
         # References, deadline kinds and dates only: never a name, a contact or a diagnosis.
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    except OSError:  # SMTPException included; the rows stay for a retry, never given up
-        notifications_settle(claimed, state=Notification.State.PENDING)
+    except OSError:  # SMTPException included; the rows wait for their next attempt
+        notifications_refused(claimed)  # given up only once NOTICE_RETRY_HOURS have passed
         raise
     notifications_settle(claimed, state=Notification.State.SENT)
     return len(claimed)

@@ -132,9 +132,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = read_secret("REDIS_URL", required=False) or ""
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    # kombu's Redis transport with one fix, so a worker survives Redis going away while it
+    # holds unacknowledged messages (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        # A message taken but never acknowledged (the worker died) is handed out again after
+        # this long; longer than any countdown we use (RETRY_TASK_MAX_SECONDS) and any task.
+        "visibility_timeout": 3600,
+        # An unreachable Redis (not just a stopped one) must not hold a web request.
+        "socket_connect_timeout": 3,
+    }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # The cache only saves work (casework/admin/dashboard.py counts without it): a
+            # Redis that does not answer costs a page at most a second, never an error.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     _broker_dir = VAR_DIR / "broker"
@@ -280,12 +295,32 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None  # a result backend would store arguments and tracebacks
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Cleaning uploads and rendering drafts run here, on a worker of their own (config/celery.py).
+CELERY_FILES_QUEUE = env.str("CELERY_FILES_QUEUE", default="files")
+CELERY_TASK_ROUTES = ("config.celery.route_task",)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
+# Losing the broker is an outage to wait out, never a reason to exit (README, Architecture):
+# retry at start-up and after a loss, for ever (Celery's default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the connection drops finishes its work (which is recorded in the database
+# and idempotent) instead of being killed half-way, e.g. between the mail server accepting an
+# email and the row being marked sent, which would send it twice. Its message, which can no
+# longer be acknowledged, comes back after the visibility timeout and then does nothing.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Publishing from a web request while Redis is down gives up after about a second (the
+# after-commit hooks that publish are robust, and the sweeps re-queue from the database).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Static schedule: beat sends ids-free ticks; the work and its state live in the database.
@@ -348,6 +383,9 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "intake": (env.int("INTAKE_RATE_LIMIT", default=20), 3600),
     "status_attempt": (30, 600),  # every status sign-in attempt, right or wrong
     "status_add": (30, 3600),  # additions from the status page
+    # Files a client may send in a day (intake and status page together): each costs the files
+    # worker seconds of CPU, so one connection cannot keep it busy for every other family.
+    "files": (env.int("DAILY_FILES_LIMIT", default=40), 86400),
 }
 # Wrong access codes: a lock per (reference, client), a daily cap per client, and per reference
 # only a growing, bounded delay, so that a stranger can never lock a family out of its own case.
@@ -377,5 +415,17 @@ for _network in TRUSTED_PROXY_NETWORKS:
         raise ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS: {_error}") from None
 # A failed CSRF check on a family page shows the form again with everything typed, not a 403.
 CSRF_FAILURE_VIEW = "casework.portal.views.csrf_failure"
+# Staff emails (notices and reminder digests) refused by the mail server are tried again after
+# a pause that doubles from NOTICE_RETRY_FIRST_SECONDS up to NOTICE_RETRY_MAX_SECONDS (urgent
+# intakes: NOTICE_URGENT_RETRY_MAX_SECONDS), and given up only NOTICE_RETRY_HOURS after they
+# were queued; what is given up is listed on the coordinators' overview.
+NOTICE_RETRY_HOURS = env.float("NOTICE_RETRY_HOURS", default=48)
+NOTICE_RETRY_FIRST_SECONDS = env.float("NOTICE_RETRY_FIRST_SECONDS", default=60)
+NOTICE_RETRY_MAX_SECONDS = env.float("NOTICE_RETRY_MAX_SECONDS", default=3600)
+NOTICE_URGENT_RETRY_MAX_SECONDS = env.float("NOTICE_URGENT_RETRY_MAX_SECONDS", default=300)
+# The sweep re-queues a notice once it is this old (before, its woken sender may still come) and
+# takes over a claim this old (its sender died: the window in which one email can go twice).
+NOTICE_REQUEUE_AFTER_SECONDS = env.int("NOTICE_REQUEUE_AFTER_SECONDS", default=120)
+NOTICE_CLAIM_TIMEOUT_SECONDS = env.int("NOTICE_CLAIM_TIMEOUT_SECONDS", default=900)
 # The database holds every pending notice and upload; this sweep re-queues the stale ones.
 CELERY_BEAT_SCHEDULE["portal-sweep"] = {"task": "casework.tasks.sweep_portal", "schedule": 300.0}
