@@ -323,7 +323,3 @@ def content_digest_matches(data: bytes, stored: str) -> bool:
         return False
     expected = content_digest_of_sha256(hashlib.sha256(data).hexdigest(), key_id_=kid)
     return hmac.compare_digest(expected, stored)
-
-
-def digest_under_current_key(stored: str) -> bool:
-    return not stored or stored.startswith(current_index_key_id() + SEPARATOR)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import cast
 
@@ -36,41 +36,23 @@ def rule_for(*, office: AuthorityOffice, filing_kind: str, on: date) -> Response
     )
 
 
-def court_rule_for(*, jurisdiction: str, on: date) -> ResponseRule | None:
-    """The newest rule in force for a court claim (its filing limit, e.g. KAS art. 219).
-
-    Which court it names is the rule's data: no office kind is assumed here.
-    """
-    return _newest_in_force(
-        jurisdiction=jurisdiction, on=on, fits=lambda rule: "court_claim" in rule.filing_kinds
-    )
-
-
 class CourtLimitSource:
-    """`court_rule_for` and `working_calendar_for` for many filings at once (the sweep): each
-    jurisdiction's rules and calendar are read once, however many filings ask."""
+    """The court rule and working calendar of each jurisdiction, each read once however many
+    filings ask (the sweep asks for many at once; a single answer asks through one too)."""
 
     def __init__(self) -> None:
         self._rules: dict[str, list[ResponseRule]] = {}
         self._calendars: dict[str, engine.WorkingCalendar] = {}
 
     def rule(self, *, jurisdiction: str, on: date) -> ResponseRule | None:
+        """The newest court rule in force on `on` in the jurisdiction (`is_court_rule`)."""
         if jurisdiction not in self._rules:
             self._rules[jurisdiction] = list(
                 ResponseRule.objects.filter(jurisdiction=jurisdiction).order_by(
                     "-version", "-valid_from"
                 )
             )
-        return next(
-            (
-                rule
-                for rule in self._rules[jurisdiction]
-                if rule.valid_from <= on
-                and (rule.valid_to is None or rule.valid_to >= on)
-                and "court_claim" in rule.filing_kinds
-            ),
-            None,
-        )
+        return _first_in_force(self._rules[jurisdiction], on=on, fits=is_court_rule)
 
     def calendar(self, jurisdiction: str) -> engine.WorkingCalendar:
         if jurisdiction not in self._calendars:
@@ -81,14 +63,30 @@ class CourtLimitSource:
 def _newest_in_force(
     *, jurisdiction: str, on: date, fits: Callable[[ResponseRule], bool]
 ) -> ResponseRule | None:
-    # Lists are matched in Python: SQLite (the embedded default) cannot search JSON lists.
     candidates = ResponseRule.objects.filter(jurisdiction=jurisdiction, valid_from__lte=on)
-    in_force = [
-        rule
-        for rule in candidates.order_by("-version", "-valid_from")
-        if (rule.valid_to is None or rule.valid_to >= on) and fits(rule)
-    ]
-    return in_force[0] if in_force else None
+    return _first_in_force(candidates.order_by("-version", "-valid_from"), on=on, fits=fits)
+
+
+def _first_in_force(
+    rules: Iterable[ResponseRule], *, on: date, fits: Callable[[ResponseRule], bool]
+) -> ResponseRule | None:
+    """The first of `rules` (newest first) in force on `on` that fits. Lists are matched in
+    Python: SQLite (the embedded default) cannot search JSON lists."""
+    return next(
+        (
+            rule
+            for rule in rules
+            if rule.valid_from <= on
+            and (rule.valid_to is None or rule.valid_to >= on)
+            and fits(rule)
+        ),
+        None,
+    )
+
+
+def is_court_rule(rule: ResponseRule) -> bool:
+    """A rule that limits a court claim (e.g. KAS art. 219); which court is the rule's data."""
+    return "court_claim" in rule.filing_kinds
 
 
 def term_rule(rule: ResponseRule, *, time_zone: str) -> engine.TermRule:
