@@ -233,6 +233,21 @@ def name_skeleton(text: str) -> str:
     return latin
 
 
+_UNIT_NUMBER = re.compile(r"(?:(?<=^)|(?<=[\s№#]))([^\W\d_]?)(\d{3,})|(\d{3,})")
+
+
+def unit_skeleton(text: str) -> str:
+    """The number that names a unit, whatever words surround it: "в/ч 42038", "ВЧ42038" and
+    "войсковая часть 42038" are one unit; a letter written onto the number (Ukraine's "А0224")
+    is part of it, in either alphabet. Without a number, the words' skeleton."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    match = _UNIT_NUMBER.search(folded)
+    if match is None:
+        return name_skeleton(text)
+    letter, number = match.group(1) or "", match.group(2) or match.group(3)
+    return name_skeleton(letter) + number
+
+
 @cache
 def _hmac_keys() -> tuple[tuple[str, bytes], ...]:
     keys = settings.BLIND_INDEX_KEYS

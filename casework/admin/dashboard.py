@@ -61,12 +61,14 @@ def _cache_call(operation: Callable[[], T], default: T) -> T:
         return default
 
 
-def _cached(key: str, compute: Callable[[], T]) -> tuple[datetime, T]:
+def _cached(
+    key: str, compute: Callable[[], T], seconds: int = DASHBOARD_SECONDS
+) -> tuple[datetime, T]:
     hit = _cache_call(lambda: cache.get(key), None)
     if hit is not None:
         return hit  # type: ignore[no-any-return]
     value = (timezone.now(), compute())
-    _cache_call(lambda: cache.set(key, value, DASHBOARD_SECONDS), None)
+    _cache_call(lambda: cache.set(key, value, seconds), None)
     return value
 
 
@@ -105,6 +107,7 @@ def dashboard_context(user: AnyUser) -> dict[str, Any]:
         # Not cached: one indexed count, and a coordinator must see a give-up at once.
         given_up_count, given_up = notifications_given_up()
         context["given_up"] = {"count": given_up_count, "rows": given_up}
+        context["statistics_link"] = True
     return context
 
 

@@ -8,6 +8,7 @@ from django.contrib.admin import AdminSite
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
@@ -49,6 +50,15 @@ class CaseworkAdminSite(OTPAdminSite, AdminSite):
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
         """No admin uses autocomplete; its `?term=` would put typed text (a name) in an address."""
         raise Http404
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        from casework.admin.statistics import statistics_csv_view, statistics_view
+
+        return [
+            path("statistics/", self.admin_view(statistics_view), name="statistics"),
+            path("statistics/csv/", self.admin_view(statistics_csv_view), name="statistics_csv"),
+            *super().get_urls(),
+        ]
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

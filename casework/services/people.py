@@ -10,7 +10,13 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from casework import permissions
-from casework.crypto import blind_index, current_index_key_id, keyed_hash, name_skeleton
+from casework.crypto import (
+    blind_index,
+    current_index_key_id,
+    keyed_hash,
+    name_skeleton,
+    unit_skeleton,
+)
 from casework.exceptions import MergeError
 from casework.models import RISK_FLAGS, AuditEvent, Case, Serviceman, TimelineEntry
 from casework.selectors import GivenNameTable, given_name_groups, given_name_key
@@ -88,7 +94,8 @@ def serviceman_reindex(serviceman: Serviceman, groups: GivenNameTable | None = N
     )
     for field, value in values.items():
         setattr(serviceman, field, value)
-    unit = name_skeleton(serviceman.unit_number) or serviceman.unit_number.strip()
+    # The number, not the words: a skeleton of letters alone made every unit one group.
+    unit = unit_skeleton(serviceman.unit_number) or serviceman.unit_number.strip()
     serviceman.unit_index = keyed_hash("unit", unit) if unit else ""
     serviceman.index_version = index_version(groups)
     return INDEX_FIELDS

@@ -215,6 +215,8 @@ def site_urls(world: World) -> list[Url]:
         ),
         Url(f"/admin/r/1/{world.case.pk}/", "site", "view_on_site"),
         Url("/admin/nothing-here/", "site", "catch_all"),
+        Url("/admin/statistics/", "site", "statistics"),
+        Url("/admin/statistics/csv/", "site", "statistics_csv"),
     ]
     urls += [Url(f"/admin/{app}/", "site", "app_list") for app in ("auth", "casework")]
     assert registered  # the registry was walked
@@ -330,6 +332,8 @@ def expected(role: str, url: Url) -> int:
             app = url.path.strip("/").rpartition("/")[2]
             labels = ROLE_PERMISSIONS[ROLE_OF[role]]
             return 200 if any(label.startswith(app + ".") for label in labels) else 404
+        if url.view in ("statistics", "statistics_csv"):
+            return 200 if role == "coordinator" else 403  # every team's figures
         return SITE[url.view]
     if url.label == "download":
         if role not in SEES_THE_CASE:
