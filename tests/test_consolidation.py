@@ -171,5 +171,6 @@ def test_selectors_are_a_package_by_area():
         "people",
         "retention",
         "staff",
+        "statistics",
     ]
     assert not (ROOT / "casework" / "selectors.py").exists()
