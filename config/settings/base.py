@@ -25,6 +25,9 @@ if env.bool("CASEWORK_READ_DOTENV", default=True) and (BASE_DIR / ".env").exists
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+# `seed_demo` gives the demo coordinator a password and an authenticator key only when this is
+# on: `.env` from `make run` sets it (a developer's machine), a deployment never does.
+DEMO_LOGIN = env.bool("DEMO_LOGIN", default=False)
 
 # Secrets have no defaults: start-up stops with a message naming the missing variable.
 SECRET_KEY = read_secret("SECRET_KEY", required=True)
