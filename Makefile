@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run dev prepare test install messages lint typecheck check smoke-embedded pytest bench clean
+.PHONY: run dev prepare backup restore test install messages lint typecheck check smoke-embedded pytest bench clean
 
 $(DEV_STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ run: prepare
 # For developers: the same, with Django's development server and DEBUG on.
 dev: prepare
 	bin/serve dev
+
+# An age-encrypted archive of the database and the file store in var/backups/ (README, Backups);
+# needs BACKUP_AGE_RECIPIENTS (a public key). Old archives past retention are deleted.
+backup: install
+	$(PY) manage.py backup
+
+# Into an empty database and file store: make restore ARCHIVE=... IDENTITY=path/to/age-key.txt
+restore: install
+	$(PY) manage.py restore "$(ARCHIVE)" --identity "$(IDENTITY)"
 
 lint: install
 	$(VENV)/bin/ruff check .

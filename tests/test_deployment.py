@@ -15,12 +15,21 @@ from casework.uploads import MAX_BYTES, MAX_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-APP_SERVICES = ["migrate", "web", "worker", "files-worker", "beat"]
+APP_SERVICES = ["migrate", "web", "worker", "files-worker", "beat", "backup"]
 
 
 def test_compose_has_every_service_and_one_beat():
     assert set(COMPOSE["services"]) == {"proxy", "postgres", "redis", *APP_SERVICES}
     assert "deploy" not in COMPOSE["services"]["beat"]  # never scaled: one beat only
+
+
+def test_backup_service_reads_the_file_store_and_keeps_archives_in_a_volume():
+    backup = COMPOSE["services"]["backup"]
+    assert backup["command"] == ["python", "manage.py", "backup", "--every", "86400"]
+    assert backup["volumes"] == ["media:/app/var/media:ro", "backups:/app/var/backups"]
+    assert "backups" in COMPOSE["volumes"]
+    # The image has what it runs: age and pg_dump/pg_restore from Debian.
+    assert "age postgresql-client" in (ROOT / "Dockerfile").read_text()
 
 
 def queues_of(command: list[str]) -> list[str]:

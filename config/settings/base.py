@@ -378,6 +378,12 @@ INTAKE_RECEIPT_HOURS = 24
 STATUS_SESSION_IDLE_SECONDS = 900
 # What the consent text promises families; the retention purge must keep to it.
 RETENTION_MONTHS_AFTER_CLOSE = env.int("RETENTION_MONTHS_AFTER_CLOSE", default=12)
+# Backups (casework/backups.py): encrypted with age to these public keys only (the private key
+# is never on the server), written to BACKUP_DIR, deleted once older than the retention above
+# plus this margin, so a purged case does not live on in an old archive.
+BACKUP_AGE_RECIPIENTS = env.list("BACKUP_AGE_RECIPIENTS", default=[])
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_MARGIN_MONTHS = env.int("BACKUP_MARGIN_MONTHS", default=1)
 # Audit events (references, never personal data) outlive the cases they name, then go with the
 # same daily purge, the only path the database lets delete them. 0 keeps them forever.
 AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=24)
