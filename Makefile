@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install messages lint typecheck check smoke-embedded pytest bench clean
+.PHONY: run dev prepare backup restore test install messages lint typecheck check smoke-embedded pytest bench clean
 
 $(DEV_STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +19,32 @@ install: $(DEV_STAMP)
 messages: install
 	cd casework && ../$(PY) ../manage.py compilemessages --settings=config.settings.test
 
-run: install
+# Everything both `make run` and `make dev` need before the processes start.
+prepare: install
 	$(PY) bin/make-dev-env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --once
 	# One sweep before beat's first turn: the overview shows when it last ran, never a false alarm.
 	$(PY) manage.py sweep_deadlines
-	bin/dev-run
+	# With DEBUG off WhiteNoise serves the hashed copies collectstatic writes to var/static.
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+# What a small group runs: gunicorn with DEBUG off, both workers and beat, on 127.0.0.1:8000.
+run: prepare
+	bin/serve
+
+# For developers: the same, with Django's development server and DEBUG on.
+dev: prepare
+	bin/serve dev
+
+# An age-encrypted archive of the database and the file store in var/backups/ (README, Backups);
+# needs BACKUP_AGE_RECIPIENTS (a public key). Old archives past retention are deleted.
+backup: install
+	$(PY) manage.py backup
+
+# Into an empty database and file store: make restore ARCHIVE=... IDENTITY=path/to/age-key.txt
+restore: install
+	$(PY) manage.py restore "$(ARCHIVE)" --identity "$(IDENTITY)"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -15,12 +15,21 @@ from casework.uploads import MAX_BYTES, MAX_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-APP_SERVICES = ["migrate", "web", "worker", "files-worker", "beat"]
+APP_SERVICES = ["migrate", "web", "worker", "files-worker", "beat", "backup"]
 
 
 def test_compose_has_every_service_and_one_beat():
     assert set(COMPOSE["services"]) == {"proxy", "postgres", "redis", *APP_SERVICES}
     assert "deploy" not in COMPOSE["services"]["beat"]  # never scaled: one beat only
+
+
+def test_backup_service_reads_the_file_store_and_keeps_archives_in_a_volume():
+    backup = COMPOSE["services"]["backup"]
+    assert backup["command"] == ["python", "manage.py", "backup", "--every", "86400"]
+    assert backup["volumes"] == ["media:/app/var/media:ro", "backups:/app/var/backups"]
+    assert "backups" in COMPOSE["volumes"]
+    # The image has what it runs: age and pg_dump/pg_restore from Debian.
+    assert "age postgresql-client" in (ROOT / "Dockerfile").read_text()
 
 
 def queues_of(command: list[str]) -> list[str]:
@@ -32,7 +41,7 @@ def test_files_have_a_worker_of_their_own_in_compose_and_in_make_run():
 
     assert queues_of(COMPOSE["services"]["worker"]["command"]) == [app.conf.task_default_queue]
     assert queues_of(COMPOSE["services"]["files-worker"]["command"]) == [app.conf.files_queue]
-    dev_run = (ROOT / "bin" / "dev-run").read_text()
+    dev_run = (ROOT / "bin" / "serve").read_text()
     assert f"worker -Q {app.conf.task_default_queue} " in dev_run
     assert f"worker -Q {app.conf.files_queue} " in dev_run
     for name in FILES_TASKS:
@@ -146,9 +155,13 @@ def test_make_run_sweeps_before_starting_so_the_overview_has_no_false_alarm():
 
     from casework.selectors import last_sweep_at
 
-    recipe = (ROOT / "Makefile").read_text().split("\nrun: install\n", 1)[1].split("\n\n", 1)[0]
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nprepare: install\n", 1)[1].split("\n\n", 1)[0]
     lines = [line.strip() for line in recipe.splitlines() if not line.strip().startswith("#")]
-    assert lines.index("$(PY) manage.py sweep_deadlines") < lines.index("bin/dev-run")
+    assert "$(PY) manage.py sweep_deadlines" in lines
+    # Both targets prepare (and so sweep) before any process starts.
+    assert "\nrun: prepare\n\tbin/serve\n" in makefile
+    assert "\ndev: prepare\n\tbin/serve dev\n" in makefile
     assert last_sweep_at() is None
     call_command("sweep_deadlines")
     assert last_sweep_at() is not None
@@ -179,7 +192,13 @@ def test_dev_env_gets_only_the_keys_an_older_one_lacks(tmp_path):
         "ACCESS_CODE_KEY=kept-too",
     ]
     names = [line.split("=", 1)[0] for line in lines]
-    assert sorted(names[3:]) == ["BLIND_INDEX_KEYS", "FIELD_ENCRYPTION_KEYS", "TOKEN_HASH_KEY"]
+    assert sorted(names[3:]) == [
+        "BLIND_INDEX_KEYS",
+        "DEMO_LOGIN",
+        "FIELD_ENCRYPTION_KEYS",
+        "TOKEN_HASH_KEY",
+    ]
+    assert "DEMO_LOGIN=true" in lines  # the demo login keeps working with `make run`'s DEBUG off
     _run_copy("make-dev-env", tmp_path)  # nothing missing any more: nothing changes
     assert env.read_text().splitlines() == lines
 

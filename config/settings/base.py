@@ -25,6 +25,9 @@ if env.bool("CASEWORK_READ_DOTENV", default=True) and (BASE_DIR / ".env").exists
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+# `seed_demo` gives the demo coordinator a password and an authenticator key only when this is
+# on: `.env` from `make run` sets it (a developer's machine), a deployment never does.
+DEMO_LOGIN = env.bool("DEMO_LOGIN", default=False)
 
 # Secrets have no defaults: start-up stops with a message naming the missing variable.
 SECRET_KEY = read_secret("SECRET_KEY", required=True)
@@ -375,6 +378,12 @@ INTAKE_RECEIPT_HOURS = 24
 STATUS_SESSION_IDLE_SECONDS = 900
 # What the consent text promises families; the retention purge must keep to it.
 RETENTION_MONTHS_AFTER_CLOSE = env.int("RETENTION_MONTHS_AFTER_CLOSE", default=12)
+# Backups (casework/backups.py): encrypted with age to these public keys only (the private key
+# is never on the server), written to BACKUP_DIR, deleted once older than the retention above
+# plus this margin, so a purged case does not live on in an old archive.
+BACKUP_AGE_RECIPIENTS = env.list("BACKUP_AGE_RECIPIENTS", default=[])
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_MARGIN_MONTHS = env.int("BACKUP_MARGIN_MONTHS", default=1)
 # Audit events (references, never personal data) outlive the cases they name, then go with the
 # same daily purge, the only path the database lets delete them. 0 keeps them forever.
 AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=24)

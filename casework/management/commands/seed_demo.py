@@ -204,9 +204,10 @@ class Command(BaseCommand):
                     team.members.add(user)
 
     def _print_login(self, *, created: bool) -> None:
-        """On a developer's machine, give the demo coordinator a password and a TOTP device."""
-        if not settings.DEBUG:
-            self.stdout.write("Demo staff have no password outside DEBUG; use create_caseworker.")
+        """On a developer's machine (DEMO_LOGIN, set by `.env`), give the demo coordinator a
+        password and a TOTP device; `make run` serves with DEBUG off, so DEBUG cannot decide."""
+        if not settings.DEMO_LOGIN:
+            self.stdout.write("Demo staff have no password (no DEMO_LOGIN); use create_caseworker.")
             return
         from casework.models import AuthenticatorDevice
 
