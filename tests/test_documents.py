@@ -193,6 +193,23 @@ def test_a_draft_filing_gets_its_document_with_the_cases_facts(django_capture_on
     assert audit.object_reference == case.reference
 
 
+def test_a_family_document_is_signed_with_the_legal_name_never_the_nickname(
+    django_capture_on_commit_callbacks,
+):
+    texts = {}
+    for legal_name in ("", "Кузнецова Ольга Петровна"):
+        case = CaseFactory(applicant__name="Ольга Петровна", applicant__legal_name=legal_name)
+        with django_capture_on_commit_callbacks() as captured:
+            filing = new_filing(case)
+        texts[legal_name] = text_of(made(filing, captured))
+    blank, named = texts[""], texts["Кузнецова Ольга Петровна"]
+    assert "Ольга Петровна" not in blank  # the "how should we address you" name
+    assert "Я, ________________, — член семьи" in blank
+    assert blank.rstrip().endswith("________________ / ________________")
+    assert "Я, Кузнецова Ольга Петровна, — член семьи" in named
+    assert named.rstrip().endswith("________________ / Кузнецова Ольга Петровна")
+
+
 def test_a_draft_names_kinship_in_a_documents_words_or_not_at_all(
     django_capture_on_commit_callbacks,
 ):

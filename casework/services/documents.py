@@ -243,7 +243,9 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
         serviceman_name = _full_name(
             serviceman.surname, serviceman.given_name, serviceman.patronymic
         )
-        applicant_name = applicant.name if applicant else ""
+        # The legal name only: the "how should we address you" name may be a nickname, and a
+        # document signed with it reads as anonymous. Without one the draft leaves a blank.
+        applicant_name = applicant.legal_name if applicant else ""
         values: dict[str, dict[str, object]] = {
             "office": {"name": _addressee(office, serviceman), "address": office.address},
             "serviceman": {
