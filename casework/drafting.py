@@ -180,7 +180,11 @@ ENGINE = _engine()
 PARTS = ("heading", "title", "body", "signature")
 # What a template may name, with an example; the admin shows this list to the lawyer.
 FACTS: dict[str, dict[str, str]] = {
-    "office": {"name": "Военный прокурор 000 гарнизона", "address": "г. Город, ул. Улица, 1"},
+    "office": {
+        "name": "Военная прокуратура 000 гарнизона",
+        "addressee": "Военному прокурору 000 гарнизона",
+        "address": "г. Город, ул. Улица, 1",
+    },
     "serviceman": {
         "full_name": "Фамилия Имя Отчество",
         "surname": "Фамилия",

@@ -38,6 +38,7 @@ def personal_values() -> set[str]:
     for applicant in Applicant.objects.all():
         values |= {
             applicant.name,
+            applicant.legal_name,
             applicant.phone,
             applicant.phone.replace(" ", "").replace("-", ""),
         }

@@ -72,7 +72,7 @@ def made(filing: Filing, captured) -> GeneratedDocument:  # type: ignore[no-unty
 
 def test_every_seeded_template_renders_and_is_marked_unverified():
     seeded = DocumentTemplate.objects.filter(code__in=[row["code"] for row in TEMPLATES])
-    assert seeded.count() == len(TEMPLATES) == 8
+    assert seeded.count() == len(TEMPLATES) == 11
     for template in seeded:
         assert template.version == 1 and template.verification == "unverified"
         assert template_check({part: getattr(template, part) for part in PARTS}) == {}, template
@@ -90,9 +90,11 @@ def test_every_seeded_template_renders_and_is_marked_unverified():
         ("discharge_raport", "ua_commander", "serviceman", "ua-raport-discharge"),
         ("raport", "ua_commander", "serviceman", "ua-raport-leave"),
         ("complaint", "ua_mod_rights", "family", "ua-appeal"),
-        # No template rather than the wrong one: a leave рапорт is not a VVK request, the family
-        # text never speaks for the serviceman, and there is no court claim template yet.
-        ("raport", "ru_unit_commander", "serviceman", None),
+        # No template rather than the wrong one: the family text never speaks for the
+        # serviceman, and there is no court claim template yet.
+        ("raport", "ru_unit_commander", "serviceman", "ru-raport-leave"),
+        ("raport", "ru_higher_commander", "serviceman", "ru-raport-higher"),
+        ("repeat_complaint", "ru_prosecutor_garrison", "family", "ru-repeat-complaint-prosecutor"),
         ("complaint", "ru_prosecutor_garrison", "serviceman", None),
         ("court_claim", "ru_military_court", "serviceman", None),
         ("complaint", "ru_ombudsman", "family", None),
@@ -179,7 +181,13 @@ def test_a_draft_filing_gets_its_document_with_the_cases_facts(django_capture_on
     assert "24.05.2025 — освобождён из плена в ходе обмена 24.05.2025." in text
     assert "статье 117 Конвенции об обращении с военнопленными" in text  # he came back
     assert "Адрес: г. Тверь, ул. Садовая, 1" in text
-    assert "Кому: Военная прокуратура гарнизона (указать)" in text
+    # To the official in the dative, from the applicant by legal name (none given: a line).
+    assert text.startswith("Военному прокурору ________________ гарнизона\nЗаявитель: ____")
+    assert "Кому" not in text
+    assert "от 17.01.1992 № 2202-1 «О прокуратуре Российской Федерации»" in text
+    assert "внести представление об устранении нарушений закона" in text
+    assert "Обеспечить" not in text
+    assert "5.59" not in text  # no earlier appeal went unanswered
     assert "Эл. почта" not in text  # left out where the template says so, not a blank
     assert "Считаю, что нарушены права военнослужащего:\n____" in text  # the caseworker's words
     # The family's own words never go into a document addressed to the state.
@@ -191,6 +199,23 @@ def test_a_draft_filing_gets_its_document_with_the_cases_facts(django_capture_on
     audit = AuditEvent.objects.get(object_type="generateddocument")
     assert audit.detail == {"filing": filing.reference, "template": "ru-complaint-prosecutor v1"}
     assert audit.object_reference == case.reference
+
+
+def test_a_family_document_is_signed_with_the_legal_name_never_the_nickname(
+    django_capture_on_commit_callbacks,
+):
+    texts = {}
+    for legal_name in ("", "Кузнецова Ольга Петровна"):
+        case = CaseFactory(applicant__name="Ольга Петровна", applicant__legal_name=legal_name)
+        with django_capture_on_commit_callbacks() as captured:
+            filing = new_filing(case)
+        texts[legal_name] = text_of(made(filing, captured))
+    blank, named = texts[""], texts["Кузнецова Ольга Петровна"]
+    assert "Ольга Петровна" not in blank  # the "how should we address you" name
+    assert "Я, ________________, — член семьи" in blank
+    assert blank.rstrip().endswith("________________ / ________________")
+    assert "Я, Кузнецова Ольга Петровна, — член семьи" in named
+    assert named.rstrip().endswith("________________ / Кузнецова Ольга Петровна")
 
 
 def test_a_draft_names_kinship_in_a_documents_words_or_not_at_all(
@@ -218,7 +243,15 @@ def test_a_control_character_pasted_into_a_fact_does_not_break_the_draft(
         filing = new_filing(case, kind="vvk_request", office_kind="ru_unit_commander",
                             signer="serviceman")  # fmt: skip
     document = made(filing, captured)
-    assert document.state == "ready" and "От: рядовой " in text_of(document)
+    text = text_of(document)
+    surname = case.serviceman.surname
+    assert document.state == "ready" and f"\nрядовой {surname} " in text
+    # The рапорт's form: his commander in the dative with the unit from his record; signed
+    # "рядовой (подпись) И.О. Фамилия".
+    unit = case.serviceman.unit_number.removeprefix("в/ч ").strip()
+    assert text.startswith(f"Командиру войсковой части {unit}\n")
+    initials = f"{case.serviceman.given_name[0]}.{case.serviceman.patronymic[0]}."
+    assert text.endswith(f"(подпись) {initials} {surname}")
 
 
 def test_the_docx_carries_no_names_or_dates_in_its_properties(django_capture_on_commit_callbacks):
@@ -266,9 +299,11 @@ def test_a_repeat_complaint_cites_the_earlier_filing(django_capture_on_commit_ca
         )
     text = text_of(made(repeat, captured))
     assert (
-        "01.09.2026 было направлено обращение (адресат: Министерство обороны Российской "
+        "01.09.2026 мною было направлено обращение (адресат: Министерство обороны Российской "
         "Федерации; входящий № " in text
     )
+    # Only the prosecutor opens a КоАП 5.59 case, and only a prosecutor is asked to.
+    assert "Возбудить дело об административном правонарушении по статье 5.59" in text
     assert "почтовый идентификатор 80081234567890" in text
     assert "Тридцатидневный" not in text  # the term may have been extended
 
@@ -540,3 +575,147 @@ def test_names_a_template_gives_itself_are_fine_and_control_characters_never_bre
         "signature": "{{ today.date }}",
     }
     assert template_check(parts) == {}
+
+
+def _repeat_after(case, earlier_kind: str, repeat_kind: str, captured_on_commit) -> str:  # type: ignore[no-untyped-def]
+    earlier = filing_mark_sent(
+        filing=new_filing(case, office_kind=earlier_kind),
+        actor=None,
+        sent_on=date(2026, 9, 1),
+        method="registered_mail",
+        tracking_number="80081234567890",
+        received_on=date(2026, 9, 3),
+    )
+    with captured_on_commit() as captured:
+        repeat = filing_create(
+            case=case,
+            office=office(repeat_kind),
+            kind="repeat_complaint",
+            signer="family",
+            actor=None,
+            escalates=earlier,
+        )
+    return text_of(made(repeat, captured))
+
+
+def test_a_repeat_complaint_never_asks_the_silent_body_to_punish_itself(
+    django_capture_on_commit_callbacks,
+):
+    same = _repeat_after(CaseFactory(), "ru_mod", "ru_mod", django_capture_on_commit_callbacks)
+    assert same.startswith("Министру обороны Российской Федерации\n")
+    assert "1. Рассмотреть обращение по существу и дать письменный ответ." in same
+    assert "дисциплинарной" not in same and "5.59" not in same
+    higher = _repeat_after(
+        CaseFactory(), "ru_higher_commander", "ru_mod", django_capture_on_commit_callbacks
+    )
+    assert (
+        "2. Рассмотреть вопрос о привлечении к дисциплинарной ответственности должностных лиц "
+        "(Вышестоящий командир (указать))" in higher
+    )
+    assert "5.59" not in higher
+
+
+def test_a_prosecutor_is_asked_for_a_5_59_case_only_after_an_unanswered_appeal(
+    django_capture_on_commit_callbacks,
+):
+    case = CaseFactory()
+    earlier = filing_mark_sent(
+        filing=new_filing(case, office_kind="ru_mod"),
+        actor=None,
+        sent_on=date(2026, 9, 1),
+        method="registered_mail",
+        tracking_number="80081234567890",
+        received_on=date(2026, 9, 3),
+    )
+    with django_capture_on_commit_callbacks() as captured:
+        complaint = filing_create(
+            case=case,
+            office=office("ru_prosecutor_garrison"),
+            kind="complaint",
+            signer="family",
+            actor=None,
+            escalates=earlier,
+        )
+    text = text_of(made(complaint, captured))
+    assert "3. Возбудить дело об административном правонарушении по статье 5.59" in text
+    assert "4. О результатах рассмотрения сообщить мне" in text
+
+
+def test_the_mod_appeal_and_records_request_state_their_basis(django_capture_on_commit_callbacks):
+    case = CaseFactory()
+    case.serviceman.released_on = date(2025, 5, 24)
+    case.serviceman.save()
+    with django_capture_on_commit_callbacks() as captured:
+        appeal = new_filing(case, office_kind="ru_mod")
+    text = text_of(made(appeal, captured))
+    assert "от 04.07.2013 № 565" in text and "21.09.2022 № 647" in text
+    assert "статья 51 Федерального закона от 28.03.1998 № 53-ФЗ" in text
+    assert "статьи 110 и 117 Конвенции" in text
+    with django_capture_on_commit_callbacks() as captured:
+        records = new_filing(case, kind="records_request", office_kind="ru_health_authority")
+    text = text_of(made(records, captured))
+    assert text.startswith("Главному врачу ________________\n")
+    assert "частью 5 статьи 22 Федерального закона от 21.11.2011 № 323-ФЗ" in text
+    assert "1. Доверенность военнослужащего" in text and "согласие" not in text
+
+
+def test_ukrainian_rapports_cite_their_grounds_and_sign_in_dstu_form(
+    django_capture_on_commit_callbacks,
+):
+    case = CaseFactory(serviceman__jurisdiction="UA", serviceman__unit_number="А1234")
+    texts = {}
+    for kind in ("raport", "discharge_raport"):
+        with django_capture_on_commit_callbacks() as captured:
+            filing = new_filing(case, kind=kind, office_kind="ua_commander", signer="serviceman")
+        texts[kind] = text_of(made(filing, captured))
+    surname = case.serviceman.surname.upper()
+    for text in texts.values():
+        assert text.startswith("Командиру військової частини А1234\n")
+        assert text.endswith(f"{case.serviceman.given_name} {surname}")
+    assert "пункту 23 статті 10 Закону України «Про соціальний і правовий захист" in texts["raport"]
+    discharge = texts["discharge_raport"]
+    assert "підпункту «д» пункту 2 частини четвертої статті 26" in discharge
+    assert "Продовжувати військову службу не бажаю." in discharge
+
+
+def test_seeded_offices_carry_their_addressee_and_an_edited_row_keeps_its_own():
+    from django.apps import apps
+
+    from casework.rules.seed import ADDRESSEES, OFFICES, seed_office_addressees
+
+    for key, kind, jurisdiction, name, _parent, _zone in OFFICES:
+        row = AuthorityOffice.objects.get(kind=kind, jurisdiction=jurisdiction, name=name)
+        assert row.addressee == ADDRESSEES[key]
+    renamed = office("ru_mod")
+    renamed.name, renamed.addressee = "Минобороны России", ""
+    renamed.save()
+    garrison = office("ru_prosecutor_garrison")
+    garrison.addressee = "Военному прокурору 000 гарнизона"
+    garrison.save()
+    seed_office_addressees(apps)
+    renamed.refresh_from_db(), garrison.refresh_from_db()
+    assert (renamed.addressee, garrison.addressee) == ("", "Военному прокурору 000 гарнизона")
+
+
+def test_a_seeded_template_gets_its_correction_as_a_new_version_unless_edited(monkeypatch):
+    from django.apps import apps
+
+    from casework.rules import document_seed
+
+    kept = DocumentTemplate.objects.get(code="ru-appeal-command")
+    edited = DocumentTemplate.objects.get(code="ru-records-request")
+    for template in (kept, edited):  # as if each still were the first text seeded
+        digest = document_seed.parts_digest({part: getattr(template, part) for part in PARTS})
+        monkeypatch.setitem(document_seed.SEEDED_V1_DIGESTS, template.code, digest)
+    edited.body += "\nПравка юриста."
+    edited.save()
+    document_seed.revise_seeded_templates(apps)
+    versions = DocumentTemplate.objects.filter(code="ru-appeal-command").order_by("version")
+    assert [(t.version, t.verification) for t in versions] == [(1, "unverified")] * 1 + [
+        (2, "unverified")
+    ]
+    assert versions[0].body == kept.body  # the used version never changes
+    assert list(
+        DocumentTemplate.objects.filter(code="ru-records-request").values_list("version", "body")
+    ) == [(1, edited.body)]
+    assert DocumentTemplate.objects.count() == len(TEMPLATES) + 1

@@ -117,12 +117,26 @@ def test_submission_creates_the_case_its_people_and_a_receipt(client):
     assert "осколочные ранения" in man.health_summary
     applicant = case.applicant
     assert (applicant.name, applicant.signal, applicant.phone) == ("Галина", "+7 916 555 0142", "")
+    assert applicant.legal_name == ""  # optional: "how should we address you" is not it
     assert applicant.may_call and applicant.consent_given_at and not applicant.consent_collective
     assert applicant.serviceman == man
     entry = TimelineEntry.objects.get(case=case)
     assert entry.kind == TimelineEntry.Kind.INTAKE and not entry.visible_to_family
     assert AuditEvent.objects.filter(action="create", object_reference=reference).count() == 1
     assert IntakeSubmission.objects.get(case=case).access_code == code
+
+
+def test_the_legal_name_is_optional_kept_apart_and_encrypted(client):
+    TeamFactory(name="А-первая", receives_intake=True)
+    page = client.get("/ru/intake/").content.decode()
+    assert 'name="legal_name"' in page and "как в паспорте" in page
+    response = client.post("/ru/intake/", intake_post(legal_name="Загорулько Галина Петровна"))
+    applicant = Case.objects.get(reference=reference_from(response.content.decode())).applicant
+    assert (applicant.name, applicant.legal_name) == ("Галина", "Загорулько Галина Петровна")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT legal_name FROM casework_applicant WHERE id = %s", [applicant.pk])
+        stored = cursor.fetchone()[0]
+    assert "Загорулько" not in stored and stored
 
 
 def test_intake_goes_to_a_new_team_when_there_is_none(client):

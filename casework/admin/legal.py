@@ -61,7 +61,16 @@ from casework.services.rules import (
 class AuthorityOfficeForm(ModelForm):
     class Meta:
         model = AuthorityOffice
-        fields = ("kind", "jurisdiction", "name", "address", "parent", "time_zone", "is_active")
+        fields = (
+            "kind",
+            "jurisdiction",
+            "name",
+            "addressee",
+            "address",
+            "parent",
+            "time_zone",
+            "is_active",
+        )
 
     def clean_time_zone(self) -> str:
         name = self.cleaned_data["time_zone"].strip()

@@ -78,7 +78,7 @@ class ApplicantAdmin(AuditedModelAdmin):
     raw_id_fields = ("serviceman",)
     readonly_fields = ("reference",)
     fieldsets = [
-        (None, {"fields": ("reference", "serviceman", "name", "relationship")}),
+        (None, {"fields": ("reference", "serviceman", "name", "legal_name", "relationship")}),
         (
             _("Contact"),
             {

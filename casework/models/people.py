@@ -163,6 +163,17 @@ class Applicant(models.Model):
         Serviceman, on_delete=models.CASCADE, related_name="applicants", null=True, blank=True
     )
     name = EncryptedCharField(_("name or how to address you"), max_length=200, blank=True)
+    # The name a document to the state carries (59-FZ art. 7; Law 393/96 art. 5). Separate from
+    # `name`, which the family may give as a nickname and which is never printed as a signature.
+    legal_name = EncryptedCharField(
+        _("full legal name for documents"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Surname, first name and patronymic as in the passport. Documents to the state are "
+            "signed with this name; while it is empty, a draft leaves a line to fill in."
+        ),
+    )
     relationship = models.CharField(
         _("relationship"), max_length=10, choices=Relationship.choices, blank=True
     )

@@ -62,6 +62,18 @@ class AuthorityOffice(models.Model):
             "out, drafts take it from the serviceman's record."
         ),
     )
+    # A document names the official, in the dative ("Военному прокурору ___ гарнизона"), not the
+    # body in the nominative: a lawyer's wording, so data on the row rather than code.
+    addressee = models.CharField(
+        _("addressee line"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            'How a document names the official, in the dative, e.g. "Военному прокурору ___ '
+            'гарнизона". For a unit commander leave the unit out: drafts add it from the '
+            "serviceman's record. Empty: documents use the name."
+        ),
+    )
     address = models.TextField(_("address"), blank=True)
     parent = models.ForeignKey(
         "self",

@@ -187,6 +187,14 @@ class IntakeForm(forms.Form):
         help_text=_("A first name is enough. It does not have to be your real name."),
         max_length=200,
     )
+    legal_name = _text(
+        _("Your full name as in your passport (optional)"),
+        _(
+            "Only needed on a complaint we prepare for you to sign: a state body does not "
+            "answer an unsigned or anonymous letter. You can give it to your caseworker later."
+        ),
+        max_length=300,
+    )
     relationship = forms.ChoiceField(label=_("Who are you to him?"), choices=RELATIONSHIP_CHOICES)
     channel = forms.ChoiceField(
         label=_("How can we contact you safely?"),

@@ -115,6 +115,32 @@ OFFICES = [
     ("ua-court", "ua_court", "UA", "Окружний адміністративний суд (вказати)", None, UA_TZ),
 ]  # fmt: skip
 
+# Each seeded office's addressee line as a document writes it: the official, in the dative
+# (LEGAL.md §5, unverified). A court is written as "В … суд", as a claim is headed. The unit
+# commanders' lines end where drafts add the unit from the serviceman's record.
+_FILL = "________________"
+ADDRESSEES = {
+    "ru-mod": "Министру обороны Российской Федерации",
+    "ru-gvp": "Главному военному прокурору",
+    "ru-district": f"Военному прокурору {_FILL} военного округа",
+    "ru-garrison": f"Военному прокурору {_FILL} гарнизона",
+    "ru-higher": f"Командиру {_FILL} (вышестоящему командиру)",
+    "ru-unit": "Командиру войсковой части",
+    "ru-health": f"Главному врачу {_FILL}",
+    "ru-ombudsman": "Уполномоченному по правам человека в Российской Федерации",
+    "ru-court": f"В {_FILL} гарнизонный военный суд",
+    "ru-vvk": f"Председателю военно-врачебной комиссии {_FILL}",
+    "ua-mod-rights": (
+        "Начальнику Головного управління з питань захисту прав військовослужбовців "
+        "Міністерства оборони України"
+    ),
+    "ua-higher": f"Командиру {_FILL} (командиру вищого рівня)",
+    "ua-commander": "Командиру військової частини",
+    "ua-pow-hq": "Координаційному штабу з питань поводження з військовополоненими",
+    "ua-ombudsman": "Уповноваженому Верховної Ради України з прав людини",
+    "ua-court": f"До {_FILL} окружного адміністративного суду",
+}
+
 # (ladder, jurisdiction, position, after a filing to, file with, filing kind, signer, trigger,
 #  verification, description) -- LEGAL.md section 3.
 LADDERS = [
@@ -161,6 +187,16 @@ LADDERS = [
 ]  # fmt: skip
 
 
+def seed_office_addressees(apps: Any) -> None:
+    """Give each seeded office its addressee line, only where the row still carries the exact
+    seeded name and no line yet (a row staff renamed or addressed is theirs)."""
+    office = apps.get_model("casework", "AuthorityOffice")
+    for key, kind, jurisdiction, name, _parent, _zone in OFFICES:
+        office.objects.filter(kind=kind, jurisdiction=jurisdiction, name=name, addressee="").update(
+            addressee=ADDRESSEES[key]
+        )
+
+
 def seed_legal_data(apps: Any) -> None:
     """Insert whatever is missing; never update a row that exists (staff may have edited it)."""
     calendar = apps.get_model("casework", "JurisdictionCalendar")
@@ -170,13 +206,14 @@ def seed_legal_data(apps: Any) -> None:
     for row in RULES:
         rule.objects.get_or_create(code=row["code"], version=1, defaults=row)
     office = apps.get_model("casework", "AuthorityOffice")
+    with_addressee = "addressee" in {field.name for field in office._meta.get_fields()}
     made: dict[str, Any] = {}
     for key, kind, jurisdiction, name, parent, zone in OFFICES:
+        defaults = {"parent": made.get(parent) if parent else None, "time_zone": zone}
+        if with_addressee:  # a migration before the field existed seeds without it
+            defaults["addressee"] = ADDRESSEES[key]
         made[key], _ = office.objects.get_or_create(
-            kind=kind,
-            jurisdiction=jurisdiction,
-            name=name,
-            defaults={"parent": made.get(parent) if parent else None, "time_zone": zone},
+            kind=kind, jurisdiction=jurisdiction, name=name, defaults=defaults
         )
     step = apps.get_model("casework", "EscalationStep")
     for (

@@ -243,9 +243,15 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
         serviceman_name = _full_name(
             serviceman.surname, serviceman.given_name, serviceman.patronymic
         )
-        applicant_name = applicant.name if applicant else ""
+        # The legal name only: the "how should we address you" name may be a nickname, and a
+        # document signed with it reads as anonymous. Without one the draft leaves a blank.
+        applicant_name = applicant.legal_name if applicant else ""
         values: dict[str, dict[str, object]] = {
-            "office": {"name": _addressee(office, serviceman), "address": office.address},
+            "office": {
+                "name": _with_unit(office, office.name, serviceman),
+                "addressee": _with_unit(office, office.addressee or office.name, serviceman),
+                "address": office.address,
+            },
             "serviceman": {
                 "full_name": serviceman_name,
                 "surname": serviceman.surname,
@@ -272,7 +278,7 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
             },
             "case": {"reference": case.reference},
             "filing": {"reference": filing.reference, "kind": filing.get_kind_display()},
-            "earlier": _earlier(earlier),
+            "earlier": _earlier(earlier, serviceman),
             "signer": {
                 "full_name": (
                     serviceman_name if filing.signer == Filing.Signer.SERVICEMAN else applicant_name
@@ -292,15 +298,15 @@ _UNIT_PREFIX = re.compile(
 _HAS_NUMBER = re.compile(r"\d")
 
 
-def _addressee(office: AuthorityOffice, serviceman: Serviceman) -> str:
-    """The office as the document names it. The commander of his own unit is named with the
-    unit from his encrypted record ("Командир войсковой части 42038"), or a line to fill in,
-    so nobody types a unit number into the plaintext office row. A row a coordinator named in
-    full (a number in it) is printed as it is."""
-    if office.kind not in AuthorityOffice.OWN_UNIT_KINDS or _HAS_NUMBER.search(office.name):
-        return office.name
+def _with_unit(office: AuthorityOffice, text: str, serviceman: Serviceman) -> str:
+    """The office's name or addressee line as the document prints it. The commander of his own
+    unit is named with the unit from his encrypted record ("Командиру войсковой части 42038"),
+    or a line to fill in, so nobody types a unit number into the plaintext office row. A line
+    a coordinator wrote in full (a number in it) is printed as it is."""
+    if office.kind not in AuthorityOffice.OWN_UNIT_KINDS or _HAS_NUMBER.search(text):
+        return text
     unit = _UNIT_PREFIX.sub("", serviceman.unit_number or "").strip()
-    return f"{office.name} {unit or BLANK}"
+    return f"{text} {unit or BLANK}"
 
 
 # How a document names the family member's tie to him; the admin's labels ("wife or partner")
@@ -335,13 +341,13 @@ def _full_name(*parts: str) -> str:
     return " ".join(part.strip() for part in parts if part and part.strip())
 
 
-def _earlier(filing: Filing | None) -> dict[str, object]:
+def _earlier(filing: Filing | None, serviceman: Serviceman) -> dict[str, object]:
     if filing is None:
         return {}
     return {
         "reference": filing.reference,
         "kind": filing.get_kind_display(),
-        "office": filing.office.name,
+        "office": _with_unit(filing.office, filing.office.name, serviceman),
         "sent_on": filing.sent_on,
         "tracking_number": filing.tracking_number,
         "registration_number": filing.registration_number,

@@ -83,6 +83,7 @@ class IntakeAnswers:
     name: str
     relationship: str
     channel: str
+    legal_name: str = ""
     contact: str = ""
     may_call: bool = False
     safe_hours: str = ""
@@ -303,6 +304,7 @@ def _case_create(*, answers: IntakeAnswers, code: str) -> Case:
     applicant = Applicant(
         serviceman=serviceman,
         name=answers.name,
+        legal_name=answers.legal_name,
         relationship=answers.relationship,
         preferred_channel=answers.channel,
         may_call=answers.may_call,

@@ -50,8 +50,12 @@ def test_a_raport_to_his_commander_names_his_unit_from_his_record(
     case = CaseFactory(serviceman__unit_number="в/ч 42038")
     with django_capture_on_commit_callbacks(execute=True):
         filing = raport(case, "ru_unit_commander", "vvk_request")
-    assert heading_of(filing) == "Кому: Командир войсковой части 42038"
-    assert unit_office("ru_unit_commander").name == "Командир войсковой части"  # untouched
+    assert heading_of(filing) == "Командиру войсковой части 42038"  # the dative addressee line
+    seeded = unit_office("ru_unit_commander")
+    assert (seeded.name, seeded.addressee) == (
+        "Командир войсковой части",
+        "Командиру войсковой части",
+    )
 
 
 def test_a_ukrainian_raport_names_his_unit_too(django_capture_on_commit_callbacks):
@@ -60,7 +64,7 @@ def test_a_ukrainian_raport_names_his_unit_too(django_capture_on_commit_callback
     case.serviceman.save()
     with django_capture_on_commit_callbacks(execute=True):
         filing = raport(case, "ua_commander", "discharge_raport")
-    assert heading_of(filing) == "Кому: Командир військової частини А1234"
+    assert heading_of(filing) == "Командиру військової частини А1234"
 
 
 def test_with_no_unit_recorded_the_draft_leaves_a_line_to_fill_in(
@@ -69,7 +73,7 @@ def test_with_no_unit_recorded_the_draft_leaves_a_line_to_fill_in(
     case = CaseFactory(serviceman__unit_number="")
     with django_capture_on_commit_callbacks(execute=True):
         filing = raport(case, "ru_unit_commander", "vvk_request")
-    assert heading_of(filing) == "Кому: Командир войсковой части ________________"
+    assert heading_of(filing) == "Командиру войсковой части ________________"
 
 
 def test_an_office_a_coordinator_named_in_full_is_printed_as_it_is(
@@ -83,7 +87,8 @@ def test_an_office_a_coordinator_named_in_full_is_printed_as_it_is(
         filing = filing_create(
             case=case, office=office, kind="vvk_request", signer="serviceman", actor=None
         )
-    assert heading_of(filing) == "Кому: Командир войсковой части 11111"
+    # No addressee line written for it: the name stands in, as it is.
+    assert heading_of(filing) == "Командир войсковой части 11111"
 
 
 def test_the_migration_renames_only_rows_still_carrying_the_seeded_name():

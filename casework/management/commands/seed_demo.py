@@ -276,6 +276,8 @@ def seed_batch(spec: BatchSpec) -> int:
             Applicant(
                 serviceman=man,
                 name=f"{rng.choice(demo.WOMEN)} {man.surname}а"[:200],
+                # Half the families have given the name their documents are signed with.
+                legal_name=f"{man.surname}а {rng.choice(demo.WOMEN)}" if rng.random() < 0.5 else "",
                 relationship=rng.choice(["mother", "wife", "sister"]),
                 phone=demo.phone(rng),
                 preferred_channel=rng.choice(["signal", "telegram", "phone", "none"]),
