@@ -43,6 +43,7 @@ from casework.admin.case_triage import (
     triage_actions_for,
 )
 from casework.admin.filings import DeadlineInline, FilingInline
+from casework.admin.filings.display import deadline_due
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
 from casework.formats import JURISDICTION_TIME_ZONES, format_due
@@ -545,7 +546,11 @@ class CaseAdmin(AuditedModelAdmin):
 
     def change_page_extra(self, request: HttpRequest, obj: Case) -> dict[str, Any]:
         duplicates = case_duplicates_for_user(user=request.user, case=obj)
+        next_clock = (
+            DeadlineInline(Case, self.admin_site).get_queryset(request).filter(case=obj).first()
+        )
         return {
+            **self.workbench_summary(obj, next_clock),
             "serviceman": obj.serviceman,
             "applicants": case_applicants_for_user(user=request.user, case=obj),
             "duplicates": duplicates,
@@ -565,6 +570,28 @@ class CaseAdmin(AuditedModelAdmin):
             "has_access_code": bool(obj.access_code_hash),
             "legal_hold_url": reverse("admin:casework_case_legal_hold", args=[obj.pk]),
             "may_hold": permissions.may(request.user, permissions.Action.LEGAL_HOLD),
+        }
+
+    def workbench_summary(self, obj: Case, next_clock: Deadline | None) -> dict[str, Any]:
+        """The top of the case page: the risk banners, the next clock and the next step."""
+        if obj.suicide_risk:
+            next_step = _("Follow the suicide-risk protocol below.")
+        elif obj.assignee_id is None:
+            next_step = _("Assign the case to a caseworker.")
+        elif obj.status == Case.Status.NEW:
+            next_step = _("Contact the family at a safe time and triage the case.")
+        elif next_clock is not None:
+            next_step = _("Act before the next clock runs out.")
+        else:
+            next_step = _("Record each call, message or filing in the timeline.")
+        return {
+            "summary_flags": [
+                RISK_FLAG_LABELS[flag] for flag in obj.risk_flags if flag != "suicide_risk"
+            ],
+            "next_clock": next_clock,
+            "next_clock_due": deadline_due(next_clock) if next_clock else "",
+            "next_clock_state": next_clock.state_now() if next_clock else "",
+            "next_step": next_step,
         }
 
     def may_merge(self, request: HttpRequest) -> bool:
