@@ -95,3 +95,14 @@ def test_a_case_without_the_risk_flag_has_no_protocol(verified_client, team):
     client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
     page = client.get(reverse("admin:casework_case_change", args=[case.pk])).content.decode()
     assert 'id="suicide-protocol"' not in page
+
+
+def test_every_line_is_shown_when_the_family_did_not_say_where_he_serves():
+    from casework.selectors import crisis_lines_for
+
+    everywhere = CrisisLine.objects.create(name="Anywhere line", phone="0800")
+    assert set(crisis_lines_for(jurisdiction="")) == set(CrisisLine.objects.all())
+    assert set(crisis_lines_for(jurisdiction="RU")) == {
+        CrisisLine.objects.get(jurisdiction="RU"),
+        everywhere,
+    }
