@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.urls import reverse
 
@@ -12,6 +14,17 @@ from tests.portal_support import intake_post, rate_counters_clear
 from tests.test_portal_status import FAMILY, case_with_code, sign_in
 
 pytestmark = pytest.mark.django_db
+
+SEED = importlib.import_module("casework.migrations.0029_crisis_lines_seed")
+
+
+@pytest.fixture(autouse=True)
+def seeded_lines():  # type: ignore[no-untyped-def]
+    """The lines migration 0029 seeds (a browser test on the same worker may have flushed them)."""
+    for jurisdiction, name, phone, hours in SEED.LINES:
+        CrisisLine.objects.get_or_create(
+            jurisdiction=jurisdiction, name=name, defaults={"phone": phone, "hours": hours}
+        )
 
 
 def protocol_url(case) -> str:  # type: ignore[no-untyped-def]

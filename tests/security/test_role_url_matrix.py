@@ -135,7 +135,7 @@ def world(django_capture_on_commit_callbacks) -> World:  # type: ignore[no-untyp
         "casework.jurisdictioncalendar": JurisdictionCalendar.objects.order_by("pk").first(),
         "casework.escalationstep": EscalationStep.objects.order_by("pk").first(),
         "casework.documenttemplate": DocumentTemplate.objects.order_by("pk").first(),
-        "casework.crisisline": CrisisLine.objects.order_by("pk").first(),
+        "casework.crisisline": CrisisLine.objects.create(name="Линия", phone="112"),
         "auth.user": people["own_caseworker"],
         "auth.group": Group.objects.order_by("pk").first(),
         "casework.authenticatordevice": None,  # made when the people sign in
