@@ -41,6 +41,7 @@ _CASE_READ_WRITE = {
     "casework.jurisdictioncalendar": ["view"],
     "casework.calendaroverride": ["view"],
     "casework.documenttemplate": ["view"],
+    "casework.crisisline": ["view"],
 }
 ROLE_PERMISSIONS: dict[Role, dict[str, list[str]]] = {
     Role.CASEWORKER: _CASE_READ_WRITE,
@@ -60,6 +61,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]]] = {
         "casework.jurisdictioncalendar": ["view", "change"],
         "casework.calendaroverride": ["view", "change", "add", "delete"],
         "casework.documenttemplate": ["view", "change", "add"],
+        "casework.crisisline": ["view", "change", "add", "delete"],
         "casework.auditevent": ["view"],
     },
     Role.ADMINISTRATOR: {

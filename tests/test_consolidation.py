@@ -170,6 +170,7 @@ def test_selectors_are_a_package_by_area():
         "filings",
         "people",
         "retention",
+        "risk",
         "staff",
         "statistics",
     ]

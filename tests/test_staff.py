@@ -53,6 +53,7 @@ CASE_SIDE = {
     "casework.jurisdictioncalendar",
     "casework.calendaroverride",
     "casework.documenttemplate",
+    "casework.crisisline",
 }
 # Everyone lists their own API tokens (administrators everyone's: test_api_tokens.py).
 OWN = {"casework.apitoken"}
@@ -111,6 +112,7 @@ def test_the_role_migrations_add_up_to_the_matrix_in_roles_py():
         "0016_document_templates_seed",
         "0021_dump_holds_no_credential",
         "0025_coordinators_delete_cases",
+        "0033_crisis_lines_seed",
     ):
         importlib.import_module(f"casework.migrations.{name}").forwards(apps, None)
     for role, grants in ROLE_PERMISSIONS.items():

@@ -3,7 +3,16 @@
 Importing this package (Django's admin autodiscovery does) registers every model on `site`.
 """
 
-from casework.admin import accounts, audit, cases, documents, filings, legal, people  # noqa: F401
+from casework.admin import (  # noqa: F401
+    accounts,
+    audit,
+    cases,
+    documents,
+    filings,
+    legal,
+    people,
+    risk,
+)
 from casework.admin.site import site
 
 __all__ = ["site"]

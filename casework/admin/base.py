@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.contrib.admin.widgets import AdminTextInputWidget, ForeignKeyRawIdWidget
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -22,11 +22,26 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views.decorators.debug import sensitive_post_parameters
 
+from casework.crypto import EncryptedCharField, EncryptedDateField
 from casework.exceptions import CaseworkError
 from casework.services.records import record_delete, record_save, record_view_audit
 from casework.services.submissions import submission_token_new
 
 ModelT = TypeVar("ModelT", bound=models.Model)
+
+# A typed date as the staff write it (dd.mm.yyyy) or as the browser's date picker sends it.
+DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+
+# Encrypted columns are text in the database, so the admin would give each a five-line textarea;
+# a name, a unit or a date is one line (a date with the browser's picker).
+ENCRYPTED_FORMFIELDS: dict[type[models.Field], dict[str, Any]] = {
+    EncryptedCharField: {"widget": AdminTextInputWidget},
+    EncryptedDateField: {
+        "form_class": forms.DateField,
+        "input_formats": DATE_INPUT_FORMATS,
+        "widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    },
+}
 
 
 def ordered(
@@ -109,6 +124,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
     # Encrypted columns a list page does not show: decrypting them for every row costs time.
     list_defer: tuple[str, ...] = ()
     paginator = CappedCountPaginator
+    formfield_overrides = ENCRYPTED_FORMFIELDS
 
     # Set on admins of records holding personal data: opening their page is audited.
     audit_views = False

@@ -43,10 +43,11 @@ from casework.admin.case_triage import (
     triage_actions_for,
 )
 from casework.admin.filings import DeadlineInline, FilingInline
+from casework.admin.filings.display import deadline_due
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
 from casework.formats import JURISDICTION_TIME_ZONES, format_due
-from casework.models import RISK_FLAGS, Case, Deadline, Filing, TimelineEntry
+from casework.models import RISK_FLAGS, Case, Deadline, Filing, ProtocolStep, TimelineEntry
 from casework.roles import is_coordinator
 from casework.selectors import (
     applicants_visible_to,
@@ -57,8 +58,10 @@ from casework.selectors import (
     case_live_deadlines,
     cases_matching_name,
     cases_visible_to,
+    crisis_lines_for,
     due_soon_cases_q,
     overdue_cases_q,
+    protocol_checklist,
     serviceman_get_for_user,
     servicemen_visible_to,
     timeline_visible_to,
@@ -82,6 +85,7 @@ from casework.services.cases import (
 )
 from casework.services.family import family_message_post, family_status_set
 from casework.services.people import case_merge, serviceman_merge
+from casework.services.risk import protocol_step_record
 from casework.services.submissions import submission_token_new
 from casework.uploads import describe_found
 
@@ -545,7 +549,11 @@ class CaseAdmin(AuditedModelAdmin):
 
     def change_page_extra(self, request: HttpRequest, obj: Case) -> dict[str, Any]:
         duplicates = case_duplicates_for_user(user=request.user, case=obj)
+        next_clock = (
+            DeadlineInline(Case, self.admin_site).get_queryset(request).filter(case=obj).first()
+        )
         return {
+            **self.workbench_summary(obj, next_clock),
             "serviceman": obj.serviceman,
             "applicants": case_applicants_for_user(user=request.user, case=obj),
             "duplicates": duplicates,
@@ -565,6 +573,37 @@ class CaseAdmin(AuditedModelAdmin):
             "has_access_code": bool(obj.access_code_hash),
             "legal_hold_url": reverse("admin:casework_case_legal_hold", args=[obj.pk]),
             "may_hold": permissions.may(request.user, permissions.Action.LEGAL_HOLD),
+            **(self.protocol_extra(request, obj) if obj.suicide_risk else {}),
+        }
+
+    def protocol_extra(self, request: HttpRequest, obj: Case) -> dict[str, Any]:
+        return {
+            "protocol_steps": protocol_checklist(case=obj),
+            "protocol_url": reverse("admin:casework_case_protocol", args=[obj.pk]),
+            "may_record_protocol": self.has_change_permission(request, obj),
+            "crisis_lines": list(crisis_lines_for(jurisdiction=obj.serviceman.jurisdiction)),
+        }
+
+    def workbench_summary(self, obj: Case, next_clock: Deadline | None) -> dict[str, Any]:
+        """The top of the case page: the risk banners, the next clock and the next step."""
+        if obj.suicide_risk:
+            next_step = _("Follow the suicide-risk protocol below.")
+        elif obj.assignee_id is None:
+            next_step = _("Assign the case to a caseworker.")
+        elif obj.status == Case.Status.NEW:
+            next_step = _("Contact the family at a safe time and triage the case.")
+        elif next_clock is not None:
+            next_step = _("Act before the next clock runs out.")
+        else:
+            next_step = _("Record each call, message or filing in the timeline.")
+        return {
+            "summary_flags": [
+                RISK_FLAG_LABELS[flag] for flag in obj.risk_flags if flag != "suicide_risk"
+            ],
+            "next_clock": next_clock,
+            "next_clock_due": deadline_due(next_clock) if next_clock else "",
+            "next_clock_state": next_clock.state_now() if next_clock else "",
+            "next_step": next_step,
         }
 
     def may_merge(self, request: HttpRequest) -> bool:
@@ -578,6 +617,11 @@ class CaseAdmin(AuditedModelAdmin):
             path("name-search/", wrap(self.name_search_view), name="casework_case_name_search"),
             path("<path:object_id>/merge/", wrap(self.merge_view), name="casework_case_merge"),
             path("<path:object_id>/family/", wrap(self.family_view), name="casework_case_family"),
+            path(
+                "<path:object_id>/protocol/",
+                wrap(self.protocol_view),
+                name="casework_case_protocol",
+            ),
             path(
                 "<path:object_id>/legal-hold/",
                 wrap(self.legal_hold_view),
@@ -691,6 +735,28 @@ class CaseAdmin(AuditedModelAdmin):
         except CaseworkError as error:
             self.message_user(request, error.message, messages.ERROR)
         return HttpResponseRedirect(reverse("admin:casework_case_change", args=[case.pk]))
+
+    @method_decorator(sensitive_post_parameters("note"))
+    @method_decorator(csrf_protect)
+    def protocol_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Tick one step of the suicide-risk protocol; the service records it in the timeline."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case, answer = self.object_or_answer(
+            request, object_id, lambda case: self.has_change_permission(request, case)
+        )
+        if answer is not None:
+            return answer
+        step = request.POST.get("step", "")
+        if step not in ProtocolStep.Step.values:
+            raise PermissionDenied
+        note = request.POST.get("note", "").strip()[:500]
+        try:
+            protocol_step_record(case=case, actor=acting_user(request), step=step, note=note)
+        except CaseworkError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        change_url = reverse("admin:casework_case_change", args=[case.pk])
+        return HttpResponseRedirect(f"{change_url}#suicide-protocol")
 
     @method_decorator(csrf_protect)
     def merge_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

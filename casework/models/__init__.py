@@ -20,6 +20,7 @@ from casework.models.people import (
     Serviceman,
     Team,
 )
+from casework.models.risk import CrisisLine, ProtocolStep
 from casework.models.rules import (
     AuthorityOffice,
     CalendarOverride,
@@ -45,6 +46,7 @@ __all__ = [
     "BackupCodeDevice",
     "CalendarOverride",
     "Case",
+    "CrisisLine",
     "Deadline",
     "DocumentTemplate",
     "EscalationStep",
@@ -58,6 +60,7 @@ __all__ = [
     "Jurisdiction",
     "JurisdictionCalendar",
     "Notification",
+    "ProtocolStep",
     "OfficeKind",
     "RateCounter",
     "ResponseRule",

@@ -190,6 +190,7 @@ class TimelineEntry(models.Model):
         INTAKE = "intake", _("intake")
         MERGE = "merge", _("merge")
         FILING = "filing", _("filing")
+        PROTOCOL = "protocol", _("suicide-risk protocol")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NOTE)

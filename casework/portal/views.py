@@ -34,7 +34,7 @@ from casework.exceptions import (
     RetryLaterError,
     SubmissionTokenReusedError,
 )
-from casework.models import Case
+from casework.models import Case, CrisisLine
 from casework.portal.forms import (
     CollectiveConsentForm,
     IntakeForm,
@@ -44,7 +44,12 @@ from casework.portal.forms import (
     form_stamp,
 )
 from casework.portal.upload_handlers import memory_uploads
-from casework.selectors import case_for_family, case_for_status_session, family_messages
+from casework.selectors import (
+    case_for_family,
+    case_for_status_session,
+    crisis_lines_for,
+    family_messages,
+)
 from casework.services import ratelimit
 from casework.services.access_codes import access_code_format, status_access_check
 from casework.services.family import family_collective_consent_set, family_information_add
@@ -213,7 +218,14 @@ def _intake_page(
 def _receipt_page(
     request: HttpRequest, receipt: Receipt, form: ReceiptConfirmForm | None = None
 ) -> HttpResponse:
-    if form is None and receipt.access_code and not receipt.repeated and not receipt.confirmed:
+    # A receipt with crisis lines is rendered for its reader: the lines depend on the case.
+    if (
+        form is None
+        and receipt.access_code
+        and not receipt.repeated
+        and not receipt.confirmed
+        and not receipt.urgent_risk
+    ):
         slots = Receipt(reference=_REFERENCE_SLOT, token=_SUBMISSION_SLOT, access_code=_CODE_SLOT)
         return _render_once(
             request,
@@ -241,6 +253,7 @@ def _receipt_render(
         "receipt": receipt,
         "access_code": code,
         "form": form or ReceiptConfirmForm(initial={"token": receipt.token}),
+        "crisis_lines": _crisis_lines(receipt.urgent_risk, receipt.jurisdiction),
     }
     if csrf_token is not None:
         context["csrf_token"] = csrf_token
@@ -346,8 +359,14 @@ def _status_page(
         "consent_collective": bool(applicant and applicant.consent_collective),
         "notice": notice or request.session.pop(STATUS_NOTICE_KEY, ""),
         "idle_minutes": _idle_minutes(),
+        "crisis_lines": _crisis_lines(case.suicide_risk, case.serviceman.jurisdiction),
     }
     return render(request, "portal/status.html", context)
+
+
+def _crisis_lines(urgent_risk: bool, jurisdiction: str) -> list[CrisisLine]:
+    """The crisis lines to show a family who ticked the urgent-risk box; none otherwise."""
+    return list(crisis_lines_for(jurisdiction=jurisdiction)) if urgent_risk else []
 
 
 def _session_ended_notice() -> str:

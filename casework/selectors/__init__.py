@@ -78,6 +78,7 @@ from casework.selectors.retention import (
     retention_cutoff,
     retention_plan,
 )
+from casework.selectors.risk import crisis_lines_for, protocol_checklist
 from casework.selectors.staff import (
     api_tokens_visible_to,
     assignable_users,
@@ -165,4 +166,6 @@ __all__ = [
     "case_live_deadlines",
     "retention_cutoff",
     "retention_plan",
+    "crisis_lines_for",
+    "protocol_checklist",
 ]

@@ -117,6 +117,8 @@ class Receipt:
     access_code: str  # empty once confirmed as written down, or expired
     repeated: bool = False  # the token had been used: nothing new was saved
     confirmed: bool = False
+    urgent_risk: bool = False  # the family ticked the urgent-risk box: show the crisis lines
+    jurisdiction: str = ""
 
 
 def intake_receipt_get(*, token: str) -> Receipt | None:
@@ -124,7 +126,15 @@ def intake_receipt_get(*, token: str) -> Receipt | None:
     submission = (
         IntakeSubmission.objects.filter(token_hash=_receipt_token_hash(token), case__isnull=False)
         .select_related("case")
-        .only("token_hash", "access_code", "confirmed_at", "case__reference")
+        .select_related("case__serviceman")
+        .only(
+            "token_hash",
+            "access_code",
+            "confirmed_at",
+            "case__reference",
+            "case__suicide_risk",
+            "case__serviceman__jurisdiction",
+        )
         .first()
     )
     if submission is None or submission.case is None:
@@ -135,6 +145,8 @@ def intake_receipt_get(*, token: str) -> Receipt | None:
         access_code=submission.access_code,
         repeated=True,
         confirmed=submission.confirmed_at is not None,
+        urgent_risk=submission.case.suicide_risk,
+        jurisdiction=submission.case.serviceman.jurisdiction,
     )
 
 
@@ -170,7 +182,13 @@ def intake_submit(*, token: str, answers: IntakeAnswers, uploads: Sequence[Uploa
     except BaseException:
         uploads_discard(stored)
         raise
-    return Receipt(reference=case.reference, token=token, access_code=code)
+    return Receipt(
+        reference=case.reference,
+        token=token,
+        access_code=code,
+        urgent_risk=case.suicide_risk,
+        jurisdiction=case.serviceman.jurisdiction,
+    )
 
 
 def _submit_once(

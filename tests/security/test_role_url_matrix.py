@@ -31,6 +31,7 @@ from casework.models import (
     BackupCodeDevice,
     CalendarOverride,
     Case,
+    CrisisLine,
     Deadline,
     DocumentTemplate,
     EscalationStep,
@@ -134,6 +135,7 @@ def world(django_capture_on_commit_callbacks) -> World:  # type: ignore[no-untyp
         "casework.jurisdictioncalendar": JurisdictionCalendar.objects.order_by("pk").first(),
         "casework.escalationstep": EscalationStep.objects.order_by("pk").first(),
         "casework.documenttemplate": DocumentTemplate.objects.order_by("pk").first(),
+        "casework.crisisline": CrisisLine.objects.create(name="Линия", phone="112"),
         "auth.user": people["own_caseworker"],
         "auth.group": Group.objects.order_by("pk").first(),
         "casework.authenticatordevice": None,  # made when the people sign in
@@ -295,7 +297,7 @@ NEVER = {
     ("casework.timelineentry", "add"),
 }
 # Views that only take a POST: a GET is 405 for every staff member, before anything is shown.
-POST_ONLY = {"merge", "family", "verify", "legal_hold"}
+POST_ONLY = {"merge", "family", "verify", "legal_hold", "protocol"}
 # Model admins' own views and the permission each needs (besides seeing the object).
 OWN_VIEWS = {
     "staff_invite": ("auth.user", "add"),

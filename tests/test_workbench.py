@@ -1,0 +1,124 @@
+"""The case page as the caseworker's workbench (issue 15): the whole intake on one page."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from casework.models import Applicant, Serviceman
+from casework.roles import Role
+from tests.factories import ApplicantFactory, CaseFactory, ServicemanFactory, UserFactory
+from tests.test_admin import change_form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def case_page(client, case) -> str:  # type: ignore[no-untyped-def]
+    response = client.get(reverse("admin:casework_case_change", args=[case.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def summary_of(page: str) -> str:
+    """The workbench summary: it comes before the case form's own fields."""
+    start = page.index('id="case-summary"')
+    assert start < page.index('name="status"')
+    return (
+        page[start : page.index('id="case-serviceman"')]
+        + page[
+            page.index('id="case-serviceman"') : page.index(
+                "</fieldset>", page.index('id="case-serviceman"')
+            )
+        ]
+    )
+
+
+def test_the_top_of_the_case_page_has_everything_the_family_told_us(verified_client, team):
+    man = ServicemanFactory(
+        surname="Загорулько",
+        unit_number="в/ч 40123",
+        rank="младший сержант",
+        status=Serviceman.Status.CAPTIVE,
+        captured_on=datetime.date(2025, 3, 14),
+        released_on=datetime.date(2025, 11, 2),
+        current_location="госпиталь Бурденко, Москва",
+        health_summary="Ранения: осколочное бедра\nСостояние: тревога, не спит",
+    )
+    mother = ApplicantFactory(
+        serviceman=man,
+        name="Людмила Сергеевна",
+        telegram="@lyuda_z",
+        preferred_channel=Applicant.Channel.TELEGRAM,
+        may_call=False,
+        safe_hours="вечером после 20:00, муж не должен знать",
+    )
+    case = CaseFactory(team=team, serviceman=man, applicant=mother, suicide_risk=True, injured=True)
+    client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
+    summary = summary_of(case_page(client, case))
+    for fact in (
+        "Людмила Сергеевна",
+        "@lyuda_z",
+        "вечером после 20:00, муж не должен знать",
+        "do not call",
+        "в/ч 40123",
+        "младший сержант",
+        "in captivity",
+        "14.03.2025",
+        "02.11.2025",
+        "госпиталь Бурденко, Москва",
+        "осколочное бедра",
+        "Обменян в мае",  # what happened, in the family's words
+        "Suicide risk: follow the protocol now.",
+        "Follow the suicide-risk protocol below.",  # the next step
+    ):
+        assert fact in summary, fact
+    assert 'class="cw-banner cw-danger" role="alert"' in summary
+    assert '<div class="cw-banner cw-warning">injured</div>' in summary
+
+
+def test_the_next_step_of_a_calm_unassigned_case_is_to_assign_it(verified_client, team):
+    case = CaseFactory(team=team)
+    client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
+    summary = summary_of(case_page(client, case))
+    assert "Assign the case to a caseworker." in summary
+    assert "Suicide risk" not in summary
+    assert "cw-danger" not in summary
+
+
+def test_the_summary_is_in_russian_for_a_russian_reader(verified_client, team):
+    case = CaseFactory(team=team, suicide_risk=True)
+    client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]), language="ru")
+    summary = summary_of(case_page(client, case))
+    for english in ("Suicide risk", "Next step", "Next clock", "Serviceman", "do not call"):
+        assert english not in summary, english
+
+
+def test_person_pages_have_one_line_inputs_and_dates_accept_dd_mm_yyyy(verified_client, team):
+    case = CaseFactory(team=team)
+    man = case.serviceman
+    client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
+    url = reverse("admin:casework_serviceman_change", args=[man.pk])
+    response = client.get(url)
+    page = response.content.decode()
+    for name in ("surname", "given_name", "patronymic", "unit_number", "rank"):
+        assert re.search(rf'<input type="text" name="{name}"[^>]*maxlength="100"', page), name
+        assert f'<textarea name="{name}"' not in page
+    assert '<input type="date" name="birth_date" value="2001-04-17"' in page
+    assert '<input type="date" name="captured_on"' in page
+    data = change_form_data(response)
+    data.update(birth_date="05.03.1999", captured_on="2025-03-14")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    man = Serviceman.objects.get(pk=man.pk)
+    assert (man.birth_date, man.captured_on) == (
+        datetime.date(1999, 3, 5),
+        datetime.date(2025, 3, 14),
+    )
+    applicant_page = client.get(
+        reverse("admin:casework_applicant_change", args=[case.applicant.pk])
+    ).content.decode()
+    for name in ("name", "phone", "telegram", "signal", "email", "safe_hours"):
+        assert f'<input type="text" name="{name}"' in applicant_page, name
