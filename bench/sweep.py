@@ -50,10 +50,15 @@ def bench_env() -> dict[str, str]:
             f"SECRET_KEY=bench-{secrets.token_urlsafe(40)}\n"
             f"FIELD_ENCRYPTION_KEYS={fernet}\n"
             f"BLIND_INDEX_KEYS=bench-{secrets.token_urlsafe(32)}\n"
-            f"ACCESS_CODE_KEY=bench-{secrets.token_urlsafe(32)}\n",
+            f"ACCESS_CODE_KEY=bench-{secrets.token_urlsafe(32)}\n"
+            f"TOKEN_HASH_KEY=bench-{secrets.token_urlsafe(32)}\n",
             encoding="utf-8",
         )
         KEYS_FILE.chmod(0o600)
+    elif "TOKEN_HASH_KEY=" not in KEYS_FILE.read_text(encoding="utf-8"):
+        # A keys file from before the token hash key existed: add it, keep the others.
+        with KEYS_FILE.open("a", encoding="utf-8") as keys:
+            keys.write(f"TOKEN_HASH_KEY=bench-{secrets.token_urlsafe(32)}\n")
     env = dict(os.environ)
     for line in KEYS_FILE.read_text(encoding="utf-8").splitlines():
         name, _, value = line.partition("=")
