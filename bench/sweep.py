@@ -88,7 +88,7 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def sql(statement: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+def sql(statement: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -253,12 +253,36 @@ def counted() -> Iterator[list[str]]:
         yield statements
 
 
+def server_cpu() -> float | None:
+    """CPU seconds the database server process of this connection has used so far, when the
+    server runs on this machine (/proc of its backend readable); None otherwise."""
+    pid = sql("SELECT pg_backend_pid()")[0][0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def measure(run: Callable[[], Any]) -> tuple[float, int, Any]:
     with counted() as statements:
         started = time.perf_counter()
         result = run()
         seconds = time.perf_counter() - started
     return seconds, len(statements), result
+
+
+def measure_cpu(run: Callable[[], Any]) -> tuple[float, int, Any, float, float | None, float]:
+    """`measure`, plus where the time went: this process's CPU seconds (Python, the driver), the
+    database server's for this connection, and the 1-minute load average just before (other
+    processes on the machine take their share of the cores)."""
+    load = os.getloadavg()[0]
+    server_before, client_before = server_cpu(), time.process_time()
+    seconds, statements, result = measure(run)
+    client = time.process_time() - client_before
+    server_after = server_cpu()
+    server = None if server_before is None or server_after is None else server_after - server_before
+    return seconds, statements, result, client, server, load
 
 
 def main() -> None:
@@ -287,7 +311,7 @@ def main() -> None:
     started = time.monotonic()
     seed_cases(args.cases)
     print(f"cases: {args.cases:,} ({time.monotonic() - started:.1f} s)")
-    results = []
+    results: list[tuple[Any, ...]] = []
     for size in (int(s) for s in args.sizes.split(",")):
         started = time.monotonic()
         seed_deadlines(size, args.cases)
@@ -300,25 +324,33 @@ def main() -> None:
         seed_running_out(args.running_out, args.cases)
         sql("ANALYZE casework_deadline")
         sql("ANALYZE casework_filing")
-        burst_seconds, burst_statements, report = measure(deadlines_sweep)
+        burst_seconds, burst_statements, report, client, server, load = measure_cpu(deadlines_sweep)
         total = sql("SELECT count(*) FROM casework_deadline")[0][0]
         results.append(
             (size, total, statistics.median(seconds), max(seconds), statements,
-             burst_seconds, burst_statements, report)
+             burst_seconds, burst_statements, report, client, server, load)
         )  # fmt: skip
         app.control.purge()  # the digest tasks it queued: no worker reads this Redis db
     print(f"\nSWEEP_BATCH = {settings.SWEEP_BATCH}")
     header = (
         f"{'deadlines':>10} {'rows now':>10} | {'idle p50 s':>10} {'max s':>7} {'stmts':>6} | "
-        f"{'10k out s':>9} {'stmts':>6} {'batches':>7} {'overdue':>8} {'reminders':>9}"
+        f"{'10k out s':>9} {'stmts':>6} {'batches':>7} {'overdue':>8} {'reminders':>9} | "
+        f"{'py cpu s':>8} {'db cpu s':>8} {'load':>5}"
     )
     print(header)
-    for size, total, p50, worst, statements, burst, burst_statements, report in results:
+    for size, total, p50, worst, statements, burst, burst_statements, report, *cpu in results:
+        client, server, load = cpu
         print(
             f"{size:>10,} {total:>10,} | {p50:>10.3f} {worst:>7.3f} {statements:>6} | "
             f"{burst:>9.2f} {burst_statements:>6} {report.batches:>7} "
-            f"{report.overdue_filings:>8,} {report.queued:>9,}"
+            f"{report.overdue_filings:>8,} {report.queued:>9,} | "
+            f"{client:>8.2f} {'-' if server is None else f'{server:.2f}':>8} {load:>5.1f}"
         )
+    print(
+        "py cpu: this process (Python and the driver); db cpu: the PostgreSQL backend serving it "
+        "(WAL and data-file writes by other server processes not included); load: the 1-minute "
+        "load average just before the 10k sweep."
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ clocks whose stage is behind their due moment, through a partial index that hold
 clock. It works in batches of SWEEP_BATCH clocks, each in a short transaction that takes its
 rows with SKIP LOCKED (a second sweep running at the same time takes others, never waits) and
 runs a fixed number of set-based statements: the updates, one bulk insert of reminder rows
-(ON CONFLICT DO NOTHING on their key), one update of the stages. A sweep with nothing to do
+(ON CONFLICT DO NOTHING on their key), one update of the stages. Batches are read as tuples and
+written from them (services/bulk.py): no model instance per row, whose building once cost more
+than the database's work. A sweep with nothing to do
 reads three index ranges that are empty, records its heartbeat and writes nothing else.
 """
 
