@@ -216,7 +216,9 @@ def seed_running_out(count: int, cases: int) -> None:
     rule = ResponseRule.objects.filter(code="ru-59fz-general").order_by("-version").first()
     assert office is not None and rule is not None
     earlier = sql("SELECT count(*) FROM casework_filing WHERE reference LIKE %s", ["R%"])[0][0]
-    prefix = f"{RUNOUT_PREFIX}{earlier // count}"  # a new prefix for every run, reruns included
+    # A new prefix for every run, reruns included; fixed width, so run 10's references never
+    # meet run 1's ("R1" + "0000000001" and "R10" + "000000001" are the same reference).
+    prefix = f"{RUNOUT_PREFIX}{earlier // count:04d}"
     target, select = filing_select(prefix, "sent")
     select = select.replace('t."office_id"', str(office.pk)).replace('t."rule_id"', str(rule.pk))
     template = Filing.objects.order_by("pk").values_list("pk", flat=True).first()
@@ -325,11 +327,11 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         started = time.monotonic()
         seed_deadlines(size, args.cases)
-        sql("VACUUM ANALYZE")
-        print(f"deadlines topped up to {size:,} ({time.monotonic() - started:.1f} s)")
         deadlines_sweep()  # settle anything the seeding left behind its stage
         app.control.purge()
         reminders_settle()
+        sql("VACUUM ANALYZE")  # after the settling writes, as autovacuum would be by then
+        print(f"deadlines topped up to {size:,} ({time.monotonic() - started:.1f} s)")
         idle = [measure(deadlines_sweep) for _ in range(args.idle_runs)]
         seconds = [run[0] for run in idle]
         statements = max(run[1] for run in idle)
