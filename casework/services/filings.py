@@ -597,6 +597,7 @@ def filings_mark_overdue(
     # The court limit depends only on the office's jurisdiction and zone and the day the clock
     # ran out: a burst of filings shares a handful of terms, each computed once.
     terms: dict[tuple[str, str, date], CourtLimitTerm | None] = {}
+    out_of_bounds: set[tuple[str, str, date]] = set()
     clocks = []
     for pk, _ref, case_id, _case_ref, assignee_id, team_id, jurisdiction, zone, due in filings:
         if pk in has_court_limit:
@@ -612,7 +613,9 @@ def filings_mark_overdue(
                 # same, and the rule shows its mistake wherever it is used; one bad row stops
                 # no other filing.
                 terms[key] = None
-                logger.warning("court limit not opened: rule out of bounds (filing %s)", pk)
+                out_of_bounds.add(key)
+        if key in out_of_bounds:
+            logger.warning("court limit not opened: rule out of bounds (filing %s)", pk)
         term = terms[key]
         if term is not None:
             rule, due_at, provisional, basis = term
