@@ -50,10 +50,15 @@ def bench_env() -> dict[str, str]:
             f"SECRET_KEY=bench-{secrets.token_urlsafe(40)}\n"
             f"FIELD_ENCRYPTION_KEYS={fernet}\n"
             f"BLIND_INDEX_KEYS=bench-{secrets.token_urlsafe(32)}\n"
-            f"ACCESS_CODE_KEY=bench-{secrets.token_urlsafe(32)}\n",
+            f"ACCESS_CODE_KEY=bench-{secrets.token_urlsafe(32)}\n"
+            f"TOKEN_HASH_KEY=bench-{secrets.token_urlsafe(32)}\n",
             encoding="utf-8",
         )
         KEYS_FILE.chmod(0o600)
+    elif "TOKEN_HASH_KEY=" not in KEYS_FILE.read_text(encoding="utf-8"):
+        # A keys file from before the token hash key existed: add it, keep the others.
+        with KEYS_FILE.open("a", encoding="utf-8") as keys:
+            keys.write(f"TOKEN_HASH_KEY=bench-{secrets.token_urlsafe(32)}\n")
     env = dict(os.environ)
     for line in KEYS_FILE.read_text(encoding="utf-8").splitlines():
         name, _, value = line.partition("=")
@@ -83,7 +88,7 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def sql(statement: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+def sql(statement: str, params: list[Any] | dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -211,7 +216,9 @@ def seed_running_out(count: int, cases: int) -> None:
     rule = ResponseRule.objects.filter(code="ru-59fz-general").order_by("-version").first()
     assert office is not None and rule is not None
     earlier = sql("SELECT count(*) FROM casework_filing WHERE reference LIKE %s", ["R%"])[0][0]
-    prefix = f"{RUNOUT_PREFIX}{earlier // count}"  # a new prefix for every run, reruns included
+    # A new prefix for every run, reruns included; fixed width, so run 10's references never
+    # meet run 1's ("R1" + "0000000001" and "R10" + "000000001" are the same reference).
+    prefix = f"{RUNOUT_PREFIX}{earlier // count:04d}"
     target, select = filing_select(prefix, "sent")
     select = select.replace('t."office_id"', str(office.pk)).replace('t."rule_id"', str(rule.pk))
     template = Filing.objects.order_by("pk").values_list("pk", flat=True).first()
@@ -233,6 +240,16 @@ def seed_running_out(count: int, cases: int) -> None:
     )
 
 
+def reminders_settle() -> None:
+    """Mark the reminders the sweeps queued as sent, as the worker would (none reads this
+    Redis db): otherwise every run leaves thousands more pending, and the next idle sweep's
+    read of who is waiting for a digest grows with them."""
+    sql(
+        "UPDATE casework_notification SET state = 'sent', sent_at = now() "
+        "WHERE kind = 'deadline_reminder' AND state = 'pending'"
+    )
+
+
 @contextmanager
 def counted() -> Iterator[list[str]]:
     """Every statement sent to the database inside the block."""
@@ -248,12 +265,36 @@ def counted() -> Iterator[list[str]]:
         yield statements
 
 
+def server_cpu() -> float | None:
+    """CPU seconds the database server process of this connection has used so far, when the
+    server runs on this machine (/proc of its backend readable); None otherwise."""
+    pid = sql("SELECT pg_backend_pid()")[0][0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def measure(run: Callable[[], Any]) -> tuple[float, int, Any]:
     with counted() as statements:
         started = time.perf_counter()
         result = run()
         seconds = time.perf_counter() - started
     return seconds, len(statements), result
+
+
+def measure_cpu(run: Callable[[], Any]) -> tuple[float, int, Any, float, float | None, float]:
+    """`measure`, plus where the time went: this process's CPU seconds (Python, the driver), the
+    database server's for this connection, and the 1-minute load average just before (other
+    processes on the machine take their share of the cores)."""
+    load = os.getloadavg()[0]
+    server_before, client_before = server_cpu(), time.process_time()
+    seconds, statements, result = measure(run)
+    client = time.process_time() - client_before
+    server_after = server_cpu()
+    server = None if server_before is None or server_after is None else server_after - server_before
+    return seconds, statements, result, client, server, load
 
 
 def main() -> None:
@@ -282,38 +323,49 @@ def main() -> None:
     started = time.monotonic()
     seed_cases(args.cases)
     print(f"cases: {args.cases:,} ({time.monotonic() - started:.1f} s)")
-    results = []
+    results: list[tuple[Any, ...]] = []
     for size in (int(s) for s in args.sizes.split(",")):
         started = time.monotonic()
         seed_deadlines(size, args.cases)
-        sql("VACUUM ANALYZE")
-        print(f"deadlines topped up to {size:,} ({time.monotonic() - started:.1f} s)")
         deadlines_sweep()  # settle anything the seeding left behind its stage
+        app.control.purge()
+        reminders_settle()
+        sql("VACUUM ANALYZE")  # after the settling writes, as autovacuum would be by then
+        print(f"deadlines topped up to {size:,} ({time.monotonic() - started:.1f} s)")
         idle = [measure(deadlines_sweep) for _ in range(args.idle_runs)]
         seconds = [run[0] for run in idle]
         statements = max(run[1] for run in idle)
         seed_running_out(args.running_out, args.cases)
         sql("ANALYZE casework_deadline")
         sql("ANALYZE casework_filing")
-        burst_seconds, burst_statements, report = measure(deadlines_sweep)
+        burst_seconds, burst_statements, report, client, server, load = measure_cpu(deadlines_sweep)
         total = sql("SELECT count(*) FROM casework_deadline")[0][0]
         results.append(
             (size, total, statistics.median(seconds), max(seconds), statements,
-             burst_seconds, burst_statements, report)
+             burst_seconds, burst_statements, report, client, server, load)
         )  # fmt: skip
         app.control.purge()  # the digest tasks it queued: no worker reads this Redis db
+        reminders_settle()
     print(f"\nSWEEP_BATCH = {settings.SWEEP_BATCH}")
     header = (
         f"{'deadlines':>10} {'rows now':>10} | {'idle p50 s':>10} {'max s':>7} {'stmts':>6} | "
-        f"{'10k out s':>9} {'stmts':>6} {'batches':>7} {'overdue':>8} {'reminders':>9}"
+        f"{'10k out s':>9} {'stmts':>6} {'batches':>7} {'overdue':>8} {'reminders':>9} | "
+        f"{'py cpu s':>8} {'db cpu s':>8} {'load':>5}"
     )
     print(header)
-    for size, total, p50, worst, statements, burst, burst_statements, report in results:
+    for size, total, p50, worst, statements, burst, burst_statements, report, *cpu in results:
+        client, server, load = cpu
         print(
             f"{size:>10,} {total:>10,} | {p50:>10.3f} {worst:>7.3f} {statements:>6} | "
             f"{burst:>9.2f} {burst_statements:>6} {report.batches:>7} "
-            f"{report.overdue_filings:>8,} {report.queued:>9,}"
+            f"{report.overdue_filings:>8,} {report.queued:>9,} | "
+            f"{client:>8.2f} {'-' if server is None else f'{server:.2f}':>8} {load:>5.1f}"
         )
+    print(
+        "py cpu: this process (Python and the driver); db cpu: the PostgreSQL backend serving it "
+        "(WAL and data-file writes by other server processes not included); load: the 1-minute "
+        "load average just before the 10k sweep."
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import cast
+from typing import Protocol, cast
 
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -15,7 +15,6 @@ from casework.models import (
     ApiToken,
     AuditEvent,
     Case,
-    Deadline,
     Notification,
     Team,
 )
@@ -80,8 +79,18 @@ def _reachable(*, active: bool, email: str, away_until: date | None, today: date
     return active and bool(email) and (away_until is None or away_until < today)
 
 
+class ReminderClock(Protocol):
+    """What the recipients of a clock's reminder depend on: a Deadline, or the sweep's tuple."""
+
+    @property
+    def responsible_id(self) -> int | None: ...
+
+    @property
+    def backup_team_id(self) -> int | None: ...
+
+
 def deadline_reminder_recipients(
-    wanted: Sequence[tuple[Deadline, bool]], *, today: date | None = None
+    wanted: Sequence[tuple[ReminderClock, bool]], *, today: date | None = None
 ) -> list[list[int]]:
     """Who each reminder goes to, for each (deadline, escalation) pair: ids, in two queries.
 

@@ -35,6 +35,7 @@ from casework.rules import calendar as engine
 from casework.rules.store import CourtLimitSource, rule_for, term_rule, working_calendar_for
 from casework.selectors import escalation_targets, users_who_see_case
 from casework.services.audit import audit_record
+from casework.services.bulk import ids_in, rows_insert
 from casework.services.documents import document_request_if_possible
 from casework.services.submissions import submitted_once
 
@@ -77,7 +78,7 @@ def cases_next_deadline_refresh(case_ids: Iterable[int]) -> None:
         .annotate(earliest=Min("due_at"))
         .values("earliest")
     )
-    Case.objects.filter(pk__in=list(case_ids)).update(next_deadline=Subquery(earliest))
+    Case.objects.filter(ids_in("pk", list(case_ids))).update(next_deadline=Subquery(earliest))
 
 
 def _close_deadlines(filing: Filing, *, kinds: list[str] | None = None, answered: bool) -> None:
@@ -184,34 +185,52 @@ def _open_court_limit(filing: Filing, *, learned_on: date) -> None:
 def _court_limit_clock(
     filing: Filing, *, learned_on: date, source: CourtLimitSource
 ) -> Deadline | None:
-    """The court limit's clock, unsaved (the sweep saves many at once), or None without a rule.
+    """The court limit's clock, unsaved, or None without a rule.
 
     Reads `filing.office` (jurisdiction, zone) and `filing.case` (assignee, team)."""
     office = filing.office
-    rule = source.rule(jurisdiction=office.jurisdiction, on=learned_on)
-    if rule is None:
+    term = _court_limit_term(
+        jurisdiction=office.jurisdiction,
+        time_zone=office.time_zone,
+        learned_on=learned_on,
+        source=source,
+    )
+    if term is None:
         return None
-    try:
-        due = engine.court_limit(
-            learned_on,
-            source.calendar(office.jurisdiction),
-            months=rule.amount,
-            time_zone=office.time_zone,
-        )
-    except engine.TermOutOfRange as exc:
-        raise _out_of_bounds(rule) from exc
+    rule, due_at, provisional, basis = term
     return Deadline(
         case_id=filing.case_id,
         filing=filing,
         kind=Deadline.Kind.COURT_LIMIT,
-        due_at=due.due_at,
+        due_at=due_at,
         responsible_id=filing.case.assignee_id,
         backup_team_id=filing.case.team_id,
         rule=rule,
-        provisional=due.provisional,
+        provisional=provisional,
         unverified=not rule.is_verified,
-        basis=f"{rule}: {due.basis}"[:200],
+        basis=basis,
     )
+
+
+CourtLimitTerm = tuple[ResponseRule, datetime, bool, str]
+
+
+def _court_limit_term(
+    *, jurisdiction: str, time_zone: str, learned_on: date, source: CourtLimitSource
+) -> CourtLimitTerm | None:
+    """The court limit from `learned_on` where the office is: (rule, due moment, provisional,
+    basis), or None without a court rule. The same for every filing that shares the three, so
+    the sweep computes it once per office jurisdiction, zone and day."""
+    rule = source.rule(jurisdiction=jurisdiction, on=learned_on)
+    if rule is None:
+        return None
+    try:
+        due = engine.court_limit(
+            learned_on, source.calendar(jurisdiction), months=rule.amount, time_zone=time_zone
+        )
+    except engine.TermOutOfRange as exc:
+        raise _out_of_bounds(rule) from exc
+    return rule, due.due_at, due.provisional, f"{rule}: {due.basis}"[:200]
 
 
 # What filing_clock_recompute writes on the filing itself.
@@ -541,6 +560,7 @@ def filings_mark_overdue(
     """
     source = source or CourtLimitSource()
     run_out = Deadline.objects.response_clocks_run_out(now)
+    # Tuples, not instances: a batch is thousands of filings (issue 14's benchmark).
     filings = list(
         Filing.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status__in=Filing.AWAITING_RESPONSE, pk__in=run_out.values("filing_id"))
@@ -549,59 +569,76 @@ def filings_mark_overdue(
                 run_out.filter(filing=OuterRef("pk")).order_by("due_at").values("due_at")[:1]
             )
         )
-        .select_related("office", "case")
-        .only(
+        .order_by()  # any order: SKIP LOCKED never waits on another sweep's rows
+        .values_list(
             "pk",
             "reference",
-            "status",
             "case_id",
-            "office_id",
-            "office__jurisdiction",
-            "office__time_zone",
             "case__reference",
             "case__assignee_id",
             "case__team_id",
-        )  # fmt: skip
-        .order_by()[:limit]  # any order: SKIP LOCKED never waits on another sweep's rows
+            "office__jurisdiction",
+            "office__time_zone",
+            "first_due",
+        )[:limit]
     )
     if not filings:
         return 0
-    ids = [filing.pk for filing in filings]
-    Deadline.objects.filter(filing_id__in=ids, state=OPEN).filter(
+    ids = [row[0] for row in filings]
+    Deadline.objects.filter(ids_in("filing_id", ids), state=OPEN).filter(
         Q(kind__in=Deadline.RESPONSE_CLOCKS, due_at__lt=now) | Q(kind=Deadline.Kind.EARLY_CHECK)
     ).update(state=Deadline.State.MISSED, closed_at=now)
-    Filing.objects.filter(pk__in=ids).update(status=S.OVERDUE, updated_at=now)
+    Filing.objects.filter(ids_in("pk", ids)).update(status=S.OVERDUE, updated_at=now)
     has_court_limit = set(
-        Deadline.objects.filter(filing_id__in=ids, kind=Deadline.Kind.COURT_LIMIT).values_list(
-            "filing_id", flat=True
-        )
+        Deadline.objects.filter(
+            ids_in("filing_id", ids), kind=Deadline.Kind.COURT_LIMIT
+        ).values_list("filing_id", flat=True)
     )
+    # The court limit depends only on the office's jurisdiction and zone and the day the clock
+    # ran out: a burst of filings shares a handful of terms, each computed once.
+    terms: dict[tuple[str, str, date], CourtLimitTerm | None] = {}
+    out_of_bounds: set[tuple[str, str, date]] = set()
     clocks = []
-    for filing in filings:
-        if filing.pk in has_court_limit:
+    for pk, _ref, case_id, _case_ref, assignee_id, team_id, jurisdiction, zone, due in filings:
+        if pk in has_court_limit:
             continue
-        try:
-            clock = _court_limit_clock(
-                filing, learned_on=timezone.localdate(filing.first_due), source=source
-            )
-        except RuleError:
-            # A court rule row with an impossible term: the filing is overdue all the same, and
-            # the rule shows its mistake wherever it is used; one bad row stops no other filing.
-            logger.warning("court limit not opened: rule out of bounds (filing %s)", filing.pk)
-            continue
-        if clock is not None:
-            clocks.append(clock)
-    Deadline.objects.bulk_create(clocks)
-    cases_next_deadline_refresh({filing.case_id for filing in filings})
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            action=AuditEvent.Action.CHANGE,
-            object_type="filing",
-            object_reference=filing.reference,
-            detail={"transition": "overdue", "fields": ["status"], "case": filing.case.reference},
-        )
-        for filing in filings
-    )
+        key = (jurisdiction, zone, timezone.localdate(due))
+        if key not in terms:
+            try:
+                terms[key] = _court_limit_term(
+                    jurisdiction=jurisdiction, time_zone=zone, learned_on=key[2], source=source
+                )
+            except RuleError:
+                # A court rule row with an impossible term: the filing is overdue all the
+                # same, and the rule shows its mistake wherever it is used; one bad row stops
+                # no other filing.
+                terms[key] = None
+                out_of_bounds.add(key)
+        if key in out_of_bounds:
+            logger.warning("court limit not opened: rule out of bounds (filing %s)", pk)
+        term = terms[key]
+        if term is not None:
+            rule, due_at, provisional, basis = term
+            clocks.append(
+                (case_id, pk, Deadline.Kind.COURT_LIMIT.value, due_at, assignee_id, team_id,
+                 rule.pk, provisional, not rule.is_verified, basis)
+            )  # fmt: skip
+    rows_insert(
+        Deadline,
+        ("case_id", "filing_id", "kind", "due_at", "responsible_id", "backup_team_id",
+         "rule_id", "provisional", "unverified", "basis"),
+        clocks,
+    )  # fmt: skip
+    cases_next_deadline_refresh({row[2] for row in filings})
+    rows_insert(
+        AuditEvent,
+        ("action", "object_type", "object_reference", "detail"),
+        [
+            (AuditEvent.Action.CHANGE.value, "filing", reference,
+             {"transition": "overdue", "fields": ["status"], "case": case_reference})
+            for _pk, reference, _case, case_reference, *_rest in filings
+        ],
+    )  # fmt: skip
     return len(filings)
 
 

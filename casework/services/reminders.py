@@ -13,7 +13,9 @@ clocks whose stage is behind their due moment, through a partial index that hold
 clock. It works in batches of SWEEP_BATCH clocks, each in a short transaction that takes its
 rows with SKIP LOCKED (a second sweep running at the same time takes others, never waits) and
 runs a fixed number of set-based statements: the updates, one bulk insert of reminder rows
-(ON CONFLICT DO NOTHING on their key), one update of the stages. A sweep with nothing to do
+(ON CONFLICT DO NOTHING on their key), one update of the stages. Batches are read as tuples and
+written from them (services/bulk.py): no model instance per row, whose building once cost more
+than the database's work. A sweep with nothing to do
 reads three index ranges that are empty, records its heartbeat and writes nothing else.
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -35,6 +38,7 @@ from casework.formats import format_due, zone_for
 from casework.models import Deadline, Filing, Heartbeat, Notification
 from casework.rules.store import CourtLimitSource
 from casework.selectors import deadline_reminder_recipients
+from casework.services.bulk import ids_in, rows_insert
 from casework.services.filings import cases_next_deadline_refresh, filings_mark_overdue
 from casework.services.notifications import (
     notifications_claim,
@@ -131,27 +135,43 @@ def _missed_mark(*, now: datetime, limit: int) -> int:
     return len(lapsed)
 
 
-def _needs_someone(deadline: Deadline) -> bool:
+class Clock(NamedTuple):
+    """What the sweep reads of a clock whose reminder stage came (a tuple, not an instance:
+    a batch is thousands of clocks)."""
+
+    pk: int
+    case_id: int
+    filing_id: int | None
+    kind: str
+    due_at: datetime
+    state: str
+    reminded_stage: str
+    responsible_id: int | None
+    backup_team_id: int | None
+    filing_status: str | None
+
+
+def _needs_someone(clock: Clock) -> bool:
     """A missed clock still waits for someone: not an early check (its point passed with the
     main clock), and a response clock only while its filing is overdue (neither answered late
     nor escalated since)."""
-    if deadline.kind == Deadline.Kind.EARLY_CHECK:
+    if clock.kind == Deadline.Kind.EARLY_CHECK:
         return False
-    if deadline.kind in Deadline.RESPONSE_CLOCKS and deadline.filing_id is not None:
-        return deadline.filing_status == Filing.Status.OVERDUE  # type: ignore[attr-defined]
+    if clock.kind in Deadline.RESPONSE_CLOCKS and clock.filing_id is not None:
+        return clock.filing_status == Filing.Status.OVERDUE
     return True
 
 
-def _stages_due(deadline: Deadline, *, now: datetime) -> tuple[list[str], str]:
+def _stages_due(clock: Clock, *, now: datetime) -> tuple[list[str], str]:
     """The reminder rows this clock needs now, and the stage it reaches with them."""
-    current = deadline.reminded_stage
-    if deadline.state == Deadline.State.OPEN:
-        stage = Stage.DAY if deadline.due_at < now + STAGES[Stage.DAY] else Stage.WEEK
+    current = clock.reminded_stage
+    if clock.state == Deadline.State.OPEN:
+        stage = Stage.DAY if clock.due_at < now + STAGES[Stage.DAY] else Stage.WEEK
         return [stage], stage
-    if not _needs_someone(deadline):
+    if not _needs_someone(clock):
         return [], Stage.DONE
     rows = [] if current == Stage.MISSED else [Stage.MISSED.value]
-    if deadline.due_at < now - timedelta(days=settings.ESCALATE_MISSED_DAYS):
+    if clock.due_at < now - timedelta(days=settings.ESCALATE_MISSED_DAYS):
         return [*rows, ESCALATED], Stage.DONE
     return rows, Stage.MISSED
 
@@ -184,57 +204,46 @@ def _reminders_queue(*, now: datetime, limit: int, report: SweepReport) -> int:
     """Queue the reminders of up to `limit` clocks whose stage came, in a fixed number of
     statements: read the clocks, their recipients (two), insert the rows, move the stages."""
     filing_status = Subquery(Filing.objects.filter(pk=OuterRef("filing_id")).values("status")[:1])
-    clocks = list(
-        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+    clocks = [
+        Clock(*row)
+        for row in Deadline.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(reminders_work_q(now))
         .annotate(filing_status=filing_status)
-        .only(
-            "pk",
-            "case_id",
-            "filing_id",
-            "kind",
-            "due_at",
-            "state",
-            "reminded_stage",
-            "responsible_id",
-            "backup_team_id",
-        )  # fmt: skip
-        .order_by()[:limit]  # no ORDER BY ... LIMIT: it tempts a walk of the primary key
-    )
+        .order_by()  # no ORDER BY ... LIMIT: it tempts a walk of the primary key
+        .values_list(*Clock._fields)[:limit]
+    ]
     if not clocks:
         return 0
     plans = [(clock, *_stages_due(clock, now=now)) for clock in clocks]
     wanted = [(clock, stage == ESCALATED) for clock, stages, _ in plans for stage in stages]
     recipients = iter(deadline_reminder_recipients(wanted, today=timezone.localdate(now)))
     rows = []
+    kind = Notification.Kind.DEADLINE_REMINDER.value
     for clock, stages, _reached in plans:
         # The due moment is part of the key: a clock reopened at another moment is reminded
         # again; one already reminded at this moment (an earlier sweep, a concurrent one) never.
         key_base = f"deadline:{clock.pk}:{{stage}}:{int(clock.due_at.timestamp())}"
         for stage in stages:
             report.escalated += stage == ESCALATED
+            key_stage = key_base.format(stage=stage)
             for user_id in next(recipients):
-                rows.append(
-                    Notification(
-                        kind=Notification.Kind.DEADLINE_REMINDER,
-                        recipient_id=user_id,
-                        case_id=clock.case_id,
-                        deadline_id=clock.pk,
-                        dedupe_key=f"{key_base.format(stage=stage)}:{user_id}",
-                        created_at=now,
-                    )
-                )
+                rows.append((kind, user_id, clock.case_id, clock.pk, f"{key_stage}:{user_id}", now))
     # One INSERT ... ON CONFLICT DO NOTHING: a row some sweep already wrote stays as it is.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    rows_insert(
+        Notification,
+        ("kind", "recipient_id", "case_id", "deadline_id", "dedupe_key", "created_at"),
+        rows,
+        ignore_conflicts=True,
+    )
     report.queued += len(rows)
     by_stage: dict[str, list[int]] = {}
     for clock, _rows, stage in plans:
         by_stage.setdefault(stage, []).append(clock.pk)
     reached = SqlCase(
-        *[When(pk__in=ids, then=Value(stage)) for stage, ids in by_stage.items()],
+        *[When(ids_in("pk", ids), then=Value(stage)) for stage, ids in by_stage.items()],
         default=F("reminded_stage"),
     )
-    Deadline.objects.filter(pk__in=[clock.pk for clock in clocks]).update(
+    Deadline.objects.filter(ids_in("pk", [clock.pk for clock in clocks])).update(
         reminded_stage=reached, reminded_at=now
     )
     return len(clocks)
