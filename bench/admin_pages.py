@@ -17,7 +17,6 @@ run reuses the seeded database (seeding is skipped when it already has the cases
 from __future__ import annotations
 
 import argparse
-import base64
 import http.cookiejar
 import os
 import re
@@ -33,6 +32,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_keys import bench_keys  # bench/ is the script's own folder on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 KEYS_FILE = ROOT / "var" / "bench" / "admin_pages.env"
@@ -44,22 +45,7 @@ DASHBOARD = "/admin/"
 
 def bench_env() -> dict[str, str]:
     """The process environment plus this benchmark's own keys (made once, then reused)."""
-    if not KEYS_FILE.exists():
-        KEYS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        fernet = base64.urlsafe_b64encode(os.urandom(32)).decode()
-        KEYS_FILE.write_text(
-            f"SECRET_KEY=bench-{secrets.token_urlsafe(40)}\n"
-            f"FIELD_ENCRYPTION_KEYS={fernet}\n"
-            f"BLIND_INDEX_KEYS=bench-{secrets.token_urlsafe(32)}\n"
-            f"ACCESS_CODE_KEY=bench-{secrets.token_urlsafe(32)}\n"
-            f"TOKEN_HASH_KEY=bench-{secrets.token_urlsafe(32)}\n",
-            encoding="utf-8",
-        )
-        KEYS_FILE.chmod(0o600)
-    env = dict(os.environ)
-    for line in KEYS_FILE.read_text(encoding="utf-8").splitlines():
-        name, _, value = line.partition("=")
-        env[name] = value
+    env = {**os.environ, **bench_keys(KEYS_FILE)}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.base",  # production minus TLS (plain HTTP here)
         CASEWORK_READ_DOTENV="0",

@@ -22,9 +22,7 @@ Keys for the encrypted fields are kept in var/bench/sweep.env.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -35,6 +33,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench_keys import bench_keys  # bench/ is the script's own folder on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 KEYS_FILE = ROOT / "var" / "bench" / "sweep.env"
@@ -43,26 +43,7 @@ CASE_PREFIX, FILING_PREFIX, RUNOUT_PREFIX = "B", "G", "R"  # references of clone
 
 def bench_env() -> dict[str, str]:
     """The process environment plus this benchmark's own keys (made once, then reused)."""
-    if not KEYS_FILE.exists():
-        KEYS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        fernet = base64.urlsafe_b64encode(os.urandom(32)).decode()
-        KEYS_FILE.write_text(
-            f"SECRET_KEY=bench-{secrets.token_urlsafe(40)}\n"
-            f"FIELD_ENCRYPTION_KEYS={fernet}\n"
-            f"BLIND_INDEX_KEYS=bench-{secrets.token_urlsafe(32)}\n"
-            f"ACCESS_CODE_KEY=bench-{secrets.token_urlsafe(32)}\n"
-            f"TOKEN_HASH_KEY=bench-{secrets.token_urlsafe(32)}\n",
-            encoding="utf-8",
-        )
-        KEYS_FILE.chmod(0o600)
-    elif "TOKEN_HASH_KEY=" not in KEYS_FILE.read_text(encoding="utf-8"):
-        # A keys file from before the token hash key existed: add it, keep the others.
-        with KEYS_FILE.open("a", encoding="utf-8") as keys:
-            keys.write(f"TOKEN_HASH_KEY=bench-{secrets.token_urlsafe(32)}\n")
-    env = dict(os.environ)
-    for line in KEYS_FILE.read_text(encoding="utf-8").splitlines():
-        name, _, value = line.partition("=")
-        env[name] = value
+    env = {**os.environ, **bench_keys(KEYS_FILE)}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.base",
         CASEWORK_READ_DOTENV="0",
