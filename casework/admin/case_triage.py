@@ -126,19 +126,17 @@ def _report(request: HttpRequest, changed: int, refused: list[str]) -> None:
 
 
 def _bulk(
-    name: str,
-    form_class: type[forms.Form],
-    title: Any,
-    to_change: Callable[[dict[str, Any]], dict[str, Any]],
+    name: str, description: Any, form_class: type[forms.Form], title: Any
 ) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Case]], HttpResponse | None]:
-    """An action that first asks for its value on a page of its own, then applies it."""
+    """An action that first asks for its value on a page of its own, then applies it. The form's
+    one field is named as `case_triage`'s keyword it sets."""
 
     def action(
         model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Case]
     ) -> HttpResponse | None:
         form = form_class(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            _report(request, *_triage_each(request, queryset, **to_change(form.cleaned_data)))
+            _report(request, *_triage_each(request, queryset, **form.cleaned_data))
             return None  # back to the list, which shows the messages
         return TemplateResponse(
             request,
@@ -157,32 +155,23 @@ def _bulk(
         )
 
     action.__name__ = name  # the admin tells actions apart by name
-    return action
+    return admin.action(description=description)(action)
 
 
-assign_selected = admin.action(description=gettext_lazy("Assign to a person…"))(
-    _bulk(
-        "assign_selected",
-        AssignForm,
-        gettext_lazy("Assign cases"),
-        lambda data: {"assignee": data["assignee"]},
-    )
+assign_selected = _bulk(
+    "assign_selected", gettext_lazy("Assign to a person…"), AssignForm, gettext_lazy("Assign cases")
 )
-move_selected = admin.action(description=gettext_lazy("Move to a team…"))(
-    _bulk(
-        "move_selected",
-        TeamForm,
-        gettext_lazy("Move cases to a team"),
-        lambda data: {"team": data["team"]},
-    )
+move_selected = _bulk(
+    "move_selected",
+    gettext_lazy("Move to a team…"),
+    TeamForm,
+    gettext_lazy("Move cases to a team"),
 )
-set_status_selected = admin.action(description=gettext_lazy("Set the status…"))(
-    _bulk(
-        "set_status_selected",
-        StatusForm,
-        gettext_lazy("Set the status"),
-        lambda data: {"status": data["status"]},
-    )
+set_status_selected = _bulk(
+    "set_status_selected",
+    gettext_lazy("Set the status…"),
+    StatusForm,
+    gettext_lazy("Set the status"),
 )
 
 
