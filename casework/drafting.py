@@ -27,7 +27,10 @@ from django.template import Context, Engine, Library, Template, defaultfilters, 
 from django.template.base import FilterExpression, Node, Variable
 from django.utils.translation import gettext as _
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.oxml import serialize_part_xml
+from docx.oxml import parse_xml
 from docx.shared import Cm, Pt
 
 
@@ -421,16 +424,14 @@ def docx_build(draft: Draft) -> bytes:
     """The draft as a .docx in the usual Russian/Ukrainian layout (Times New Roman 14, heading
     top right, centred title, justified paragraphs), with every document property empty but a
     random identifier: the file must not carry our organisation's or anyone's name besides what
-    the text says."""
-    document = Document()
-    section = document.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21)
-    section.left_margin, section.right_margin = Cm(3), Cm(1.5)
-    section.top_margin = section.bottom_margin = Cm(2)
-    style = document.styles["Normal"]
-    style.font.name, style.font.size = "Times New Roman", Pt(14)
-    style.paragraph_format.space_after = Pt(0)
+    the text says.
 
+    Only the body and the identifier differ from one draft to the next: the rest of the package
+    is made once per process (`_starting_package`) and the body is written with python-docx on
+    a copy of its empty document. Opening, saving and cleaning a whole package for every draft
+    cost three quarters of a draft's time (docs/benchmarks.md, "Document drafts")."""
+    start = _starting_package()
+    document = DocxDocument(parse_xml(start.document_xml), start.part)
     for line in _lines(draft.heading, keep_empty=False):
         paragraph = document.add_paragraph(line)
         paragraph.paragraph_format.left_indent = Cm(8)
@@ -443,22 +444,66 @@ def docx_build(draft: Draft) -> bytes:
     signature = document.add_paragraph()
     signature.paragraph_format.space_before = Pt(18)
     _add_lines(signature, _lines(draft.signature, keep_empty=False))
+    # A random id makes every file unique: the same template over the same facts would
+    # otherwise give the same bytes, so a guessed draft could be matched against a stored one.
+    core = start.core_xml.replace(_IDENTIFIER, f"urn:uuid:{uuid.uuid4()}".encode())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name, content in start.members:
+            if name == _DOCUMENT_PART:
+                content = serialize_part_xml(document.element)
+            elif name == _CORE_PART:
+                content = core
+            entry = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            target.writestr(entry, content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
+
+_DOCUMENT_PART, _CORE_PART = "word/document.xml", "docProps/core.xml"
+_IDENTIFIER = b"urn:uuid:00000000-0000-0000-0000-000000000000"  # replaced in every draft
+
+
+@dataclass(frozen=True)
+class _Start:
+    part: Any  # python-docx's DocumentPart, read only: the body is written on a copy
+    document_xml: bytes  # the empty document: page, margins, no paragraph
+    core_xml: bytes  # empty properties, fixed dates, the identifier to replace
+    members: tuple[tuple[str, bytes], ...]  # every part of the package, in order
+
+
+@functools.cache
+def _starting_package() -> _Start:
+    """python-docx's starting document in our layout, its properties emptied, saved once and
+    cleaned (`_scrubbed`). Read only once made, so threads may share it."""
+    document = Document()
+    section = document.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21)
+    section.left_margin, section.right_margin = Cm(3), Cm(1.5)
+    section.top_margin = section.bottom_margin = Cm(2)
+    style = document.styles["Normal"]
+    style.font.name, style.font.size = "Times New Roman", Pt(14)
+    style.paragraph_format.space_after = Pt(0)
     properties = document.core_properties
     for name in ("author", "category", "comments", "content_status", "identifier", "keywords"):
         setattr(properties, name, "")
     for name in ("language", "last_modified_by", "subject", "title", "version"):
         setattr(properties, name, "")
     properties.revision = 1
-    # A random id makes every file unique: the same template over the same facts would
-    # otherwise give the same bytes, so a guessed draft could be matched against a stored one.
-    properties.identifier = f"urn:uuid:{uuid.uuid4()}"
+    properties.identifier = _IDENTIFIER.decode()
     # One fixed moment: the file's dates say nothing about who worked on it or when.
     properties.created = properties.modified = datetime(2000, 1, 1, tzinfo=UTC)
     properties.last_printed = datetime(2000, 1, 1, tzinfo=UTC)
-    out = io.BytesIO()
-    document.save(out)
-    return _scrubbed(out.getvalue())
+    saved = io.BytesIO()
+    document.save(saved)
+    with zipfile.ZipFile(io.BytesIO(_scrubbed(saved.getvalue()))) as package:
+        members = tuple((name, package.read(name)) for name in package.namelist())
+    contents = dict(members)
+    return _Start(
+        part=document.part,
+        document_xml=contents[_DOCUMENT_PART],
+        core_xml=contents[_CORE_PART],
+        members=members,
+    )
 
 
 def _scrubbed(data: bytes) -> bytes:
