@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     STATIC_ROOT=/app/static CASEWORK_VAR_DIR=/app/var
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libmagic1 poppler-utils gettext \
-    age postgresql-client \
+    age postgresql-client libreoffice-writer-nogui \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .

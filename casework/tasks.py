@@ -122,6 +122,19 @@ def send_pending_notifications() -> None:
         send_pending_notifications.delay()
 
 
+@shared_task(
+    name="casework.tasks.make_share_pdf",
+    autoretry_for=(Exception,),  # transient; LibreOffice failing marks the PDF failed instead
+    retry_backoff=True,
+    max_retries=2,
+    acks_late=True,
+)
+def make_share_pdf(*, share_id: int) -> None:
+    from casework.services.document_shares import document_share_pdf_make
+
+    document_share_pdf_make(share_id=share_id)  # no-op unless still offered and pending
+
+
 @shared_task(name="casework.tasks.reindex_servicemen")
 def reindex_servicemen() -> None:
     from casework.services.keys import servicemen_reindex
@@ -133,6 +146,10 @@ def reindex_servicemen() -> None:
 def sweep_portal() -> None:
     from casework.services import ratelimit
     from casework.services.attachments import attachments_requeue_stale
+    from casework.services.document_shares import (
+        document_shares_expired_wipe,
+        document_shares_requeue_stale,
+    )
     from casework.services.documents import documents_requeue_stale
     from casework.services.intake import intake_receipts_expire
     from casework.services.keys import servicemen_reindex
@@ -141,6 +158,8 @@ def sweep_portal() -> None:
     notifications_requeue_stale()
     attachments_requeue_stale()
     documents_requeue_stale()
+    document_shares_requeue_stale()
+    document_shares_expired_wipe()
     intake_receipts_expire()
     ratelimit.purge_expired()
     # Rows indexed under an older given-name table (an edit's re-index task was lost, or an

@@ -14,7 +14,13 @@ app.autodiscover_tasks()
 
 # Heavy work (cleaning uploads, rendering document drafts) has a queue and a worker of its own,
 # so staff notices and reminders never wait behind a family's ten PDFs (README, Architecture).
-FILES_TASKS = frozenset({"casework.tasks.clean_attachment", "casework.tasks.generate_document"})
+FILES_TASKS = frozenset(
+    {
+        "casework.tasks.clean_attachment",
+        "casework.tasks.generate_document",
+        "casework.tasks.make_share_pdf",
+    }
+)
 
 
 def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> Any:

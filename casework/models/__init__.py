@@ -5,6 +5,7 @@ from casework.models.cases import RISK_FLAGS, Case, TimelineEntry
 from casework.models.devices import AuthenticatorDevice, BackupCode, BackupCodeDevice
 from casework.models.documents import (
     Attachment,
+    DocumentShare,
     DocumentTemplate,
     GeneratedDocument,
     IntakeSubmission,
@@ -53,6 +54,7 @@ __all__ = [
     "Exchange",
     "Filing",
     "FilingKind",
+    "DocumentShare",
     "GeneratedDocument",
     "GivenNameEquivalent",
     "Heartbeat",

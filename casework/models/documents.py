@@ -272,3 +272,41 @@ class GeneratedDocument(models.Model):
     def digest_shown(self) -> str:
         """The start of the checksum, as the filing page shows it (the key id left out)."""
         return self.digest.rpartition("$")[2][:12]
+
+
+class DocumentShare(models.Model):
+    """A ready draft a caseworker gave the family to download from their status page until
+    `expires_at`: the рапорт he must sign, the family's own complaint. Withdrawn or expired, it
+    is gone from the page at once and its PDF is wiped (services/document_shares.py).
+
+    The family's link names the share by a random id, never by a number one could count up.
+    The PDF is made from the .docx by LibreOffice in the `files` queue; the .docx is offered
+    from the moment of sharing."""
+
+    class PdfState(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("could not be prepared")
+        REMOVED = "removed", _("removed")  # withdrawn or past its date: the PDF was wiped
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(GeneratedDocument, on_delete=models.CASCADE, related_name="shares")
+    shared_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shared_at = models.DateTimeField(_("shared"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("available until"))
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    pdf = EncryptedTextField(blank=True, editable=False)  # base64, as the draft's .docx
+    pdf_state = models.CharField(
+        _("PDF"), max_length=8, choices=PdfState.choices, default=PdfState.PENDING
+    )
+    pdf_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("draft shared with the family")
+        verbose_name_plural = _("drafts shared with the family")
+        ordering = ["shared_at", "id"]
+
+    def __str__(self) -> str:
+        return f"share#{self.pk}"

@@ -13,5 +13,10 @@ urlpatterns = [
     path("status/add/", views.status_add, name="status_add"),
     path("status/consent/", views.status_consent, name="status_consent"),
     path("status/end/", views.status_end, name="status_end"),
+    path(
+        "status/documents/<uuid:public_id>/<slug:kind>/",
+        views.status_document,
+        name="status_document",
+    ),
     path("leave/", views.leave, name="leave"),
 ]

@@ -12,9 +12,10 @@ import secrets
 import time
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE, get_token
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -30,6 +31,8 @@ from casework.crypto import decrypt, encrypt
 from casework.exceptions import (
     AccessLockedError,
     AccessRefusedError,
+    NotFoundError,
+    NotReadyError,
     RateLimitedError,
     RetryLaterError,
     SubmissionTokenReusedError,
@@ -48,10 +51,13 @@ from casework.selectors import (
     case_for_family,
     case_for_status_session,
     crisis_lines_for,
+    document_share_for_family,
+    document_shares_offered,
     family_messages,
 )
 from casework.services import ratelimit
 from casework.services.access_codes import access_code_format, status_access_check
+from casework.services.document_shares import document_share_download
 from casework.services.family import family_collective_consent_set, family_information_add
 from casework.services.intake import (
     Receipt,
@@ -360,6 +366,7 @@ def _status_page(
         "notice": notice or request.session.pop(STATUS_NOTICE_KEY, ""),
         "idle_minutes": _idle_minutes(),
         "crisis_lines": _crisis_lines(case.suicide_risk, case.serviceman.jurisdiction),
+        "shares": list(document_shares_offered(case=case)),
     }
     return render(request, "portal/status.html", context)
 
@@ -483,6 +490,30 @@ def status_consent(request: HttpRequest) -> HttpResponse:
         else _("Thank you. Your agreement is withdrawn.")
     )
     return HttpResponseRedirect(reverse("portal:status"), status=303)
+
+
+@never_cache
+@require_GET
+def status_document(request: HttpRequest, public_id: UUID, kind: str) -> HttpResponse:
+    """A draft the caseworker shared, as .docx or PDF, for the family of this session only;
+    audited. Another family's, a withdrawn or an expired one is the same 404 as none."""
+    if kind not in ("docx", "pdf"):
+        raise Http404
+    case, _ended = _status_session_case(request)
+    if case is None:
+        return redirect("portal:status")
+    try:
+        share = document_share_for_family(case=case, public_id=str(public_id))
+        file = document_share_download(share=share, pdf=kind == "pdf")
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except NotReadyError as exc:
+        request.session[STATUS_NOTICE_KEY] = exc.message
+        return HttpResponseRedirect(reverse("portal:status"), status=303)
+    response = HttpResponse(file.data, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response["Content-Length"] = str(len(file.data))
+    return response
 
 
 @never_cache

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.utils import timezone
 
 from casework.exceptions import NotFoundError
 from casework.models import (
     Attachment,
+    Case,
+    DocumentShare,
     DocumentTemplate,
     Filing,
     GeneratedDocument,
@@ -84,3 +87,40 @@ def templates_with_use(templates: QuerySet[DocumentTemplate]) -> QuerySet[Docume
     return templates.annotate(
         used=Exists(GeneratedDocument.objects.filter(template=OuterRef("pk")))
     )
+
+
+def document_shares_offered(*, case: Case) -> QuerySet[DocumentShare]:
+    """What the family's status page offers to download: shares of ready drafts of this case,
+    neither withdrawn nor past their date (checked at each read, not by a sweep)."""
+    return (
+        # Through the draft's filing: a merge moves the filings, and the shares with them.
+        DocumentShare.objects.filter(
+            document__filing__case=case, withdrawn_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("document__filing", "document__template")
+        .defer("pdf", "document__content")
+        .order_by("-shared_at", "-pk")
+    )
+
+
+def document_share_for_family(*, case: Case, public_id: str) -> DocumentShare:
+    """A share offered to this case's family (their session's case); otherwise NotFoundError,
+    the same for another family's share, a withdrawn or an expired one."""
+    share = (
+        DocumentShare.objects.filter(
+            public_id=public_id,
+            document__filing__case=case,
+            withdrawn_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("document__filing__case")
+        .first()
+    )
+    if share is None:
+        raise NotFoundError("No such document.")
+    return share
+
+
+def document_shares_of_filing(*, filing: Filing) -> QuerySet[DocumentShare]:
+    """A filing's drafts on the family's page now (for the filing page's Documents box)."""
+    return document_shares_offered(case=filing.case).filter(document__filing=filing)

@@ -27,7 +27,14 @@ from django.utils.translation import gettext as _
 from casework.crypto import SEPARATOR, DecryptionError, content_digest, content_digest_matches
 from casework.crypto import _fernets as fernets  # the field keys, shared so files rotate with them
 from casework.exceptions import NotReadyError
-from casework.models import Attachment, AuditEvent, Case, GeneratedDocument, TimelineEntry
+from casework.models import (
+    Attachment,
+    AuditEvent,
+    Case,
+    DocumentShare,
+    GeneratedDocument,
+    TimelineEntry,
+)
 from casework.services.audit import audit_record
 from casework.uploads import UploadRejected, clean
 
@@ -239,17 +246,26 @@ def attachments_requeue_stale() -> int:
 
 
 def pending_rows_requeue(
-    model: type[Attachment] | type[GeneratedDocument],
+    model: type[Attachment] | type[GeneratedDocument] | type[DocumentShare],
     *,
     max_attempts: int,
     queue: Callable[[Sequence[int]], None],
+    state: str = "state",
+    attempts: str = "attempts",
+    since: str = "created_at",
 ) -> int:
     """For rows a task makes (pending -> done or failed): queue again those pending longer than
-    STALE_AFTER (the broker may have lost them), at most 500 a sweep; fail those out of tries."""
-    stale = model.objects.filter(state="pending", created_at__lt=timezone.now() - STALE_AFTER)
-    stale.filter(attempts__gte=max_attempts).update(state="failed", failure="gave_up")
+    STALE_AFTER (the broker may have lost them), at most 500 a sweep; fail those out of tries.
+    The column names are the model's (a share's PDF is `pdf_state`, `pdf_attempts`)."""
+    stale = model.objects.filter(**{state: "pending", f"{since}__lt": timezone.now() - STALE_AFTER})
+    gave_up = {state: "failed"}
+    if any(field.name == "failure" for field in model._meta.fields):
+        gave_up["failure"] = "gave_up"
+    stale.filter(**{f"{attempts}__gte": max_attempts}).update(**gave_up)
     ids = list(
-        stale.filter(attempts__lt=max_attempts).order_by("pk").values_list("pk", flat=True)[:500]
+        stale.filter(**{f"{attempts}__lt": max_attempts})
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
     )
     queue(ids)
     return len(ids)

@@ -369,6 +369,8 @@ SPECTACULAR_SETTINGS = {
 # (Staff emails use SITE_URL and STAFF_EMAIL_LANGUAGE from the email section above.)
 # Messages a caseworker shows to the family disappear from the status page after this many days.
 FAMILY_MESSAGE_DAYS = env.int("FAMILY_MESSAGE_DAYS", default=60)
+# A draft shared with the family (to sign, to send) is offered at most this many days.
+SHARE_MAX_DAYS = env.int("SHARE_MAX_DAYS", default=30)
 # A form sent sooner than this after it was shown is a bot's; the benchmark sets 0.
 INTAKE_MIN_SECONDS = env.int("INTAKE_MIN_SECONDS", default=4)
 # A relative may keep the form open for a long time; after this it is shown again, input kept.

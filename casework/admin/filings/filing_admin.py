@@ -26,7 +26,7 @@ from casework.admin.filings.display import (
     filing_status_now,
 )
 from casework.admin.filings.filters import CaseTeamFilter, FilingWaitingFilter
-from casework.admin.filings.forms import DocumentForm, FilingCreateForm
+from casework.admin.filings.forms import DocumentForm, FilingCreateForm, ShareForm
 from casework.admin.filings.transitions import ACTIONS, action_url, offered_actions
 from casework.admin.marks import with_published_year
 from casework.admin.site import site
@@ -35,6 +35,7 @@ from casework.models import Filing, FilingKind
 from casework.selectors import (
     cases_visible_to,
     deadlines_visible_to,
+    document_shares_of_filing,
     escalation_targets,
     filings_visible_to,
     live_filing_offices,
@@ -155,7 +156,17 @@ class FilingAdmin(AuditedModelAdmin):
             "document_template": template_for(obj),
             "document_form": DocumentForm() if self.may_act(request, obj) else None,
             "document_url": action_url(obj, "document"),
+            # Sharing writes to the family: only for those who may edit the case.
+            "share_form": ShareForm() if self.may_share(request, obj) else None,
+            "share_url": action_url(obj, "share"),
+            "unshare_url": action_url(obj, "unshare"),
+            "shares": document_shares_of_filing(filing=obj),
         }
+
+    def may_share(self, request: HttpRequest, filing: Filing) -> bool:
+        return self.may_act(request, filing) and permissions.may(
+            request.user, permissions.Action.CASE_EDIT
+        )
 
     # --- Custom views: creating a draft, and one page per transition
 

@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import OnceForm
-from casework.models import AuthorityOffice, Case, Filing, FilingKind
+from casework.models import (
+    AuthorityOffice,
+    Case,
+    DocumentShare,
+    Filing,
+    FilingKind,
+    GeneratedDocument,
+)
 from casework.selectors import (
+    document_shares_of_filing,
     offices_active,
 )
 
@@ -132,6 +142,57 @@ class DiscardForm(forms.Form):
 
 class DocumentForm(OnceForm):
     """Posting it asks for a new draft from the template in force now (a repeat asks once)."""
+
+
+class ShareForm(forms.Form):
+    """A ready draft of this filing to the family's status page for some days."""
+
+    document = forms.IntegerField(widget=forms.HiddenInput)
+    days = forms.IntegerField(
+        label=_("days on the family's page"),
+        min_value=1,
+        initial=14,
+        widget=forms.NumberInput(attrs={"size": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days = cast(forms.IntegerField, self.fields["days"])
+        days.max_value = settings.SHARE_MAX_DAYS
+        days.validators.append(MaxValueValidator(settings.SHARE_MAX_DAYS))
+        days.widget.attrs["max"] = settings.SHARE_MAX_DAYS
+        self.filing: Filing | None = None
+
+    def for_filing(self, filing: Filing) -> None:
+        self.filing = filing
+
+    def clean_document(self) -> GeneratedDocument:
+        assert self.filing is not None
+        document = self.filing.documents.filter(
+            pk=self.cleaned_data["document"], state=GeneratedDocument.State.READY
+        ).first()
+        if document is None:
+            raise ValidationError(_("Choose a ready draft of this filing."))
+        return document
+
+
+class WithdrawShareForm(forms.Form):
+    """Posting it takes the draft off the family's page at once."""
+
+    share = forms.UUIDField(widget=forms.HiddenInput)
+
+    def for_filing(self, filing: Filing) -> None:
+        self.filing = filing
+
+    def clean_share(self) -> DocumentShare:
+        share = (
+            document_shares_of_filing(filing=self.filing)
+            .filter(public_id=self.cleaned_data["share"])
+            .first()
+        )
+        if share is None:
+            raise ValidationError(_("This draft is no longer on the family's page."))
+        return share
 
 
 class HandOverForm(forms.Form):

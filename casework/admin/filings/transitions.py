@@ -25,10 +25,13 @@ from casework.admin.filings.forms import (
     RegistrationForm,
     ResponseForm,
     SentForm,
+    ShareForm,
     VvkResultForm,
+    WithdrawShareForm,
 )
-from casework.formats import format_due
+from casework.formats import format_due, zone_for
 from casework.models import Filing, FilingKind
+from casework.services.document_shares import document_share, document_share_withdraw
 from casework.services.documents import document_request
 from casework.services.filings import (
     filing_discard,
@@ -138,6 +141,24 @@ def _prepare_document(request: HttpRequest, filing: Filing, data: dict[str, Any]
     )
 
 
+def _share_document(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
+    share = document_share(document=data["document"], days=data["days"], actor=acting_user(request))
+    j = filing.office.jurisdiction  # the family reads the date in their country's zone
+    messages.success(
+        request,
+        _(
+            "The draft is on the family's status page until %(date)s. Tell them to sign in "
+            "there with their code to download it."
+        )
+        % {"date": format_due(share.expires_at, zone_for(office_time_zone=None, jurisdiction=j))},
+    )
+
+
+def _withdraw_share(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
+    document_share_withdraw(share=data["share"], actor=acting_user(request))
+    messages.success(request, _("The draft is no longer on the family's page."))
+
+
 @dataclass(frozen=True)
 class FilingAction:
     name: str
@@ -188,6 +209,17 @@ ACTIONS = {
         # Offered in the page's Documents box (with the template it would use), not up here.
         FilingAction(
             "document", _("Prepare a document"), DocumentForm, lambda f: False, _prepare_document
+        ),
+        # Both offered beside each draft in the Documents box.
+        FilingAction(
+            "share", _("Share with the family"), ShareForm, lambda f: False, _share_document
+        ),
+        FilingAction(
+            "unshare",
+            _("Withdraw from the family's page"),
+            WithdrawShareForm,
+            lambda f: False,
+            _withdraw_share,
         ),
         FilingAction(
             "discard",
