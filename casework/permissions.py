@@ -37,6 +37,7 @@ class Action(StrEnum):
     LEGAL_HOLD = "legal_hold"  # set or lift a case's legal hold
     EXCHANGE_RECORD = "exchange_record"
     RULES_EDIT = "rules_edit"
+    CASE_FILE_EXPORT = "case_file_export"  # the whole case in one zip for a lawyer
 
 
 # The Django permission each action needs (the roles' groups carry them, roles.py).
@@ -54,11 +55,13 @@ REQUIRED_PERMISSION: dict[Action, str] = {
     Action.LEGAL_HOLD: "casework.change_case",
     Action.EXCHANGE_RECORD: "casework.add_exchange",
     Action.RULES_EDIT: "casework.change_responserule",
+    Action.CASE_FILE_EXPORT: "casework.view_case",
 }
 # Actions that reach beyond one team's work: a merge joins two families' records, a new access
 # code decides who can read a case from outside, triage moves cases between people and teams,
-# a legal hold overrides what families were promised about erasure, and erasing a case cannot
-# be undone and answers a family, not a team's workload.
+# a legal hold overrides what families were promised about erasure, erasing a case cannot be
+# undone and answers a family, not a team's workload, and a case file carries everything about
+# a family out of the system at once.
 COORDINATOR_ONLY = frozenset(
     {
         Action.CASE_MERGE,
@@ -66,6 +69,7 @@ COORDINATOR_ONLY = frozenset(
         Action.ACCESS_CODE_MANAGE,
         Action.CASE_TRIAGE,
         Action.LEGAL_HOLD,
+        Action.CASE_FILE_EXPORT,
     }
 )
 

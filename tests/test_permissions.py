@@ -165,6 +165,7 @@ def test_may_follows_the_role_permissions():
             Action.EXCHANGE_RECORD,
             Action.RULES_EDIT,
             Action.CASE_TRIAGE,
+            Action.CASE_FILE_EXPORT,
         }
         for action in Action
     ]

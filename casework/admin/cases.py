@@ -71,6 +71,7 @@ from casework.services.access_codes import (
     access_code_reissue,
     access_code_revoke,
 )
+from casework.services.case_file import case_file_export, case_file_password
 from casework.services.cases import (
     MANUAL_TIMELINE_KINDS,
     case_create,
@@ -573,6 +574,8 @@ class CaseAdmin(AuditedModelAdmin):
             "has_access_code": bool(obj.access_code_hash),
             "legal_hold_url": reverse("admin:casework_case_legal_hold", args=[obj.pk]),
             "may_hold": permissions.may(request.user, permissions.Action.LEGAL_HOLD),
+            "may_export_file": permissions.may(request.user, permissions.Action.CASE_FILE_EXPORT),
+            "case_file_url": reverse("admin:casework_case_file", args=[obj.pk]),
             **(self.protocol_extra(request, obj) if obj.suicide_risk else {}),
         }
 
@@ -626,6 +629,9 @@ class CaseAdmin(AuditedModelAdmin):
                 "<path:object_id>/legal-hold/",
                 wrap(self.legal_hold_view),
                 name="casework_case_legal_hold",
+            ),
+            path(
+                "<path:object_id>/case-file/", wrap(self.case_file_view), name="casework_case_file"
             ),
             *super().get_urls(),
         ]
@@ -735,6 +741,37 @@ class CaseAdmin(AuditedModelAdmin):
         except CaseworkError as error:
             self.message_user(request, error.message, messages.ERROR)
         return HttpResponseRedirect(reverse("admin:casework_case_change", args=[case.pk]))
+
+    @method_decorator(sensitive_post_parameters("password"))
+    @method_decorator(csrf_protect)
+    def case_file_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """GET: a page with a new password, shown this once. POST: the case file as a zip
+        encrypted with it (`case_file_export`: coordinators only, audited)."""
+        case, answer = self.object_or_answer(
+            request,
+            object_id,
+            lambda case: permissions.may(request.user, permissions.Action.CASE_FILE_EXPORT),
+        )
+        if answer is not None:
+            return answer
+        if request.method == "POST":
+            try:
+                file = case_file_export(
+                    case=case, password=request.POST.get("password", ""), actor=acting_user(request)
+                )
+            except CaseworkError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                response = HttpResponse(file.data, content_type="application/zip")
+                response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+                return response
+        return self.page(
+            request,
+            "admin/casework/case/case_file.html",
+            _("Case file for a lawyer"),
+            original=case,
+            password=case_file_password(),
+        )
 
     @method_decorator(sensitive_post_parameters("note"))
     @method_decorator(csrf_protect)

@@ -365,6 +365,10 @@ def expected(role: str, url: Url) -> int:
             return 200 if role in ("own_caseworker", "administrator") else 302
     if view == "staff_away":
         return 200  # everyone says when they are away (their own absence only)
+    if view == "file":  # the case file for a lawyer: a coordinator's, for any case they see
+        if not visible(role, label):
+            return 302
+        return 200 if role == "coordinator" else 403
     if view in OWN_VIEWS:
         needed_label, action = OWN_VIEWS[view]
         return 200 if granted(role, needed_label, action) else 403
