@@ -4,14 +4,23 @@ PostgreSQL and Redis, and nothing in the code keeps shared state in one process.
 from __future__ import annotations
 
 import ast
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
+
+import psycopg
 
 import pytest
 from django.conf import settings
 
 from tests.test_deployment import COMPOSE, ROOT
+from tests.test_logging import free_port
 
 SCALED = ["web", "worker", "files-worker"]
 
@@ -145,3 +154,130 @@ def test_process_local_state_is_all_reviewed():
         for name in _process_local_state(path)
     }
     assert found == set(PROCESS_LOCAL)
+
+
+# --- PgBouncer in transaction pooling (README, Scaling) -----------------------------------------
+
+PGBOUNCER_INI = """
+[databases]
+* = host={host} port={port} user={user}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {listen}
+unix_socket_dir =
+auth_type = any
+pool_mode = transaction
+default_pool_size = 2
+max_client_conn = 50
+server_reset_query =
+logfile = {folder}/pgbouncer.log
+pidfile = {folder}/pgbouncer.pid
+"""
+
+# What a web process does between requests, over and over while the other process writes:
+# counters (one-statement upserts), reads in chunks without a server-side cursor, a locked write.
+BUSY_READER = """
+import time
+from django.db import transaction
+from casework.models import Case, Deadline
+from casework.services import ratelimit
+until, rounds = time.monotonic() + 6, 0
+while time.monotonic() < until or rounds < 5:
+    assert ratelimit.hit("pgbouncer-probe", str(rounds % 3), window=60) >= 1
+    assert sum(1 for _ in Deadline.objects.all().iterator(chunk_size=7)) >= 0
+    with transaction.atomic():
+        list(Case.objects.select_for_update(skip_locked=True).order_by("pk")[:3])
+    rounds += 1
+print("rounds", rounds)
+"""
+
+
+@pytest.fixture
+def pgbouncer(test_database_url: str) -> Iterator[str]:
+    """Debian's PgBouncer in transaction pooling before the test database; yields its URL."""
+    binary = shutil.which("pgbouncer")
+    assert binary is not None, "Debian's pgbouncer package is needed (.ci/run installs it)"
+    server = urllib.parse.urlsplit(test_database_url)
+    # PgBouncer will not run as root: it switches to nobody, who must read this folder.
+    folder = Path(tempfile.mkdtemp(prefix="casework-pgbouncer-"))
+    folder.chmod(0o777)
+    listen = free_port()
+    ini = folder / "pgbouncer.ini"
+    ini.write_text(
+        PGBOUNCER_INI.format(
+            host=server.hostname,
+            port=server.port or 5432,
+            user=server.username,
+            listen=listen,
+            folder=folder,
+        )
+    )
+    ini.chmod(0o644)
+    command = [binary, *(["-u", "nobody"] if os.geteuid() == 0 else []), str(ini)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        url = server._replace(netloc=f"{server.username}@127.0.0.1:{listen}").geturl()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                psycopg.connect(url, connect_timeout=2).close()
+                break
+            except psycopg.OperationalError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.integration
+def test_the_system_runs_through_pgbouncer_in_transaction_pooling(
+    pgbouncer, test_database_url, settings
+):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": pgbouncer,
+        "REDIS_URL": "",  # counters in the database: more statements through the pool
+        "PATH": "/usr/bin:/bin",
+        "PYTEST_XDIST_WORKER": settings.TEST_PROCESS,
+    }
+
+    def manage(*args: str, extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    # Without DATABASE_JIT_OPTION=false PgBouncer refuses the connection outright.
+    refused = manage("sweep_deadlines", extra={})
+    assert refused.returncode != 0 and "unsupported startup parameter: options" in refused.stderr
+    pooled = {"DATABASE_JIT_OPTION": "false", "DISABLE_SERVER_SIDE_CURSORS": "true"}
+    # Two processes at once over a pool of two server connections: the seed writes, the other
+    # reads and counts in between.
+    reader = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", BUSY_READER],
+        cwd=ROOT,
+        env={**env, **pooled},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seeded = manage(
+        "seed_demo", "--cases", "6", "--filings-per-case", "1", "--jobs", "1", extra=pooled
+    )
+    out, err = reader.communicate(timeout=300)
+    assert seeded.returncode == 0, seeded.stderr[-2000:]
+    assert reader.returncode == 0 and out.startswith("rounds "), err[-2000:]
+    swept = manage("sweep_deadlines", extra=pooled)
+    assert swept.returncode == 0, swept.stderr[-2000:]
+    with psycopg.connect(test_database_url) as conn:
+        counted = conn.execute("SELECT count(*) FROM casework_case").fetchone()
+        clocks = conn.execute("SELECT count(*) FROM casework_deadline").fetchone()
+    assert counted is not None and counted[0] == 6
+    assert clocks is not None and clocks[0] >= 6
