@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
-
 import pytest
 from django.conf import settings
 
