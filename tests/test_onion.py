@@ -99,6 +99,53 @@ def test_without_an_onion_port_nothing_is_onion(client, settings):
     assert response.status_code == 302
 
 
+@pytest.mark.django_db
+def test_tor_browser_forms_pass_the_csrf_check_behind_the_proxy(settings):
+    """As in production: the proxy's onion site says https (an onion circuit is secure), Tor
+    Browser sends `Origin: http://<address>`, which ONION_HOSTNAME makes a trusted origin."""
+    address = v3_address_of(bytes(range(32)))
+    settings.ALLOWED_HOSTS = [address]
+    settings.CSRF_TRUSTED_ORIGINS = [f"http://{address}"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = True
+    settings.ONION_PORT = int(ONION_PORT)
+    browser = Client(enforce_csrf_checks=True)
+    headers = {"HTTP_HOST": address, "HTTP_X_FORWARDED_PROTO": "https"}
+    page = browser.get("/en/status/", SERVER_PORT=ONION_PORT, REMOTE_ADDR=TOR_ADDRESS, **headers)
+    assert page.status_code == 200  # no redirect to https://<address>
+    cookie = page.cookies[settings.CSRF_COOKIE_NAME]
+    assert cookie["secure"] is True
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token is not None
+    case, code = case_with_code()
+    data = {
+        "csrfmiddlewaretoken": token.group(1),
+        "reference": case.reference,
+        "code": access_code_format(code),
+    }
+    signed_in = browser.post(
+        "/en/status/",
+        data,
+        SERVER_PORT=ONION_PORT,
+        REMOTE_ADDR=TOR_ADDRESS,
+        HTTP_ORIGIN=f"http://{address}",
+        **headers,
+    )
+    assert signed_in.status_code == 303 and signed_in["Location"] == "/en/status/"
+    # The same form from another origin is refused as before (the session stays as it was).
+    session_before = browser.session.session_key
+    forged = browser.post(
+        "/en/status/",
+        data,
+        SERVER_PORT=ONION_PORT,
+        REMOTE_ADDR=TOR_ADDRESS,
+        HTTP_ORIGIN="http://example.org",
+        **headers,
+    )
+    assert forged.status_code == 403 and browser.session.session_key == session_before
+
+
 # --- Limits per form and per case, not per address ----------------------------------------------
 
 
