@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -111,7 +112,7 @@ def test_tor_browser_forms_pass_the_csrf_check_behind_the_proxy(settings):
     settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = True
     settings.ONION_PORT = int(ONION_PORT)
     browser = Client(enforce_csrf_checks=True)
-    headers = {"HTTP_HOST": address, "HTTP_X_FORWARDED_PROTO": "https"}
+    headers: dict[str, Any] = {"HTTP_HOST": address, "HTTP_X_FORWARDED_PROTO": "https"}
     page = browser.get("/en/status/", SERVER_PORT=ONION_PORT, REMOTE_ADDR=TOR_ADDRESS, **headers)
     assert page.status_code == 200  # no redirect to https://<address>
     cookie = page.cookies[settings.CSRF_COOKIE_NAME]
