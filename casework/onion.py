@@ -9,7 +9,8 @@ listener count as onion, or an onion request reach the admin.
 On the onion listener only the family pages exist (config/urls_onion.py: no admin, no API, no
 health check, no staff enrolment; everything else is an ordinary 404), and the rate limits count a
 form or a case instead of an address (casework/services/ratelimit.py, `client_hash`): every onion
-client arrives from the same address, tor's.
+client arrives from the same address, tor's. On the domain, the family pages name their onion
+twin in an `Onion-Location` header, which Tor Browser offers to open.
 """
 
 from __future__ import annotations
@@ -40,4 +41,11 @@ class OnionListenerMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if arrived_by_onion(request):
             request.urlconf = ONION_URLCONF  # type: ignore[attr-defined]
-        return self.get_response(request)
+            return self.get_response(request)
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if settings.ONION_HOSTNAME and match is not None and match.namespace == "portal":
+            # Tor Browser then offers the family the same page at the onion address. The path
+            # only: a query string is never ours to repeat.
+            response["Onion-Location"] = f"http://{settings.ONION_HOSTNAME}{request.path}"
+        return response

@@ -147,6 +147,20 @@ def test_tor_browser_forms_pass_the_csrf_check_behind_the_proxy(settings):
     assert forged.status_code == 403 and browser.session.session_key == session_before
 
 
+@pytest.mark.django_db
+def test_the_family_pages_on_the_domain_name_their_onion_twin(client, onion, settings):
+    address = v3_address_of(bytes(range(32)))
+    settings.ONION_HOSTNAME = address
+    page = client.get("/uk/intake/?from=somewhere")
+    assert page["Onion-Location"] == f"http://{address}/uk/intake/"
+    assert client.get("/en/status/")["Onion-Location"] == f"http://{address}/en/status/"
+    # Staff pages do not, nor the onion pages themselves, nor anything without an address set.
+    assert "Onion-Location" not in client.get("/admin/login/")
+    assert "Onion-Location" not in on_onion(client, "get", "/uk/intake/")
+    settings.ONION_HOSTNAME = ""
+    assert "Onion-Location" not in client.get("/uk/intake/")
+
+
 # --- Limits per form and per case, not per address ----------------------------------------------
 
 
