@@ -1,3 +1,14 @@
+# The onion service's image (docker-compose.yml, tor; built with `target: tor`): Debian's tor,
+# run as Debian's tor user. Its keys live in the tor_keys volume, which takes this folder's owner
+# and mode when it is first made. First, so that the application stays the default build.
+FROM debian:bookworm-slim AS tor
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tor \
+ && rm -rf /var/lib/apt/lists/* \
+ && install -d -o debian-tor -g debian-tor -m 0700 /var/lib/tor /var/lib/tor/casework
+USER debian-tor
+CMD ["tor", "-f", "/etc/tor/torrc"]
+
 # Casework application image: web (gunicorn), worker and beat run from it.
 FROM python:3.11-slim-bookworm
 

@@ -2,7 +2,12 @@
 
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+bind = [os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")]
+# The onion listener (casework/onion.py): a second TCP port on the same address, which only tor
+# reaches through the proxy; the app knows it by the port a request arrived on (ONION_PORT).
+_onion_port = int(os.environ.get("ONION_PORT") or 0)
+if _onion_port:
+    bind.append(f"{bind[0].rsplit(':', 1)[0]}:{_onion_port}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 accesslog = None
 errorlog = "-"

@@ -28,10 +28,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file: no inline script, so the strict CSP holds.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+]
+# The family pages: all the onion listener serves (config/urls_onion.py, casework/onion.py).
+family_urlpatterns = [
     # Bare public paths go to Russian; there is no language cookie to remember a choice.
     path("intake/", RedirectView.as_view(url="/ru/intake/", permanent=False)),
     path("status/", RedirectView.as_view(url="/ru/status/", permanent=False)),
+    *i18n_patterns(path("", include("casework.portal.urls")), prefix_default_language=True),
 ]
-urlpatterns += i18n_patterns(
-    path("", include("casework.portal.urls")), prefix_default_language=True
-)
+urlpatterns += family_urlpatterns

@@ -19,8 +19,27 @@ APP_SERVICES = ["migrate", "web", "worker", "files-worker", "beat", "backup"]
 
 
 def test_compose_has_every_service_and_one_beat():
-    assert set(COMPOSE["services"]) == {"proxy", "postgres", "redis", *APP_SERVICES}
+    assert set(COMPOSE["services"]) == {"proxy", "tor", "postgres", "redis", *APP_SERVICES}
     assert "deploy" not in COMPOSE["services"]["beat"]  # never scaled: one beat only
+
+
+def test_tor_publishes_only_the_proxys_loopback_onion_site():
+    tor = COMPOSE["services"]["tor"]
+    assert tor["build"] == {"context": ".", "target": "tor"}
+    # In the proxy's network namespace: 127.0.0.1:8081 there is reachable by tor alone.
+    assert tor["network_mode"] == "service:proxy"
+    assert tor["volumes"] == ["./deploy/torrc:/etc/tor/torrc:ro", "tor_keys:/var/lib/tor"]
+    assert "tor_keys" in COMPOSE["volumes"] and "ports" not in tor
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    onion_site = caddyfile[caddyfile.index("http://:8081 {") :]
+    assert "bind 127.0.0.1" in onion_site and "port 8001" in onion_site
+    # The app's onion listener is gunicorn's second port, named to every app service alike.
+    assert COMPOSE["x-app"]["environment"]["ONION_PORT"] == "8001"
+    # Debian's tor in its own image stage, run as Debian's tor user.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stage = dockerfile[dockerfile.index("FROM debian:bookworm-slim AS tor") :]
+    stage = stage[: stage.index("FROM python")]
+    assert "install -y --no-install-recommends tor" in stage and "USER debian-tor" in stage
 
 
 def test_backup_service_reads_the_file_store_and_keeps_archives_in_a_volume():
@@ -119,7 +138,8 @@ def test_proxy_config_exists_logs_nothing_and_buffers_bodies():
     text = (ROOT / caddyfile).read_text()
     directives = [line.split("#")[0].strip() for line in text.splitlines()]
     assert "log" not in {d.split(" ")[0] for d in directives if d}
-    assert "reverse_proxy web:8000 {" in directives
+    # To every web container on port 8000 (tests/test_scaling.py checks how they are found).
+    assert "port 8000" in directives
     # Django, not the proxy, answers a form with files a little too large (input kept): the
     # proxy's limit leaves ample room above MAX_FILES files of MAX_BYTES, and buffers it all.
     sizes = dict(
@@ -131,7 +151,9 @@ def test_proxy_config_exists_logs_nothing_and_buffers_bodies():
 
 def test_dockerfile_uses_the_agreed_base_and_no_access_log():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert dockerfile.splitlines()[1] == "FROM python:3.11-slim-bookworm"
+    stages = [line for line in dockerfile.splitlines() if line.startswith("FROM ")]
+    # The application is the last stage, so a plain `docker build .` (and compose) builds it.
+    assert stages == ["FROM debian:bookworm-slim AS tor", "FROM python:3.11-slim-bookworm"]
     gunicorn = (ROOT / "config" / "gunicorn.py").read_text()
     assert "accesslog = None" in gunicorn
 

@@ -113,7 +113,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST, request.FILES)
     if not form.is_valid():
         return _intake_page(request, form)
-    client = ratelimit.client_hash(request)
+    client = ratelimit.client_hash(request, form_token=form.token)
     refusal: tuple[str | None, str] | None = None
     if not ratelimit.allow("intake", client):
         refusal = (
@@ -403,7 +403,7 @@ def _status_login(request: HttpRequest) -> HttpResponse:
         case = status_access_check(
             reference=form.cleaned_data["reference"],
             code=form.cleaned_data["code"],
-            client=ratelimit.client_hash(request),
+            client=ratelimit.client_hash(request, reference=form.cleaned_data["reference"]),
         )
     except AccessRefusedError as exc:
         left = exc.fields.get("attempts_left")
@@ -453,7 +453,7 @@ def status_add(request: HttpRequest) -> HttpResponse:
     form = StatusAddForm(request.POST, request.FILES)
     if not form.is_valid():
         return _status_page(request, case, form)
-    client = ratelimit.client_hash(request)
+    client = ratelimit.client_hash(request, reference=case.reference)
     if not ratelimit.allow("status_add", client):
         form.add_error(None, _("Many additions were sent in the last hour. Please wait a while."))
         return _status_page(request, case, form)

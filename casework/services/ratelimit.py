@@ -5,8 +5,8 @@ When Redis does not answer, the counters are kept in the database instead (and R
 asked again for REDIS_PAUSE_SECONDS), so limits and lockouts still hold during an outage; each
 store counts its own window, so an outage can at most restart a count.
 A counter's key is a keyed hash of what it counts (a client, a reference), and a client is
-itself a keyed, daily-salted hash of its address (of its /64 for IPv6): no counter, log or dump
-ever holds an address or a reference.
+itself a keyed, daily-salted hash of its address (of its /64 for IPv6; on the onion listener, of
+the form or case it names): no counter, log or dump ever holds an address or a reference.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from casework.models import RateCounter
+from casework.onion import arrived_by_onion
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 # Redis then costs one failed call per pause, not a timeout per request.
 REDIS_PAUSE_SECONDS = 15.0
 T = TypeVar("T")
+# Starts every onion client's key (client_hash); an address's key is hex only.
+ONION_CLIENT = "onion:"
 # When Redis last failed, per URL (so a test pointing at a dead Redis pauses only that one).
 _redis_failed_at: dict[str, float] = {}
 
@@ -90,9 +93,21 @@ def client_network(address: str) -> str:
     return address
 
 
-def client_hash(request: HttpRequest) -> str:
-    """A keyed hash of the client's network (client_network), salted with today's date (UTC)."""
+def client_hash(request: HttpRequest, *, form_token: str = "", reference: str = "") -> str:
+    """Who a request is counted as: a keyed hash, salted with today's date (UTC), of the client's
+    network (client_network) — or, on the onion listener, of what the request names.
+
+    Every onion client arrives from tor's address, so there an address would make all of them
+    one client, and one person could use up everyone's limits. There the client is the form
+    being sent (`form_token`, its submission token) or the case being opened or added to
+    (`reference`); without either, the whole listener is one client. Those keys start with
+    ONION_CLIENT so that `allow` also counts them against the listener's own ceilings.
+    """
     day = timezone.now().date().isoformat()
+    if arrived_by_onion(request):
+        named = f"form\x00{form_token}" if form_token else f"case\x00{reference}"
+        digest = salted_hmac(f"casework.onion-client.{day}", named).hexdigest()[:32]
+        return ONION_CLIENT + digest
     network = client_network(client_address(request))
     return salted_hmac(f"casework.client.{day}", network).hexdigest()[:32]
 
@@ -268,7 +283,13 @@ def allow(scope: str, client: str, *, amount: int = 1) -> bool:
     if amount < 1:
         return True
     limit, window = settings.RATE_LIMITS[scope]
-    return hit(scope, client, window=window, amount=amount) <= limit
+    if hit(scope, client, window=window, amount=amount) > limit:
+        return False
+    ceiling = settings.ONION_LISTENER_LIMITS.get(scope)
+    if client.startswith(ONION_CLIENT) and ceiling is not None:
+        # All onion clients together (client_hash): a fresh form per request is a new client.
+        return hit(f"onion_{scope}", ONION_CLIENT, window=ceiling[1], amount=amount) <= ceiling[0]
+    return True
 
 
 def purge_expired() -> int:

@@ -7,6 +7,7 @@ kombu's filesystem broker and database-backed counters, so a laptop with only Py
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 import environ
@@ -63,6 +64,9 @@ MIDDLEWARE = [
     # Before anything reads the request: a body in another charset or a NUL in the address is
     # a 400 here, never a 500 further on (casework/request_guard.py).
     "casework.request_guard.MalformedRequestMiddleware",
+    # A request on the onion listener sees the family pages only (casework/onion.py); before
+    # LocaleMiddleware, which reads the URL map the request uses.
+    "casework.onion.OnionListenerMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -128,6 +132,11 @@ else:
 # around every task, and gunicorn's sync workers hold one connection each.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling, consecutive statements may reach different server
+# connections, so a cursor declared in one cannot be fetched from in the next (README, Scaling).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DISABLE_SERVER_SIDE_CURSORS", default=False
+)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -424,6 +433,26 @@ for _network in TRUSTED_PROXY_NETWORKS:
         ipaddress.ip_network(_network, strict=False)
     except ValueError as _error:  # refused at start-up, not on the first request
         raise ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS: {_error}") from None
+# --- Onion service (casework/onion.py; docs/operations.md, Onion service) --------------------
+# The TCP port of gunicorn's second listener, which only tor (through the proxy) reaches; a
+# request that arrives on it sees the family pages only. 0: no onion listener.
+ONION_PORT = env.int("ONION_PORT", default=0)
+# The onion address tor made (its hostname file), so Django accepts it as a host and its forms'
+# origin (Tor Browser sends `Origin: http://<address>`; the proxy tells Django the connection is
+# secure, which an onion circuit is: encrypted end to end and authenticated by the address).
+ONION_HOSTNAME = env.str("ONION_HOSTNAME", default="").strip().lower()
+if ONION_HOSTNAME:
+    if not re.fullmatch(r"[a-z2-7]{56}\.onion", ONION_HOSTNAME):
+        raise ImproperlyConfigured("ONION_HOSTNAME: not a v3 onion address (56 letters .onion)")
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, ONION_HOSTNAME]
+    CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, f"http://{ONION_HOSTNAME}"]
+# On the onion listener a client is the form it sends or the case it names, not an address
+# (every onion client arrives from tor's): these ceilings count all onion clients together, so
+# fresh forms cannot keep the files worker busy without end. (events, window seconds)
+ONION_LISTENER_LIMITS: dict[str, tuple[int, int]] = {
+    "intake": (env.int("ONION_INTAKE_LIMIT", default=200), 3600),
+    "files": (env.int("ONION_DAILY_FILES_LIMIT", default=1000), 86400),
+}
 # A failed CSRF check on a family page shows the form again with everything typed, not a 403.
 CSRF_FAILURE_VIEW = "casework.portal.views.csrf_failure"
 # Staff emails (notices and reminder digests) refused by the mail server are tried again after

@@ -36,10 +36,12 @@ def gunicorn(
     app: str = "config.wsgi",
     workers: int = 1,
     env: dict[str, str] | None = None,
+    bind: bool = True,
 ) -> Iterator[LiveServer]:
     """gunicorn with `config` serving `app` against the test database; stdout and stderr go
-    to `log_path`, read once the server has stopped (so every line is flushed)."""
-    port = free_port()
+    to `log_path`, read once the server has stopped (so every line is flushed). With
+    `bind=False` the config's own binds are used (GUNICORN_BIND, ONION_PORT in `env`)."""
+    port = free_port() if bind else int((env or {})["GUNICORN_BIND"].rsplit(":", 1)[1])
     environment = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.test",
@@ -49,7 +51,9 @@ def gunicorn(
         PYTHONUNBUFFERED="1",
         **(env or {}),
     )
-    command = [sys.executable, "-m", "gunicorn", "-c", config, "--bind", f"127.0.0.1:{port}"]
+    command = [sys.executable, "-m", "gunicorn", "-c", config]
+    if bind:
+        command += ["--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), app]
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
