@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
+from rest_framework.test import APIClient
 
 from casework.exceptions import TransitionError
 from casework.models import AuthorityOffice, Deadline, EscalationStep, Filing, ResponseRule
@@ -26,7 +27,8 @@ from casework.services.filings import (
     filings_mark_overdue,
     vvk_record_result,
 )
-from tests.factories import CaseFactory
+from casework.roles import Role
+from tests.factories import CaseFactory, UserFactory, api_token_for
 from tests.test_filings_admin import action_url, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -396,3 +398,24 @@ def test_seeding_again_inserts_only_what_is_missing():
     ombudsman.refresh_from_db()
     assert ombudsman.addressee == "Військовому омбудсману Іваненку І. І."
     assert ResponseRule.objects.get(code="ua-military-ombudsman").amount == 7
+
+
+def test_the_api_creates_a_filing_that_says_life_or_health_is_at_risk(team):
+    user = UserFactory(role=Role.CASEWORKER, teams=[team])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
+    case = CaseFactory(team=team, serviceman__jurisdiction="UA")
+    response = client.post(
+        f"/api/v1/cases/{case.reference}/filings/",
+        {
+            "office": office("ua_military_ombudsman").pk,
+            "kind": "complaint",
+            "signer": "family",
+            "life_or_health_at_risk": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    filing = Filing.objects.get(reference=response.json()["reference"])
+    assert filing.life_or_health_at_risk is True
+    assert filing.rule is not None and filing.rule.code == "ua-military-ombudsman-urgent"
