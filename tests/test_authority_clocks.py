@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from casework.exceptions import TransitionError
 from casework.models import AuthorityOffice, Deadline, EscalationStep, Filing, ResponseRule
+from casework.roles import Role
 from casework.services.filings import (
     court_limit_open,
     filing_create,
@@ -27,7 +28,6 @@ from casework.services.filings import (
     filings_mark_overdue,
     vvk_record_result,
 )
-from casework.roles import Role
 from tests.factories import CaseFactory, UserFactory, api_token_for
 from tests.test_filings_admin import action_url, snapshot
 
