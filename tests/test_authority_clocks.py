@@ -29,7 +29,7 @@ from casework.services.filings import (
     vvk_record_result,
 )
 from tests.factories import CaseFactory, UserFactory, api_token_for
-from tests.test_filings_admin import action_url, snapshot
+from tests.test_filings_admin import action_url, shown_messages, snapshot
 
 pytestmark = pytest.mark.django_db
 MSK, KYIV = ZoneInfo("Europe/Moscow"), ZoneInfo("Europe/Kyiv")
@@ -419,3 +419,25 @@ def test_the_api_creates_a_filing_that_says_life_or_health_is_at_risk(team):
     filing = Filing.objects.get(reference=response.json()["reference"])
     assert filing.life_or_health_at_risk is True
     assert filing.rule is not None and filing.rule.code == "ua-military-ombudsman-urgent"
+
+
+def test_staff_are_told_when_the_notice_names_a_date_past_the_rule(
+    verified_client, caseworker, team
+):
+    case = CaseFactory(team=team, assignee=caseworker)
+    filing = sent(new(case), dt.date(2026, 3, 5), received_on=dt.date(2026, 3, 5))
+    filing = filing_record_registration(
+        filing=filing, actor=None, registration_number="ОГ-3", registered_on=dt.date(2026, 3, 6)
+    )
+    response = verified_client(caseworker).post(
+        action_url(filing, "extension"),
+        {"notice_on": "2026-04-01", "extended_to": "2026-05-20"},
+        follow=True,
+    )
+    assert shown_messages(response) == [
+        f"Extension recorded for {filing.reference}; the answer is now due 05.05.2026 23:59 MSK.",
+        "The notice names 20.05.2026, later than the rule allows: the clock stays at the rule's "
+        "longest term. The authority is late after that day.",
+    ]
+    filing.refresh_from_db()
+    assert filing.due_at == end_of(dt.date(2026, 5, 5), MSK)

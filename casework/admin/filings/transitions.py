@@ -30,7 +30,7 @@ from casework.admin.filings.forms import (
     SentForm,
     VvkResultForm,
 )
-from casework.formats import format_due
+from casework.formats import due_day, format_due
 from casework.models import Filing, FilingKind
 from casework.services.documents import document_request
 from casework.services.filings import (
@@ -98,6 +98,16 @@ def _record_extension(request: HttpRequest, filing: Filing, data: dict[str, Any]
         _("Extension recorded for %(filing)s; the answer is now due %(due)s.")
         % {"filing": filing.reference, "due": _due_text(filing)},
     )
+    named = data["extended_to"]
+    if filing.due_at is not None and named > due_day(filing.due_at, filing.office.time_zone):
+        messages.warning(
+            request,
+            _(
+                "The notice names %(named)s, later than the rule allows: the clock stays at the "
+                "rule's longest term. The authority is late after that day."
+            )
+            % {"named": named.strftime("%d.%m.%Y")},
+        )
 
 
 def _court_limit(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
