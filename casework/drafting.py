@@ -209,7 +209,15 @@ FACTS: dict[str, dict[str, str]] = {
         "email": "name@example.org",
     },
     "case": {"reference": "K7M4-QX2P"},
-    "filing": {"reference": "F-0000-0000", "kind": "жалоба"},
+    # life_or_health_at_risk: "да" when the filing says so, else nothing (false in {% if %}).
+    "filing": {"reference": "F-0000-0000", "kind": "жалоба", "life_or_health_at_risk": "да"},
+    # The medical board's result the filing answers (the one it escalates, else the case's
+    # latest); category_code is the value to test ({% if board.category_code == "В" %}).
+    "board": {
+        "date": "01.02.2025",
+        "category": "В — ограниченно годен",
+        "category_code": "В",
+    },
     "earlier": {
         "reference": "F-0000-0000",
         "kind": "жалоба",

@@ -72,7 +72,7 @@ def made(filing: Filing, captured) -> GeneratedDocument:  # type: ignore[no-unty
 
 def test_every_seeded_template_renders_and_is_marked_unverified():
     seeded = DocumentTemplate.objects.filter(code__in=[row["code"] for row in TEMPLATES])
-    assert seeded.count() == len(TEMPLATES) == 11
+    assert seeded.count() == len(TEMPLATES) == 17
     for template in seeded:
         assert template.version == 1 and template.verification == "unverified"
         assert template_check({part: getattr(template, part) for part in PARTS}) == {}, template
@@ -90,13 +90,19 @@ def test_every_seeded_template_renders_and_is_marked_unverified():
         ("discharge_raport", "ua_commander", "serviceman", "ua-raport-discharge"),
         ("raport", "ua_commander", "serviceman", "ua-raport-leave"),
         ("complaint", "ua_mod_rights", "family", "ua-appeal"),
-        # No template rather than the wrong one: the family text never speaks for the
-        # serviceman, and there is no court claim template yet.
         ("raport", "ru_unit_commander", "serviceman", "ru-raport-leave"),
         ("raport", "ru_higher_commander", "serviceman", "ru-raport-higher"),
         ("repeat_complaint", "ru_prosecutor_garrison", "family", "ru-repeat-complaint-prosecutor"),
+        ("discharge_raport", "ru_unit_commander", "serviceman", "ru-raport-discharge"),
+        ("appeal", "ru_vvk", "serviceman", "ru-appeal-vvk-higher"),
+        ("appeal", "ru_independent_vve", "serviceman", "ru-vve-independent"),
+        ("court_claim", "ru_military_court", "serviceman", "ru-court-claim"),
+        ("vvk_request", "ua_commander", "serviceman", "ua-raport-vlk"),
+        ("complaint", "ua_military_ombudsman", "family", "ua-complaint-military-ombudsman"),
+        ("complaint", "ua_ombudsman", "family", "ua-appeal"),
+        # No template rather than the wrong one: the family text never speaks for the serviceman.
         ("complaint", "ru_prosecutor_garrison", "serviceman", None),
-        ("court_claim", "ru_military_court", "serviceman", None),
+        ("complaint", "ua_military_ombudsman", "serviceman", None),
         ("complaint", "ru_ombudsman", "family", None),
     ],
 )
@@ -356,12 +362,11 @@ def test_asking_twice_with_one_form_makes_one_draft_and_no_template_makes_none()
     first = document_request(filing=filing, actor=None, token="tok-1")
     again = document_request(filing=filing, actor=None, token="tok-1")
     assert first == again and GeneratedDocument.objects.count() == before + 1
-    court = new_filing(CaseFactory(), kind="court_claim", office_kind="ru_military_court",
-                       signer="serviceman")  # fmt: skip
+    ombudsman = new_filing(CaseFactory(), office_kind="ru_ombudsman")  # no template yet
     events = AuditEvent.objects.count()
     with pytest.raises(RuleError):
-        document_request(filing=court, actor=None, token="tok-2")
-    assert not GeneratedDocument.objects.filter(filing=court).exists()
+        document_request(filing=ombudsman, actor=None, token="tok-2")
+    assert not GeneratedDocument.objects.filter(filing=ombudsman).exists()
     assert AuditEvent.objects.count() == events
 
 

@@ -212,13 +212,16 @@ def test_each_transition_works_through_the_admin(verified_client, caseworker, ca
     assert (filing.status, filing.registration_number) == ("registered", "ОГ-12/345")
     first_due = open_due_day(filing)
 
+    # The notice names its new date, fewer than the 30 days the rule allows: the clock takes it.
+    named = first_due + timedelta(days=13)
     response = client.post(
-        action_url(filing, "extension"), {"notice_on": (TODAY - timedelta(days=2)).isoformat()}
+        action_url(filing, "extension"),
+        {"notice_on": (TODAY - timedelta(days=2)).isoformat(), "extended_to": named.isoformat()},
     )
     assert response.status_code == 302
     filing.refresh_from_db()
-    assert (filing.status, filing.extensions) == ("extended", 1)
-    assert open_due_day(filing) > first_due
+    assert (filing.status, filing.extensions, filing.extended_to) == ("extended", 1, named)
+    assert open_due_day(filing) == named
 
     response = client.post(
         action_url(filing, "response"), {"answered_on": TODAY.isoformat(), "outcome": "refused"}
@@ -291,12 +294,17 @@ def test_a_second_extension_is_refused_by_the_rule(verified_client, caseworker, 
         filing=filing, actor=None, registration_number="1", registered_on=TODAY - timedelta(days=10)
     )
     client = verified_client(caseworker)
+    later = (TODAY + timedelta(days=30)).isoformat()
     first = client.post(
-        action_url(filing, "extension"), {"notice_on": TODAY.isoformat()}, follow=True
+        action_url(filing, "extension"),
+        {"notice_on": TODAY.isoformat(), "extended_to": later},
+        follow=True,
     )
     assert first.redirect_chain == [(change_url(filing), 302)]
     before = snapshot(filing)
-    second = client.post(action_url(filing, "extension"), {"notice_on": TODAY.isoformat()})
+    second = client.post(
+        action_url(filing, "extension"), {"notice_on": TODAY.isoformat(), "extended_to": later}
+    )
     assert second.status_code == 200
     assert shown_messages(second) == ["The rule ru-59fz-general v1 allows only 1 extension(s)."]
     assert snapshot(filing) == before

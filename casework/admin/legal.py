@@ -165,11 +165,15 @@ class ResponseRuleVersionForm(ResponseRuleForm):
 
 RULE_FIELDSETS: list[tuple[Any, dict[str, Any]]] = [
     (None, {"fields": ("code", "version", "title", "jurisdiction")}),
-    (_("Applies to"), {"fields": ("office_kinds", "filing_kinds", "who_may_file")}),
+    (
+        _("Applies to"),
+        {"fields": ("office_kinds", "filing_kinds", "who_may_file", "life_or_health_at_risk")},
+    ),
     (
         _("Term"),
         {
             "fields": (
+                "clock",
                 ("unit", "amount"),
                 "start_from",
                 "registration_lag_days",

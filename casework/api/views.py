@@ -148,6 +148,8 @@ class CaseFilingAddApi(APIView):
         kind = serializers.ChoiceField(choices=FilingKind.choices)
         signer = serializers.ChoiceField(choices=Filing.Signer.choices)
         notes = serializers.CharField(max_length=5000, required=False, default="")
+        # Selects an office's shorter term for threats to life or health, where a rule has one.
+        life_or_health_at_risk = serializers.BooleanField(required=False, default=False)
 
     @extend_schema_serializer(component_name="CaseFilingCreated")
     class OutputSerializer(serializers.Serializer):
@@ -169,6 +171,7 @@ class CaseFilingAddApi(APIView):
             kind=values["kind"],
             signer=values["signer"],
             notes=values["notes"],
+            life_or_health_at_risk=values["life_or_health_at_risk"],
             actor=cast(User, request.user),
             token=_client_token(request, values),
         )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,11 +70,38 @@ class Filing(models.Model):
         FAMILY = "family", _("family member")
 
     class Category(models.TextChoices):
+        """A medical board's outcome. Russia's boards give a category А–Д; Ukraine's boards
+        give their own outcomes: Law 3621-IX (from 04.05.2024) abolished "обмежено придатний"
+        (LEGAL.md §5, unverified). Which apply is CATEGORIES_BY_JURISDICTION."""
+
         A = "А", _("А — fit")
         B = "Б", _("Б — fit with minor limits")
         V = "В", _("В — limited fit")
         G = "Г", _("Г — temporarily unfit")
         D = "Д", _("Д — not fit")
+        UA_FIT = "ua_fit", _("fit for military service")
+        UA_FIT_SUPPORT = (
+            "ua_fit_support",
+            _("fit for service in support units, recruitment centres (ТЦК та СП) and similar"),
+        )
+        UA_TEMPORARILY_UNFIT = (
+            "ua_temporarily_unfit",
+            _("temporarily unfit (with a re-examination)"),
+        )
+        UA_UNFIT_REVIEW = "ua_unfit_review", _("unfit, re-examined in 6–12 months")
+        UA_UNFIT_EXCLUDED = "ua_unfit_excluded", _("unfit, removed from the military register")
+
+    # The outcomes a board of each jurisdiction gives, in the order a form offers them.
+    CATEGORIES_BY_JURISDICTION: ClassVar[dict[str, tuple[str, ...]]] = {
+        "RU": (Category.A, Category.B, Category.V, Category.G, Category.D),
+        "UA": (
+            Category.UA_FIT,
+            Category.UA_FIT_SUPPORT,
+            Category.UA_TEMPORARILY_UNFIT,
+            Category.UA_UNFIT_REVIEW,
+            Category.UA_UNFIT_EXCLUDED,
+        ),
+    }
 
     reference = models.CharField(
         _("reference"), max_length=12, unique=True, default=filing_reference
@@ -122,10 +150,16 @@ class Filing(models.Model):
     )
     due_at = models.DateTimeField(_("response due"), null=True, blank=True)
     due_provisional = models.BooleanField(default=False)
+    # Selects a rule's shorter term for threats to life or health (the Military Ombudsman's
+    # 3 days instead of 10); the filing says so, the rule row holds the term.
+    life_or_health_at_risk = models.BooleanField(_("life or health at risk"), default=False)
+    # The new date an extension notice states: the clock takes it, or the rule's longest term
+    # when the notice states a later one (the clock may run early, never late).
+    extended_to = models.DateField(_("extended until (per the notice)"), null=True, blank=True)
     # VVK referral workflow (kind vvk_request).
     board_date = models.DateField(_("board date"), null=True, blank=True)
     fitness_category = models.CharField(
-        _("fitness category"), max_length=1, choices=Category.choices, blank=True
+        _("fitness category"), max_length=24, choices=Category.choices, blank=True
     )
     conclusion = EncryptedTextField(_("board conclusion"), blank=True)
     notes = EncryptedTextField(_("notes"), blank=True)
@@ -158,6 +192,17 @@ class Filing(models.Model):
         if self.is_past_due(now):
             return str(self.Status.OVERDUE.label)
         return str(self.Status(self.status).label)
+
+    def fitness_categories(self) -> tuple[str, ...]:
+        """The board outcomes that can be recorded on this filing: those of the case's
+        jurisdiction (a Ukrainian board never gives a Russian category, nor the reverse)."""
+        return self.CATEGORIES_BY_JURISDICTION.get(self.case.serviceman.jurisdiction, ())
+
+    def clean(self) -> None:
+        if self.fitness_category and self.fitness_category not in self.fitness_categories():
+            raise ValidationError(
+                {"fitness_category": _("A medical board of this country gives no such outcome.")}
+            )
 
     @property
     def is_escalatable(self) -> bool:

@@ -28,6 +28,11 @@ class OfficeKind(models.TextChoices):
     UA_POW_HQ = "ua_pow_hq", _("UA Coordination Headquarters for POWs")
     UA_OMBUDSMAN = "ua_ombudsman", _("UA Parliamentary Commissioner for Human Rights")
     UA_COURT = "ua_court", _("UA administrative court")
+    UA_MILITARY_OMBUDSMAN = "ua_military_ombudsman", _("UA Military Ombudsman")
+    RU_INDEPENDENT_EXPERTISE = (
+        "ru_independent_vve",
+        _("RU independent military-medical expertise organisation"),
+    )
 
 
 class FilingKind(models.TextChoices):
@@ -112,6 +117,10 @@ class ResponseRule(models.Model):
         ANYONE = "anyone", _("anyone, including family")
         SERVICEMAN = "serviceman", _("the serviceman only")
 
+    class Clock(models.TextChoices):
+        RESPONSE = "response", _("the authority's (or court's) answer")
+        FILING_LIMIT = "filing_limit", _("the limit for filing a claim, from learning of it")
+
     code = models.SlugField(_("code"), max_length=50)
     version = models.PositiveIntegerField(_("version"), default=1)
     title = models.CharField(_("title"), max_length=200)
@@ -132,6 +141,22 @@ class ResponseRule(models.Model):
     max_extensions = models.PositiveIntegerField(_("extensions allowed"), default=0)
     early_check_days = models.PositiveIntegerField(_("early check (days)"), null=True, blank=True)
     roll_forward = models.BooleanField(_("a term ending on a day off moves forward"), default=True)
+    # The Military Ombudsman answers in 3 days instead of 10 when life or health is threatened
+    # (LEGAL.md §5): the shorter term is its own row, chosen for a filing that says so.
+    life_or_health_at_risk = models.BooleanField(
+        _("only when the filing says life or health is at risk"),
+        default=False,
+        help_text=_(
+            "Tick for the shorter term a law gives when life or health is threatened: it applies "
+            "to filings marked so, and other filings to the same office get the rule without it."
+        ),
+    )
+
+    # KAS art. 219 is a limit for filing a claim, which runs from learning of the violation; it
+    # is not the court's answer term (LEGAL.md §5), so it never gives a filing its response due.
+    clock = models.CharField(
+        _("what the term limits"), max_length=12, choices=Clock.choices, default=Clock.RESPONSE
+    )
     who_may_file = models.CharField(
         _("who may file"), max_length=12, choices=Signer.choices, default=Signer.ANYONE
     )

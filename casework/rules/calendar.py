@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from calendar import monthrange
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -323,6 +323,30 @@ def _due_in_days(
         early_check_at=early_check_at,
         basis=basis,
     )
+
+
+def notice_date_applied(due: DueResult, named_day: date, *, time_zone: str) -> DueResult:
+    """The term after an extension notice that names its new date: that day, where the rule
+    allows it. 59-FZ art. 12 and Order 45 p. 5.1 allow "up to 30 days" (LEGAL.md §5): the
+    notice's date, not +30, is the new due date, but a date past what the rule allows is not
+    taken (the clock may run early, never late). `due` is the term with the extension."""
+    named_at = _end_of_day(named_day, time_zone)
+    if named_at >= due.due_at:
+        return replace(due, basis=f"{due.basis}, notice named {named_day.isoformat()} (later)")
+    return DueResult(
+        due_at=named_at,
+        due_date=named_day,
+        provisional=False,  # a day the authority named: no calendar can move it
+        rolled_from=None,
+        early_check_at=due.early_check_at,
+        basis=f"{due.basis}, notice: until {named_day.isoformat()}",
+    )
+
+
+def start_of_day(day: date, time_zone: str) -> datetime:
+    """The first moment of `day` where the office is: a moment known only by its day, taken
+    as early as it can be (a clock in hours then runs early, never late)."""
+    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(time_zone))
 
 
 def _due_in_hours(

@@ -561,3 +561,320 @@ def seed_document_templates(apps: Any) -> None:
             template.objects.create(version=1, verification="unverified", **values)
         elif "signers" in known:
             existing.filter(signers=[]).update(signers=row["signers"])
+
+
+# --- Added for issue 16: the rest of LEGAL.md §5's "templates still missing" -------------------
+# Inserted by migration 0035 when their code is missing, unverified like every other.
+
+# A заявление the serviceman signs himself to a body that is not his commander: he is the
+# applicant (not declined: "Заявитель:"), and signs with his full name.
+_RU_SERVICEMAN_APPLICANT_HEADING = """\
+{{ office.addressee }}
+{% if office.address %}{{ office.address }}{% endif %}
+Заявитель: {{ serviceman.rank }} {{ serviceman.full_name }}, {{ serviceman.birth_date }} г. р.
+Место службы: {{ serviceman.unit }}
+Адрес для ответа: ________________"""
+
+_RU_SERVICEMAN_OWN_SIGNATURE = """\
+{{ today.date }}
+________________ / {{ serviceman.full_name }}"""
+
+_RU_BOARD_FOUND = """\
+{% if board.date %}Заключением военно-врачебной комиссии от {{ board.date }} мне определена \
+категория годности к военной службе: {{ board.category }}.{% else %}Заключением \
+военно-врачебной комиссии ________________ от ________________ № ________________ мне \
+определена категория годности к военной службе: ________________.{% endif %}"""
+
+_RU_647_FOR_V = """\
+{% if board.category_code == "В" %}Для призванного на военную службу по мобилизации категория \
+«В» не является основанием для увольнения (пункт 5 Указа Президента Российской Федерации от \
+21.09.2022 № 647), поэтому правильное определение категории годности имеет для меня решающее \
+значение.{% endif %}"""
+
+_UA_VLK_CLOSING = """\
+Прошу розглянути рапорт у строк, встановлений наказом Міністерства оборони України від \
+06.08.2024 № 531 для рапортів з питань здоров'я, і повідомити мене про прийняте рішення.
+
+ДОДАТКИ:
+
+1. Копії медичних документів (виписки, довідки).
+2. ________________"""
+
+TEMPLATES += [
+    {
+        "code": "ru-raport-discharge",
+        "name": "Рапорт об увольнении по состоянию здоровья (подписывает военнослужащий)",
+        "jurisdiction": "RU",
+        "filing_kinds": ["discharge_raport"],
+        "office_kinds": ["ru_unit_commander", "ru_higher_commander"],
+        "signers": ["serviceman"],
+        "heading": _RU_SERVICEMAN_HEADING,
+        "title": "РАПОРТ",
+        "body": "Я, {{ serviceman.full_name }}, {{ serviceman.birth_date }} г. р., прошу уволить "
+        "меня с военной службы по состоянию здоровья.\n\n"
+        + _RU_BOARD_FOUND
+        + " "
+        + _RU_CAPTIVITY
+        + """
+
+Основания: {% if board.category_code == "В" %}подпункт «г» пункта 1 (по призыву, а также по \
+контракту на воинских должностях до старшего прапорщика) или подпункт «б» пункта 3 (иные \
+военнослужащие по контракту) статьи 51{% else %}подпункт «в» пункта 1 статьи 51{% endif %} \
+Федерального закона от 28.03.1998 № 53-ФЗ «О воинской обязанности и военной службе»; для \
+призванных по мобилизации — пункт 5 Указа Президента Российской Федерации от 21.09.2022 № 647 \
+(увольнение по состоянию здоровья в связи с признанием не годным к военной службе).
+
+"""
+        + _RU_RAPORT_CLOSING
+        + """
+
+К РАПОРТУ ПРИЛАГАЮ:
+
+1. Копия заключения военно-врачебной комиссии.
+2. ________________""",
+        "signature": _RU_SERVICEMAN_SIGNATURE,
+        "source": "LEGAL.md §1 (53-FZ art. 51 p. 1 «в», «г», p. 3 «б»; decree 647 p. 5) and §5 "
+        "(missing templates); during mobilisation only Д is a discharge ground, a reading [U]; "
+        "drafted, not checked by a lawyer.",
+    },
+    {
+        "code": "ru-appeal-vvk-higher",
+        "name": "Заявление в вышестоящую ВВК о несогласии с заключением "
+        "(подписывает военнослужащий)",
+        "jurisdiction": "RU",
+        "filing_kinds": ["appeal", "complaint"],
+        "office_kinds": ["ru_vvk"],
+        "signers": ["serviceman"],
+        "heading": _RU_SERVICEMAN_APPLICANT_HEADING,
+        "title": "ЗАЯВЛЕНИЕ",
+        "body": _RU_BOARD_FOUND
+        + " "
+        + _RU_CAPTIVITY
+        + """
+
+С заключением не согласен, поскольку (какие ранения и заболевания не учтены, какие документы \
+не исследованы):
+"""
+        + _TO_WRITE
+        + "\n"
+        + _TO_WRITE
+        + "\n\n"
+        + _RU_647_FOR_V
+        + """
+
+На основании Положения о военно-врачебной экспертизе, утверждённого постановлением \
+Правительства Российской Федерации от 04.07.2013 № 565,
+
+ПРОШУ:
+
+1. Провести контрольное (повторное) освидетельствование вышестоящей военно-врачебной комиссией.
+2. Отменить заключение военно-врачебной комиссии от {{ board.date }} и вынести новое заключение \
+с учётом всех имеющихся у меня ранений и заболеваний.
+3. О принятом решении сообщить мне в письменной форме.
+
+ПРИЛОЖЕНИЯ:
+
+1. Копия обжалуемого заключения военно-врачебной комиссии.
+2. Копии медицинских документов.""",
+        "signature": _RU_SERVICEMAN_OWN_SIGNATURE,
+        "source": "LEGAL.md §1 (challenging a VVK conclusion: higher VVK, Decree 565) and §3 "
+        "ladder B; whether 565 itself states the route is [U]; drafted, not checked by a lawyer.",
+    },
+    {
+        "code": "ru-vve-independent",
+        "name": "Заявление о независимой военно-врачебной экспертизе (подписывает военнослужащий)",
+        "jurisdiction": "RU",
+        "filing_kinds": ["appeal", "complaint"],
+        "office_kinds": ["ru_independent_vve"],
+        "signers": ["serviceman"],
+        "heading": _RU_SERVICEMAN_APPLICANT_HEADING,
+        "title": "ЗАЯВЛЕНИЕ",
+        "body": """\
+Я, {{ serviceman.full_name }}, {{ serviceman.birth_date }} г. р., прошу провести в отношении \
+меня независимую военно-врачебную экспертизу в соответствии с Положением о независимой \
+военно-врачебной экспертизе, утверждённым постановлением Правительства Российской Федерации от \
+28.07.2008 № 574.
+
+"""
+        + _RU_BOARD_FOUND
+        + " "
+        + _RU_CAPTIVITY
+        + """С этим заключением не согласен. Причины несогласия:
+"""
+        + _TO_WRITE
+        + "\n"
+        + _TO_WRITE
+        + """
+
+Прошу поставить перед экспертами вопрос о том, соответствует ли определённая мне категория \
+годности к военной службе состоянию моего здоровья, а также: ________________.
+
+ПРОШУ:
+
+1. Провести независимую военно-врачебную экспертизу.
+2. Сообщить мне в письменной форме об условиях и сроках её проведения.
+
+ПРИЛОЖЕНИЯ:
+
+1. Копия заключения военно-врачебной комиссии.
+2. Копии медицинских документов (выписные эпикризы, результаты обследований).
+3. Копия документа, удостоверяющего личность.""",
+        "signature": _RU_SERVICEMAN_OWN_SIGNATURE,
+        "source": "LEGAL.md §1 (independent VVE, Government Decree 574 of 28.07.2008) [S]; the "
+        "organisation, its terms and costs [U]; drafted, not checked by a lawyer.",
+    },
+    {
+        "code": "ru-court-claim",
+        "name": "Административное исковое заявление в гарнизонный военный суд "
+        "(подписывает военнослужащий)",
+        "jurisdiction": "RU",
+        "filing_kinds": ["court_claim"],
+        "office_kinds": ["ru_military_court"],
+        "signers": ["serviceman"],
+        "heading": """\
+{{ office.addressee }}
+{% if office.address %}{{ office.address }}{% endif %}
+Административный истец: {{ serviceman.rank }} {{ serviceman.full_name }}, \
+{{ serviceman.birth_date }} г. р.
+Адрес: ________________
+Административный ответчик: {{ earlier.office }}
+Адрес: ________________""",
+        "title": "АДМИНИСТРАТИВНОЕ ИСКОВОЕ ЗАЯВЛЕНИЕ",
+        "body": """\
+о признании незаконным бездействия (решения) и об обязании устранить нарушение
+
+{% if earlier.sent_on %}{{ earlier.sent_on }} я подал обращение (вид: {{ earlier.kind }}; \
+адресат: {{ earlier.office }}{% if earlier.registration_number %}; зарегистрировано \
+{{ earlier.registered_on }} № {{ earlier.registration_number }}{% endif %}). \
+{% if earlier.answered_on %}{{ earlier.answered_on }} получен ответ: {{ earlier.outcome }}.\
+{% else %}Срок его рассмотрения истёк {{ earlier.due_on }}; ответ по существу не получен.\
+{% endif %}{% else %}________________ я обратился (к кому, с чем): ________________; \
+ответ: ________________.{% endif %}
+
+"""
+        + _RU_CAPTIVITY
+        + """Обстоятельства дела (состояние здоровья, в чём состоит нарушение):
+"""
+        + _TO_WRITE
+        + "\n"
+        + _TO_WRITE
+        + """
+
+Оспариваемое бездействие (решение) нарушает мои права, предусмотренные Положением о \
+военно-врачебной экспертизе, утверждённым постановлением Правительства Российской Федерации от \
+04.07.2013 № 565, и статьями 2 и 12 Федерального закона от 02.05.2006 № 59-ФЗ «О порядке \
+рассмотрения обращений граждан Российской Федерации».
+
+О нарушении моих прав мне стало известно {% if earlier.answered_on %}{{ earlier.answered_on }}\
+{% else %}{{ earlier.due_on }}{% endif %}; срок обращения в суд, установленный частью 1 статьи \
+219 Кодекса административного судопроизводства Российской Федерации, не пропущен.
+
+На основании статей 124–126, 218 и 220 Кодекса административного судопроизводства Российской \
+Федерации
+
+ПРОШУ:
+
+1. Признать незаконным бездействие (решение) административного ответчика: ________________.
+2. Обязать административного ответчика устранить допущенное нарушение: рассмотреть мой рапорт \
+по существу и направить меня на военно-врачебную комиссию.
+
+ПРИЛОЖЕНИЯ:
+
+1. Копия административного искового заявления для административного ответчика.
+2. Документ об уплате государственной пошлины.
+3. Копия обращения от {{ earlier.sent_on }} и доказательство его отправки.
+4. Копия ответа на обращение (при наличии).
+5. Копии медицинских документов.""",
+        "signature": _RU_SERVICEMAN_OWN_SIGNATURE,
+        "source": "LEGAL.md §1 and §5: KAS ch. 22, art. 219 part 1 (3 months from learning of the "
+        "violation) [S]; arts 124–126, 218, 220 and the duty [U]; a family member needs a power "
+        "of attorney [U]; drafted, not checked by a lawyer.",
+    },
+    {
+        "code": "ua-raport-vlk",
+        "name": "Рапорт про направлення на ВЛК (підписує військовослужбовець)",
+        "jurisdiction": "UA",
+        "filing_kinds": ["vvk_request"],
+        "office_kinds": ["ua_commander", "ua_higher_commander"],
+        "signers": ["serviceman"],
+        "heading": _UA_SERVICEMAN_HEADING,
+        "title": "РАПОРТ",
+        "body": "Прошу направити мене на медичний огляд військово-лікарською комісією для "
+        "визначення ступеня придатності до військової служби. "
+        + _UA_CAPTIVITY
+        + """
+
+Стан мого здоров'я (поранення, захворювання, де і коли лікувався):
+"""
+        + _TO_WRITE
+        + "\n"
+        + _TO_WRITE
+        + """
+
+Підстава: Положення про військово-лікарську експертизу в Збройних Силах України, затверджене \
+наказом Міністра оборони України від 14.08.2008 № 402.
+
+"""
+        + _UA_VLK_CLOSING,
+        "signature": _UA_SERVICEMAN_SIGNATURE,
+        "source": "LEGAL.md §1 (ВЛК, MoD Order 402; рапорт on health within 48 hours, Order 531) "
+        "[S]; the date of Order 402 [U]; drafted, not checked by a lawyer.",
+    },
+    {
+        "code": "ua-complaint-military-ombudsman",
+        "name": "Скарга Військовому омбудсману (підписує член сім'ї)",
+        "jurisdiction": "UA",
+        "filing_kinds": ["complaint", "appeal", "repeat_complaint"],
+        "office_kinds": ["ua_military_ombudsman"],
+        "signers": ["family"],
+        "heading": """\
+{{ office.addressee }}
+{% if office.address %}{{ office.address }}{% endif %}
+Заявник: {{ applicant.full_name }}
+Місце проживання: {{ applicant.address }}
+Телефон: {{ applicant.phone }}""",
+        "title": "СКАРГА",
+        "body": """\
+Я, {{ applicant.full_name }}, — член сім'ї військовослужбовця\
+{% if applicant.relationship %} ({{ applicant.relationship }}){% endif %}. Звертаюся в його \
+інтересах зі скаргою на дії (бездіяльність) командування щодо проходження ним військової служби.
+
+Відомості про військовослужбовця: {{ serviceman.full_name }}, {{ serviceman.birth_date }} р. н., \
+військове звання: {{ serviceman.rank }}, місце служби: {{ serviceman.unit }}.
+
+{% if serviceman.captured_on %}З {{ serviceman.captured_on }} по {{ serviceman.released_on }} \
+він перебував у полоні. {% endif %}Суть скарги (які дії чи бездіяльність командування, коли):
+"""
+        + _TO_WRITE
+        + "\n"
+        + _TO_WRITE
+        + """{% if earlier.sent_on %}
+
+{{ earlier.sent_on }} було подано звернення (вид: {{ earlier.kind }}; адресат: \
+{{ earlier.office }}). {% if earlier.answered_on %}{{ earlier.answered_on }} отримано \
+відповідь: {{ earlier.outcome }}.{% else %}Рішення в установлений строк не прийнято.{% endif %}\
+{% endif %}{% if filing.life_or_health_at_risk %}
+
+Його життю та здоров'ю загрожує небезпека: ________________. Прошу розглянути скаргу \
+невідкладно, у триденний строк.{% endif %}
+
+На підставі статті 5 Закону України «Про звернення громадян»
+
+ПРОШУ:
+
+1. Розглянути скаргу та перевірити дії (бездіяльність) командування.
+2. Вжити заходів для поновлення прав військовослужбовця: ________________ (направлення на ВЛК, \
+надання відпустки, звільнення з військової служби).
+3. Повідомити мене про результати розгляду в письмовій формі.
+
+ДОДАТКИ:
+
+1. Копії документів, що підтверджують спорідненість.
+2. Копії документів, що підтверджують обставини (рапорти, відповіді, медичні документи).""",
+        "signature": _RU_FAMILY_SIGNATURE,
+        "source": "LEGAL.md §5 (sud.ua 30.01 and 13.02.2026): the Military Ombudsman takes "
+        "complaints about command's actions since 27.01.2026, answers in 10 days, 3 when life or "
+        "health is threatened; close relatives may complain in his interest. The law that "
+        "establishes the office is not cited: not checked [U]. Drafted, not checked by a lawyer.",
+    },
+]

@@ -56,6 +56,7 @@ RULES: list[dict[str, Any]] = [
     {
         "code": "ru-kas-219", "title": "Court: claim within 3 months (KAS art. 219)",
         "jurisdiction": "RU", "office_kinds": ["ru_military_court"], "filing_kinds": ["court_claim"],
+        "clock": "filing_limit",
         "unit": "months", "amount": 3, "start_from": "receipt", "who_may_file": "serviceman",
         "valid_from": date(2015, 9, 15), "verification": "sourced",
         "source": "KAS art. 219 part 1 (zullus.ru/219-kas-rf): 3 months from learning of the "
@@ -203,8 +204,12 @@ def seed_legal_data(apps: Any) -> None:
     for row in CALENDARS:
         calendar.objects.get_or_create(jurisdiction=row["jurisdiction"], defaults=row)
     rule = apps.get_model("casework", "ResponseRule")
+    rule_fields = {field.name for field in rule._meta.get_fields()}
     for row in RULES:
-        rule.objects.get_or_create(code=row["code"], version=1, defaults=row)
+        # A migration before a field existed seeds without it; the migration that adds the
+        # field sets it on the seeded row (0034: the court filing limit).
+        values = {name: value for name, value in row.items() if name in rule_fields}
+        rule.objects.get_or_create(code=row["code"], version=1, defaults=values)
     office = apps.get_model("casework", "AuthorityOffice")
     with_addressee = "addressee" in {field.name for field in office._meta.get_fields()}
     made: dict[str, Any] = {}
@@ -242,3 +247,119 @@ def seed_legal_data(apps: Any) -> None:
                 "description": text,
             },
         )
+    if "life_or_health_at_risk" in rule_fields:  # from migration 0035 on
+        seed_legal_additions(apps)
+
+
+# --- Added for issue 16 (LEGAL.md §5): inserted by migration 0035 where missing -----------------
+
+ADDED_RULES: list[dict[str, Any]] = [
+    {
+        "code": "ua-military-ombudsman", "title": "Military Ombudsman: answer within 10 days",
+        "jurisdiction": "UA", "office_kinds": ["ua_military_ombudsman"],
+        "filing_kinds": ["complaint", "appeal", "repeat_complaint"],
+        "unit": "calendar_days", "amount": 10, "start_from": "receipt", "roll_forward": False,
+        "who_may_file": "anyone", "valid_from": date(2026, 1, 27), "verification": "unverified",
+        "source": "LEGAL.md §5 (sud.ua 30.01 and 13.02.2026): since 27.01.2026 the Office of the "
+                  "Military Ombudsman takes complaints about command's actions and answers within "
+                  "10 days; close relatives may complain in his interest. Calendar days from "
+                  "receipt assumed, not moved off a day off (the clock runs early, never late) [U].",
+    },
+    {
+        "code": "ua-military-ombudsman-urgent",
+        "title": "Military Ombudsman: 3 days when life or health is threatened",
+        "jurisdiction": "UA", "office_kinds": ["ua_military_ombudsman"],
+        "filing_kinds": ["complaint", "appeal", "repeat_complaint"],
+        "unit": "calendar_days", "amount": 3, "start_from": "receipt", "roll_forward": False,
+        "life_or_health_at_risk": True,
+        "who_may_file": "anyone", "valid_from": date(2026, 1, 27), "verification": "unverified",
+        "source": "LEGAL.md §5 (sud.ua 30.01 and 13.02.2026): 3 days when life or health is "
+                  "threatened; applies to filings marked so. Calendar days from receipt, not "
+                  "moved off a day off [U].",
+    },
+    {
+        "code": "ru-kas-226", "title": "Court: the claim is decided within one month (KAS art. 226)",
+        "jurisdiction": "RU", "office_kinds": ["ru_military_court"], "filing_kinds": ["court_claim"],
+        "unit": "months", "amount": 1, "start_from": "receipt", "who_may_file": "serviceman",
+        "valid_from": date(2015, 9, 15), "verification": "unverified",
+        "source": "LEGAL.md §5: the court's own term for a claim against a body's decision or "
+                  "inaction is reported as one month (KAS art. 226 — confirm), from the claim's "
+                  "receipt by the court. KAS art. 219 is the separate filing limit.",
+    },
+]  # fmt: skip
+
+# (key, kind, jurisdiction, name, addressee, parent key, time zone)
+ADDED_OFFICES = [
+    ("ua-military-ombudsman", "ua_military_ombudsman", "UA", "Офіс Військового омбудсмана",
+     "Військовому омбудсману", None, UA_TZ),
+    ("ru-independent-vve", "ru_independent_vve", "RU",
+     "Экспертная организация: независимая военно-врачебная экспертиза (указать)",
+     f"Руководителю {_FILL} (экспертная организация, проводящая независимую "
+     "военно-врачебную экспертизу)", None, RU_TZ),
+]  # fmt: skip
+
+# As LADDERS: the Military Ombudsman beside the MoD directorate in ladder D (LEGAL.md §5 calls
+# it the most relevant Ukrainian addressee for a released prisoner), and the independent
+# expertise (Decree 574) beside the higher VVK in ladder B.
+ADDED_LADDERS = [
+    ("D", "UA", 3, "ua_higher_commander", "ua_military_ombudsman", "complaint", "family", "any",
+     "unverified",
+     "At the same time, a complaint to the Military Ombudsman about the command's actions "
+     "(since 27.01.2026; close relatives may complain in his interest): an answer within 10 days, "
+     "3 days when the filing says his life or health is at risk."),
+    ("D", "UA", 5, "ua_military_ombudsman", "ua_court", "court_claim", "serviceman", "any",
+     "unverified", "Administrative court (time limits unverified)."),
+    ("B", "RU", 1, "ru_vvk", "ru_independent_vve", "appeal", "serviceman", "refused", "sourced",
+     "Or an independent military-medical expertise at his request (Decree 574 of 28.07.2008)."),
+]  # fmt: skip
+
+
+def seed_legal_additions(apps: Any) -> None:
+    """Insert the Military Ombudsman (office, its 10- and 3-day rules, its rungs of ladder D),
+    the court's own term and the independent expertise office where missing; never update a
+    row that exists."""
+    rule = apps.get_model("casework", "ResponseRule")
+    for row in ADDED_RULES:
+        rule.objects.get_or_create(code=row["code"], version=1, defaults=row)
+    office = apps.get_model("casework", "AuthorityOffice")
+    for _key, kind, jurisdiction, name, addressee, _parent, zone in ADDED_OFFICES:
+        office.objects.get_or_create(
+            kind=kind,
+            jurisdiction=jurisdiction,
+            name=name,
+            defaults={"addressee": addressee, "time_zone": zone},
+        )
+    step = apps.get_model("casework", "EscalationStep")
+    for (
+        ladder,
+        jurisdiction,
+        position,
+        source,
+        target,
+        kind,
+        signer,
+        trigger,
+        check,
+        text,
+    ) in ADDED_LADDERS:
+        step.objects.get_or_create(
+            ladder=ladder,
+            from_office_kind=source,
+            to_office_kind=target,
+            filing_kind=kind,
+            defaults={
+                "jurisdiction": jurisdiction,
+                "position": position,
+                "signer": signer,
+                "trigger": trigger,
+                "verification": check,
+                "description": text,
+            },
+        )
+
+
+def mark_court_filing_limits(apps: Any) -> None:
+    """The new `clock` field on the seeded KAS art. 219 rows: a filing limit, not the court's
+    answer term (every version of the code: it names the one rule)."""
+    rule = apps.get_model("casework", "ResponseRule")
+    rule.objects.filter(code="ru-kas-219").update(clock="filing_limit")

@@ -27,12 +27,31 @@ def working_calendar_for(jurisdiction: str) -> engine.WorkingCalendar:
     )
 
 
-def rule_for(*, office: AuthorityOffice, filing_kind: str, on: date) -> ResponseRule | None:
-    """The newest rule version in force on `on` for this office kind and filing kind."""
-    return _newest_in_force(
-        jurisdiction=office.jurisdiction,
-        on=on,
-        fits=lambda rule: office.kind in rule.office_kinds and filing_kind in rule.filing_kinds,
+def rule_for(
+    *, office: AuthorityOffice, filing_kind: str, on: date, life_or_health_at_risk: bool = False
+) -> ResponseRule | None:
+    """The newest response rule in force on `on` for this office kind and filing kind.
+
+    A filing that says life or health is at risk takes the rule written for that case where
+    one fits (the Military Ombudsman's 3 days), else the general one; a filing that does not
+    say so never takes it. A filing limit (KAS art. 219) is never a response rule.
+    """
+
+    def fits(rule: ResponseRule, *, urgent: bool) -> bool:
+        return (
+            rule.clock == ResponseRule.Clock.RESPONSE
+            and rule.life_or_health_at_risk == urgent
+            and office.kind in rule.office_kinds
+            and filing_kind in rule.filing_kinds
+        )
+
+    found = None
+    if life_or_health_at_risk:
+        found = _newest_in_force(
+            jurisdiction=office.jurisdiction, on=on, fits=lambda rule: fits(rule, urgent=True)
+        )
+    return found or _newest_in_force(
+        jurisdiction=office.jurisdiction, on=on, fits=lambda rule: fits(rule, urgent=False)
     )
 
 
@@ -85,8 +104,10 @@ def _first_in_force(
 
 
 def is_court_rule(rule: ResponseRule) -> bool:
-    """A rule that limits a court claim (e.g. KAS art. 219); which court is the rule's data."""
-    return "court_claim" in rule.filing_kinds
+    """A rule that limits filing a court claim (e.g. KAS art. 219), counted from learning of
+    the violation; which court is the rule's data. The court's own answer term is a response
+    rule like any other."""
+    return rule.clock == ResponseRule.Clock.FILING_LIMIT
 
 
 def term_rule(rule: ResponseRule, *, time_zone: str) -> engine.TermRule:

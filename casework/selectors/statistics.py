@@ -309,7 +309,12 @@ def _boards() -> Table:
     )
     counts = {(r["case__serviceman__jurisdiction"], r["fitness_category"]): r["n"] for r in rows}
     jurisdictions = sorted({key for key, _category in counts})
-    categories = [value for value, _label in Filing.Category.choices] + [""]
+    # Only the outcomes the boards of the counted jurisdictions give (Ukraine has no А–Д).
+    categories = [
+        value
+        for jurisdiction in jurisdictions
+        for value in Filing.CATEGORIES_BY_JURISDICTION.get(jurisdiction, ())
+    ] + [""]
     return suppress_table(jurisdictions, categories, counts)
 
 

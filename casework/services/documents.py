@@ -35,6 +35,7 @@ from casework.models import (
     AuthorityOffice,
     DocumentTemplate,
     Filing,
+    FilingKind,
     GeneratedDocument,
     Jurisdiction,
     Serviceman,
@@ -277,7 +278,12 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
                 "email": applicant.email if applicant else "",
             },
             "case": {"reference": case.reference},
-            "filing": {"reference": filing.reference, "kind": filing.get_kind_display()},
+            "filing": {
+                "reference": filing.reference,
+                "kind": filing.get_kind_display(),
+                "life_or_health_at_risk": _("yes") if filing.life_or_health_at_risk else "",
+            },
+            "board": _board(filing),
             "earlier": _earlier(earlier, serviceman),
             "signer": {
                 "full_name": (
@@ -339,6 +345,27 @@ def _kinship(applicant: Applicant | None, jurisdiction: str) -> str:
 
 def _full_name(*parts: str) -> str:
     return " ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _board(filing: Filing) -> dict[str, object]:
+    """The board result a document answers: the referral the filing escalates when it has one,
+    else the case's latest recorded result. Labels in the active (the document's) language."""
+    referral = filing.escalates
+    if referral is None or referral.kind != FilingKind.VVK_REQUEST or not referral.board_date:
+        referral = (
+            Filing.objects.filter(
+                case_id=filing.case_id, kind=FilingKind.VVK_REQUEST, board_date__isnull=False
+            )
+            .order_by("-board_date", "-pk")
+            .first()
+        )
+    if referral is None:
+        return {}
+    return {
+        "date": referral.board_date,
+        "category": referral.get_fitness_category_display() if referral.fitness_category else "",
+        "category_code": referral.fitness_category,
+    }
 
 
 def _earlier(filing: Filing | None, serviceman: Serviceman) -> dict[str, object]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from casework import permissions
 from casework.exceptions import RuleError, TransitionError
+from casework.formats import due_day
 from casework.models import (
     Attachment,
     AuditEvent,
@@ -27,6 +28,7 @@ from casework.models import (
     Case,
     Deadline,
     Filing,
+    FilingKind,
     ResponseRule,
     Serviceman,
     TimelineEntry,
@@ -126,14 +128,7 @@ def filing_clock_recompute(filing: Filing) -> None:
         filing.due_at, filing.due_provisional = None, False
         return
     try:
-        due = engine.compute_due(
-            term_rule(rule, time_zone=filing.office.time_zone),
-            registered_on=filing.registered_on,
-            received_on=filing.received_on or filing.sent_on,
-            received_at=filing.received_at,
-            extensions=filing.extensions,
-            calendar=working_calendar_for(filing.office.jurisdiction),
-        )
+        due = filing_due_under(filing, rule, extensions=filing.extensions)
     except engine.ExtensionNotAllowed as exc:
         raise RuleError(
             _("The rule %(rule)s allows only %(count)d extension(s).")
@@ -162,6 +157,23 @@ def filing_clock_recompute(filing: Filing) -> None:
         )
 
 
+def filing_due_under(filing: Filing, rule: ResponseRule, *, extensions: int) -> engine.DueResult:
+    """When `rule` makes the filing's answer due, with `extensions`: from its registration,
+    receipt (assumed on the sending day until known) or moment of receipt, and the date an
+    extension notice named where the rule allows it. Raises the engine's errors (ValueError)."""
+    due = engine.compute_due(
+        term_rule(rule, time_zone=filing.office.time_zone),
+        registered_on=filing.registered_on,
+        received_on=filing.received_on or filing.sent_on,
+        received_at=filing.received_at,
+        extensions=extensions,
+        calendar=working_calendar_for(filing.office.jurisdiction),
+    )
+    if extensions and filing.extended_to is not None:
+        due = engine.notice_date_applied(due, filing.extended_to, time_zone=filing.office.time_zone)
+    return due
+
+
 def _out_of_bounds(rule: ResponseRule) -> RuleError:
     """A rule row saved before the bounds existed, or written by hand: refused, never a 500."""
     return RuleError(
@@ -174,7 +186,10 @@ def _out_of_bounds(rule: ResponseRule) -> RuleError:
 
 
 def _open_court_limit(filing: Filing, *, learned_on: date) -> None:
-    """KAS 219: a claim within 3 months of a refusal or non-answer, where a court rule exists."""
+    """KAS 219: a claim within 3 months of a refusal or non-answer, where a court rule exists.
+    Not after a court claim: a court's decision is appealed, not claimed against again."""
+    if filing.kind == FilingKind.COURT_CLAIM:
+        return
     if Deadline.objects.filter(filing=filing, kind=Deadline.Kind.COURT_LIMIT).exists():
         return
     clock = _court_limit_clock(filing, learned_on=learned_on, source=CourtLimitSource())
@@ -233,6 +248,44 @@ def _court_limit_term(
     return rule, due.due_at, due.provisional, f"{rule}: {due.basis}"[:200]
 
 
+def _court_limits_meet(claim: Filing, *, filed_on: date) -> None:
+    """The claim is filed: the filing limits it answers (its own, opened from the day the
+    violation became known, and the one of the filing it escalates) are met, or missed when
+    it was filed after their last day."""
+    now = timezone.now()
+    which = Q(filing=claim)
+    if claim.escalates_id is not None:
+        which |= Q(filing_id=claim.escalates_id)
+    limits = Deadline.objects.filter(which, kind=Deadline.Kind.COURT_LIMIT, state=OPEN)
+    for limit in limits.select_related("filing__office"):
+        zone = limit.filing.office.time_zone if limit.filing else claim.office.time_zone
+        in_time = due_day(limit.due_at, zone) >= filed_on
+        limit.state = Deadline.State.MET if in_time else Deadline.State.MISSED
+        limit.closed_at = now
+        limit.save(update_fields=["state", "closed_at"])
+
+
+@transaction.atomic
+def court_limit_open(*, filing: Filing, actor: User | None, known_on: date) -> Filing:
+    """Open the filing limit (KAS art. 219) of a court claim from the day the violation became
+    known: a clock of its own, never the claim's response due (the court's term is that). A
+    new day replaces the open limit. Refused for a claim already filed, or without a rule."""
+    filing = _locked(filing, actor)
+    if filing.kind != FilingKind.COURT_CLAIM:
+        raise TransitionError(_("Only a court claim has a filing limit."))
+    _require(filing, (S.DRAFT,), _("given a filing limit"))
+    if known_on > timezone.localdate():
+        raise TransitionError(_("That day is in the future."))
+    clock = _court_limit_clock(filing, learned_on=known_on, source=CourtLimitSource())
+    if clock is None:
+        raise RuleError(_("No rule limits filing a claim in this country; add one under rules."))
+    Deadline.objects.filter(filing=filing, kind=Deadline.Kind.COURT_LIMIT, state=OPEN).update(
+        state=Deadline.State.CANCELLED, closed_at=timezone.now()
+    )
+    clock.save()
+    return _finish(filing, actor=actor, action="filing limit", fields=["court_limit"], saved=[])
+
+
 # What filing_clock_recompute writes on the filing itself.
 CLOCK_FIELDS = ("due_at", "due_provisional")
 
@@ -261,6 +314,7 @@ def filing_create(
     actor: User | None,
     escalates: Filing | None = None,
     notes: str = "",
+    life_or_health_at_risk: bool = False,
     token: str | None = None,
 ) -> Filing:
     """A draft filing someone asked for (case page, API): checks that `actor` may file on this
@@ -274,7 +328,12 @@ def filing_create(
         raise RuleError(
             _("This office belongs to another country's authorities than the serviceman's.")
         )
-    rule = rule_for(office=office, filing_kind=kind, on=timezone.localdate())
+    rule = rule_for(
+        office=office,
+        filing_kind=kind,
+        on=timezone.localdate(),
+        life_or_health_at_risk=life_or_health_at_risk,
+    )
     if (
         rule is not None
         and rule.who_may_file == ResponseRule.Signer.SERVICEMAN
@@ -294,6 +353,7 @@ def filing_create(
             actor=actor,
             escalates=escalates,
             notes=notes,
+            life_or_health_at_risk=life_or_health_at_risk,
             token=token,
         ),
         case=case,
@@ -311,6 +371,7 @@ def filing_add(
     actor: User | None,
     escalates: Filing | None = None,
     notes: str = "",
+    life_or_health_at_risk: bool = False,
     token: str | None = None,
 ) -> Filing:
     """The one place a filing row is created, on every path (case page, API, escalation,
@@ -324,7 +385,13 @@ def filing_add(
         signer=signer,
         escalates=escalates,
         notes=notes,
-        rule=rule_for(office=office, filing_kind=kind, on=timezone.localdate()),
+        life_or_health_at_risk=life_or_health_at_risk,
+        rule=rule_for(
+            office=office,
+            filing_kind=kind,
+            on=timezone.localdate(),
+            life_or_health_at_risk=life_or_health_at_risk,
+        ),
         created_by=actor,
         submission_token=token,
     )
@@ -396,24 +463,40 @@ def filing_mark_sent(
     """Record sending and start the clock under the rule in force on the sending day.
 
     Until the delivery date is known, receipt is assumed on the sending day: the clock may run
-    early, never late.
+    early, never late. A term in hours runs from `received_at`, any past moment; without one,
+    from now when sent today, else from the start of the day (early rather than late). A court
+    claim sent meets the filing limit (KAS art. 219) that led to it.
     """
     filing = _locked(filing, actor)
     _require(filing, (S.DRAFT,), _("marked sent"))
     if sent_on > timezone.localdate():
         raise TransitionError(_("The sending date is in the future."))
+    if received_at is not None and received_at > timezone.now():
+        raise TransitionError(_("The moment of sending or receipt is in the future."))
     if method not in Filing.METHODS_BY_JURISDICTION.get(filing.office.jurisdiction, ()):
         raise TransitionError(_("This office cannot be reached this way."))
     if method == Filing.Method.REGISTERED_MAIL and not tracking_number:
         raise TransitionError(_("Registered mail needs its tracking number."))
-    filing.rule = rule_for(office=filing.office, filing_kind=filing.kind, on=sent_on)
+    filing.rule = rule_for(
+        office=filing.office,
+        filing_kind=filing.kind,
+        on=sent_on,
+        life_or_health_at_risk=filing.life_or_health_at_risk,
+    )
     filing.status, filing.sent_on, filing.method = S.SENT, sent_on, method
     filing.tracking_number, filing.proof = tracking_number, proof
     filing.received_on = received_on
     if received_at is None and filing.rule and filing.rule.unit == ResponseRule.Unit.HOURS:
-        received_at = timezone.now() if sent_on == timezone.localdate() else None
+        day = received_on or sent_on
+        received_at = (
+            timezone.now()
+            if day == timezone.localdate()
+            else engine.start_of_day(day, filing.office.time_zone)
+        )
     filing.received_at = received_at
     filing_clock_recompute(filing)
+    if filing.kind == FilingKind.COURT_CLAIM:
+        _court_limits_meet(filing, filed_on=sent_on)
     return _finish(
         filing,
         actor=actor,
@@ -455,20 +538,26 @@ def filing_record_registration(
 
 
 @transaction.atomic
-def filing_record_extension(*, filing: Filing, actor: User | None, notice_on: date) -> Filing:
-    """An extension notice moves the clock; a second one beyond the rule is refused."""
+def filing_record_extension(
+    *, filing: Filing, actor: User | None, notice_on: date, extended_to: date | None = None
+) -> Filing:
+    """An extension notice moves the clock to the date it names (`extended_to`), or as far as
+    the rule allows when it names none; a named date past that is not taken (the clock may run
+    early, never late). A second extension beyond the rule is refused."""
     filing = _locked(filing, actor)
     _require(filing, Filing.EXTENDABLE, _("extended"))
+    if extended_to is not None and extended_to < notice_on:
+        raise TransitionError(_("The new date comes before the notice itself."))
     filing.extensions += 1
-    filing.extension_notice_on = notice_on
+    filing.extension_notice_on, filing.extended_to = notice_on, extended_to
     filing.status = S.EXTENDED
     filing_clock_recompute(filing)  # raises RuleError (rolling everything back) if too many
     return _finish(
         filing,
         actor=actor,
         action="extended",
-        fields=["extension_notice_on"],
-        saved=["extensions", "extension_notice_on", "status", *CLOCK_FIELDS],
+        fields=["extension_notice_on", "extended_to"],
+        saved=["extensions", "extension_notice_on", "extended_to", "status", *CLOCK_FIELDS],
     )
 
 
@@ -508,6 +597,7 @@ def filing_record_response(
             signer=filing.signer,
             escalates=filing,
             actor=actor,
+            life_or_health_at_risk=filing.life_or_health_at_risk,
         )
         filing_mark_sent(
             filing=follow_up,
@@ -580,6 +670,7 @@ def filings_mark_overdue(
             "office__jurisdiction",
             "office__time_zone",
             "first_due",
+            "kind",
         )[:limit]
     )
     if not filings:
@@ -599,9 +690,20 @@ def filings_mark_overdue(
     terms: dict[tuple[str, str, date], CourtLimitTerm | None] = {}
     out_of_bounds: set[tuple[str, str, date]] = set()
     clocks = []
-    for pk, _ref, case_id, _case_ref, assignee_id, team_id, jurisdiction, zone, due in filings:
-        if pk in has_court_limit:
-            continue
+    for (
+        pk,
+        _ref,
+        case_id,
+        _case_ref,
+        assignee_id,
+        team_id,
+        jurisdiction,
+        zone,
+        due,
+        kind,
+    ) in filings:
+        if pk in has_court_limit or kind == FilingKind.COURT_CLAIM:
+            continue  # a court that is late is not a new violation to claim against
         key = (jurisdiction, zone, timezone.localdate(due))
         if key not in terms:
             try:
@@ -660,6 +762,8 @@ def filing_escalate(*, filing: Filing, actor: User | None) -> list[Filing]:
             escalates=filing,
             actor=actor,
             notes=step.description,
+            # The danger the filing stated has not passed because nobody answered.
+            life_or_health_at_risk=filing.life_or_health_at_risk,
         )
         drafts.append(draft)
     if not drafts:
@@ -705,8 +809,9 @@ def vvk_record_result(
     filing = _locked(filing, actor)
     if filing.kind != "vvk_request":
         raise TransitionError(_("Only a medical board referral has a board result."))
-    if category not in Filing.Category.values:
-        raise TransitionError(_("Unknown fitness category."))
+    if category not in filing.fitness_categories():
+        # A Russian category on a Ukrainian case (or the reverse) would misstate the board.
+        raise TransitionError(_("A medical board of this country gives no such outcome."))
     filing.board_date, filing.fitness_category, filing.conclusion = board_date, category, conclusion
     advice = vvk_advice(filing)
     if advice:

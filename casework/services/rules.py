@@ -15,14 +15,14 @@ from django.utils.translation import gettext as _
 
 from casework.exceptions import RuleError
 from casework.models import AuditEvent, Deadline, Filing, ResponseRule, Verification
-from casework.rules import calendar as engine
-from casework.rules.store import term_rule, working_calendar_for
+from casework.rules.store import term_rule
 from casework.selectors import filings_awaiting_under_other_version, rule_is_used
 from casework.services.audit import audit_record
 from casework.services.filings import (
     CLOCK_FIELDS,
     case_next_deadline_refresh,
     filing_clock_recompute,
+    filing_due_under,
 )
 
 
@@ -47,13 +47,8 @@ def rule_change_preview(*, rule: ResponseRule) -> list[Move]:
     moves = []
     for filing in _affected(rule):
         try:
-            due = engine.compute_due(
-                term_rule(rule, time_zone=filing.office.time_zone),
-                registered_on=filing.registered_on,
-                received_on=filing.received_on or filing.sent_on,
-                received_at=filing.received_at,
-                extensions=min(filing.extensions, rule.max_extensions),
-                calendar=working_calendar_for(filing.office.jurisdiction),
+            due = filing_due_under(
+                filing, rule, extensions=min(filing.extensions, rule.max_extensions)
             )
             new_due: datetime | None = due.due_at
         except ValueError:
@@ -105,6 +100,8 @@ RULE_TERM_FIELDS = (
     "early_check_days",
     "roll_forward",
     "who_may_file",
+    "life_or_health_at_risk",
+    "clock",
     "valid_from",
     "valid_to",
     "source",

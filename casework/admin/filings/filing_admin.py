@@ -67,7 +67,10 @@ class FilingAdmin(AuditedModelAdmin):
     readonly_fields = ("status_now", "due_display", "advice")
     fieldsets = [
         (None, {"fields": ("reference", "case", "office", "kind", "signer", "status_now")}),
-        (_("Response clock"), {"fields": ("due_display", "rule", "escalates")}),
+        (
+            _("Response clock"),
+            {"fields": ("due_display", "rule", "life_or_health_at_risk", "escalates")},
+        ),
         (
             _("Sending"),
             {"fields": ("sent_on", "method", "tracking_number", "received_on", "received_at")},
@@ -79,6 +82,7 @@ class FilingAdmin(AuditedModelAdmin):
                     "registration_number",
                     "registered_on",
                     "extension_notice_on",
+                    "extended_to",
                     "extensions",
                     "answered_on",
                     "outcome",
@@ -210,6 +214,7 @@ class FilingAdmin(AuditedModelAdmin):
                     kind=values["kind"],
                     signer=values["signer"],
                     notes=values["notes"],
+                    life_or_health_at_risk=values["life_or_health_at_risk"],
                     actor=acting_user(request),
                     token=values["token"],
                 )

@@ -50,6 +50,14 @@ class FilingCreateForm(OnceForm):
     office = OfficeChoiceField(label=_("office"), queryset=AuthorityOffice.objects.none())
     kind = forms.ChoiceField(label=_("kind"), choices=FilingKind.choices)
     signer = forms.ChoiceField(label=_("signed by"), choices=Filing.Signer.choices)
+    life_or_health_at_risk = forms.BooleanField(
+        label=_("life or health at risk"),
+        required=False,
+        help_text=_(
+            "Tick when the filing says his life or health is threatened: an office that must "
+            "then answer sooner (the Military Ombudsman: 3 days instead of 10) gets that term."
+        ),
+    )
     notes = forms.CharField(
         label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
@@ -88,6 +96,16 @@ class SentForm(forms.Form):
         widget=_date_input(),
         help_text=_("If known. Until then the clock assumes receipt on the sending day."),
     )
+    at_time = forms.TimeField(
+        label=_("at (time)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_(
+            "For a term in hours (a Ukrainian рапорт: 48 hours): when it was handed in or "
+            "submitted in Армія+, in the office's local time, on the day received (or sent). "
+            "Without it, a past day counts from its start, so the clock runs early, never late."
+        ),
+    )
 
     def for_filing(self, filing: Filing) -> None:
         """Only the ways this office can be reached (Армія+ is for Ukrainian offices)."""
@@ -105,6 +123,25 @@ class RegistrationForm(forms.Form):
 
 class ExtensionForm(forms.Form):
     notice_on = forms.DateField(label=_("extension notice dated"), widget=_date_input())
+    extended_to = forms.DateField(
+        label=_("new date the notice names"),
+        widget=_date_input(),
+        help_text=_(
+            "The answer is now due on this day. A date later than the rule allows is not "
+            "taken: the clock stays at the longest term the rule gives."
+        ),
+    )
+
+
+class CourtLimitForm(forms.Form):
+    known_on = forms.DateField(
+        label=_("the violation became known on"),
+        widget=_date_input(),
+        help_text=_(
+            "The day he learned of the refusal or of the missed answer: the claim must be "
+            "filed within the limit that runs from it (KAS art. 219: 3 months)."
+        ),
+    )
 
 
 class ResponseForm(forms.Form):
@@ -134,6 +171,12 @@ class VvkResultForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
     )
+
+    def for_filing(self, filing: Filing) -> None:
+        """Only the outcomes a board of the case's country gives (Ukraine has no А–Д)."""
+        allowed = filing.fitness_categories()
+        field = cast(forms.ChoiceField, self.fields["category"])
+        field.choices = [(c.value, c.label) for c in Filing.Category if c.value in allowed]
 
 
 class DiscardForm(forms.Form):

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -18,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import acting_user
 from casework.admin.filings.forms import (
+    CourtLimitForm,
     DiscardForm,
     DocumentForm,
     EscalateForm,
@@ -29,11 +32,12 @@ from casework.admin.filings.forms import (
     VvkResultForm,
     WithdrawShareForm,
 )
-from casework.formats import format_due, zone_for
+from casework.formats import due_day, format_due, zone_for
 from casework.models import Filing, FilingKind
 from casework.services.document_shares import document_share, document_share_withdraw
 from casework.services.documents import document_request
 from casework.services.filings import (
+    court_limit_open,
     filing_discard,
     filing_escalate,
     filing_mark_sent,
@@ -50,6 +54,11 @@ def _due_text(filing: Filing) -> str:
 
 
 def _mark_sent(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
+    received_at = None
+    if data["at_time"] is not None:  # a moment where the office is
+        day = data["received_on"] or data["sent_on"]
+        zone = ZoneInfo(filing.office.time_zone)
+        received_at = datetime.combine(day, data["at_time"], tzinfo=zone)
     filing = filing_mark_sent(
         filing=filing,
         actor=acting_user(request),
@@ -57,6 +66,7 @@ def _mark_sent(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> No
         method=data["method"],
         tracking_number=data["tracking_number"].strip(),
         received_on=data["received_on"],
+        received_at=received_at,
     )
     messages.success(
         request,
@@ -81,12 +91,34 @@ def _record_registration(request: HttpRequest, filing: Filing, data: dict[str, A
 
 def _record_extension(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
     filing = filing_record_extension(
-        filing=filing, actor=acting_user(request), notice_on=data["notice_on"]
+        filing=filing,
+        actor=acting_user(request),
+        notice_on=data["notice_on"],
+        extended_to=data["extended_to"],
     )
     messages.success(
         request,
         _("Extension recorded for %(filing)s; the answer is now due %(due)s.")
         % {"filing": filing.reference, "due": _due_text(filing)},
+    )
+    named = data["extended_to"]
+    if filing.due_at is not None and named > due_day(filing.due_at, filing.office.time_zone):
+        messages.warning(
+            request,
+            _(
+                "The notice names %(named)s, later than the rule allows: the clock stays at the "
+                "rule's longest term. The authority is late after that day."
+            )
+            % {"named": named.strftime("%d.%m.%Y")},
+        )
+
+
+def _court_limit(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
+    court_limit_open(filing=filing, actor=acting_user(request), known_on=data["known_on"])
+    messages.success(
+        request,
+        _("The limit for filing %(filing)s runs from %(day)s; it is listed with its clocks.")
+        % {"filing": filing.reference, "day": data["known_on"].strftime("%d.%m.%Y")},
     )
 
 
@@ -174,6 +206,13 @@ ACTIONS = {
     for action in (
         FilingAction(
             "sent", _("Mark sent"), SentForm, lambda f: f.status == Filing.Status.DRAFT, _mark_sent
+        ),
+        FilingAction(
+            "court_limit",
+            _("Filing limit"),
+            CourtLimitForm,
+            lambda f: f.kind == FilingKind.COURT_CLAIM and f.status == Filing.Status.DRAFT,
+            _court_limit,
         ),
         FilingAction(
             "registration",
