@@ -37,6 +37,11 @@ class Action(StrEnum):
     LEGAL_HOLD = "legal_hold"  # set or lift a case's legal hold
     EXCHANGE_RECORD = "exchange_record"
     RULES_EDIT = "rules_edit"
+    ATTACHMENT_ADD = "attachment_add"  # a scan or photo: a receipt, a delivery notice, an answer
+    FACT_ADD = "fact_add"  # a dated fact of the chronology
+    FACT_CHANGE = "fact_change"  # whether a fact is used in documents
+    FOLLOW_UP_ADD = "follow_up_add"
+    FOLLOW_UP_CLOSE = "follow_up_close"  # done, or no longer needed
 
 
 # The Django permission each action needs (the roles' groups carry them, roles.py).
@@ -54,6 +59,11 @@ REQUIRED_PERMISSION: dict[Action, str] = {
     Action.LEGAL_HOLD: "casework.change_case",
     Action.EXCHANGE_RECORD: "casework.add_exchange",
     Action.RULES_EDIT: "casework.change_responserule",
+    Action.ATTACHMENT_ADD: "casework.add_attachment",
+    Action.FACT_ADD: "casework.add_casefact",
+    Action.FACT_CHANGE: "casework.change_casefact",
+    Action.FOLLOW_UP_ADD: "casework.add_deadline",
+    Action.FOLLOW_UP_CLOSE: "casework.change_deadline",
 }
 # Actions that reach beyond one team's work: a merge joins two families' records, a new access
 # code decides who can read a case from outside, triage moves cases between people and teams,

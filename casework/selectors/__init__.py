@@ -34,7 +34,9 @@ from casework.selectors.deadlines import (
 )
 from casework.selectors.documents import (
     attachment_get_for_user,
+    case_attachments,
     document_get_for_user,
+    filing_attachments,
     template_code_taken,
     template_for,
     template_is_newest,
@@ -116,6 +118,8 @@ __all__ = [
     "applicants_visible_to",
     "assignable_users",
     "attachment_get_for_user",
+    "case_attachments",
+    "filing_attachments",
     "audit_events_visible_to",
     "awaiting_response_deadlines_q",
     "case_applicants_for_user",

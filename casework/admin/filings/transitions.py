@@ -25,10 +25,12 @@ from casework.admin.filings.forms import (
     RegistrationForm,
     ResponseForm,
     SentForm,
+    UploadForm,
     VvkResultForm,
 )
 from casework.formats import format_due
 from casework.models import Filing, FilingKind
+from casework.services.attachments import staff_upload_add
 from casework.services.documents import document_request
 from casework.services.filings import (
     filing_discard,
@@ -54,6 +56,8 @@ def _mark_sent(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> No
         method=data["method"],
         tracking_number=data["tracking_number"].strip(),
         received_on=data["received_on"],
+        proof=data["proof"],
+        proof_to_follow=data["proof_to_follow"],
     )
     messages.success(
         request,
@@ -94,6 +98,7 @@ def _record_response(request: HttpRequest, filing: Filing, data: dict[str, Any])
         answered_on=data["answered_on"],
         outcome=data["outcome"],
         forwarded_to=data["forwarded_to"],
+        answer=data["answer"],
     )
     messages.success(
         request,
@@ -129,6 +134,17 @@ def _discard(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> str:
     reference = filing_discard(filing=filing, actor=acting_user(request))
     messages.success(request, _("Draft %(filing)s discarded.") % {"filing": reference})
     return reverse("admin:casework_case_change", args=[filing.case_id])  # the filing is gone
+
+
+def _upload(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
+    staff_upload_add(
+        case=filing.case,
+        filing=filing,
+        actor=acting_user(request),
+        upload=data["scan"],
+        document_kind=data["document_kind"],
+    )
+    messages.success(request, _("The scan is kept on %(filing)s.") % {"filing": filing.reference})
 
 
 def _prepare_document(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
@@ -189,6 +205,8 @@ ACTIONS = {
         FilingAction(
             "document", _("Prepare a document"), DocumentForm, lambda f: False, _prepare_document
         ),
+        # Offered in the page's "Proof and answers" box, at any status.
+        FilingAction("upload", _("Add a scan"), UploadForm, lambda f: False, _upload),
         FilingAction(
             "discard",
             _("Discard draft"),
