@@ -125,8 +125,9 @@ def test_mark_sent_with_the_receipt_through_the_admin_keeps_it_encrypted_and_cle
     assert b"\xff\xd8" not in on_disk[:64] and attachment_read(proof, ORIGINAL) == gps_jpeg()
     assert (proof.state, proof.metadata_found) == ("clean", ["gps", "exif"])
     assert attachment_read(proof, CLEANED)[:2] == b"\xff\xd8"
+    # The timeline is written in the organisation's language (LANGUAGE_CODE: Russian).
     assert TimelineEntry.objects.filter(case=case, kind="upload").get().text == (
-        f"Scan added to {filing.reference}: post office receipt."
+        f"Скан добавлен к обращению {filing.reference}: почтовая квитанция."
     )
     created = AuditEvent.objects.get(action="create", object_type="attachment")
     assert created.detail == {

@@ -42,6 +42,7 @@ from casework.admin.case_triage import (
     cases_with_reference,
     triage_actions_for,
 )
+from casework.admin.case_workbench import CaseWorkbenchAdmin
 from casework.admin.filings import DeadlineInline, FilingInline
 from casework.admin.filings.display import deadline_due
 from casework.admin.filings.forms import ScanUploadForm
@@ -246,7 +247,7 @@ def _risk_mark(flag: str, language: str) -> SafeString:
 
 
 @admin.register(Case, site=site)
-class CaseAdmin(AuditedModelAdmin):
+class CaseAdmin(CaseWorkbenchAdmin):
     audit_views = True
     form = CaseAdminForm
     list_display = (
@@ -580,6 +581,8 @@ class CaseAdmin(AuditedModelAdmin):
             "legal_hold_url": reverse("admin:casework_case_legal_hold", args=[obj.pk]),
             "may_hold": permissions.may(request.user, permissions.Action.LEGAL_HOLD),
             **(self.protocol_extra(request, obj) if obj.suicide_risk else {}),
+            **self.facts_extra(request, obj),
+            **self.follow_ups_extra(request, obj),
         }
 
     def protocol_extra(self, request: HttpRequest, obj: Case) -> dict[str, Any]:
@@ -632,6 +635,12 @@ class CaseAdmin(AuditedModelAdmin):
                 "<path:object_id>/protocol/",
                 wrap(self.protocol_view),
                 name="casework_case_protocol",
+            ),
+            path("<path:object_id>/facts/", wrap(self.facts_view), name="casework_case_facts"),
+            path(
+                "<path:object_id>/follow-ups/",
+                wrap(self.follow_ups_view),
+                name="casework_case_follow_ups",
             ),
             path(
                 "<path:object_id>/scans/",

@@ -6,6 +6,9 @@ modules; callers import from the package. Nothing here writes.
 
 from casework.selectors.cases import (
     DUE_SOON,
+    case_chronology,
+    case_current_place,
+    case_facts,
     case_for_family,
     case_for_status_session,
     case_get_by_reference_for_user,
@@ -22,6 +25,7 @@ from casework.selectors.deadlines import (
     ReminderLine,
     TeamDashboardRow,
     awaiting_response_deadlines_q,
+    case_follow_ups,
     case_open_deadlines,
     dashboard_counts_for_user,
     dashboard_team_rows,
@@ -108,6 +112,10 @@ __all__ = [
     "due_soon_cases_q",
     "DUE_SOON",
     "DUE_SOON",
+    "case_chronology",
+    "case_current_place",
+    "case_facts",
+    "case_follow_ups",
     "Candidate",
     "CaseDuplicates",
     "DashboardCounts",

@@ -300,7 +300,7 @@ NEVER = {
     ("casework.deadline", "add"),
 }
 # Views that only take a POST: a GET is 405 for every staff member, before anything is shown.
-POST_ONLY = {"merge", "family", "verify", "legal_hold", "protocol", "scans"}
+POST_ONLY = {"merge", "family", "verify", "legal_hold", "protocol", "scans", "facts", "follow_ups"}
 # Model admins' own views and the permission each needs (besides seeing the object).
 OWN_VIEWS = {
     "staff_invite": ("auth.user", "add"),
