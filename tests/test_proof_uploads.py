@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casework.exceptions import NotFoundError, TransitionError
 from casework.models import (
@@ -63,7 +63,7 @@ def test_registered_mail_without_a_receipt_or_a_reason_is_refused_and_changes_no
     case, caseworker, media_root
 ):
     filing = draft(case)
-    with pytest.raises(TransitionError) as refused:
+    with translation.override("en"), pytest.raises(TransitionError) as refused:
         filing_mark_sent(
             filing=filing,
             actor=caseworker,
