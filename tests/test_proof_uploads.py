@@ -337,3 +337,17 @@ def test_a_caseworker_uploads_the_receipt_in_a_browser(
     kinds = sorted(Attachment.objects.filter(filing=filing).values_list("document_kind", flat=True))
     assert kinds == ["delivery_notice", "receipt"]
     assert len(stored_files(media_root)) == 4  # each an encrypted original and cleaned copy
+
+
+def test_an_upload_without_the_csrf_token_is_refused(verified_client, caseworker, case, media_root):
+    """The scan views read the body in memory, so they check CSRF themselves, after the swap."""
+    client = verified_client(caseworker)
+    client.handler.enforce_csrf_checks = True  # signed in; from now on as a browser would be
+    filing = draft(case)
+    for url in (
+        reverse("admin:casework_case_scans", args=[case.pk]),
+        action_url(filing, "upload"),
+    ):
+        response = client.post(url, {"document_kind": "other", "scan": scan()})
+        assert response.status_code == 403 and b"CSRF verification failed" in response.content
+    assert not Attachment.objects.exists() and stored_files(media_root) == []
