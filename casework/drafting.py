@@ -4,7 +4,8 @@ Templates are Django template text with no tag libraries and no template loaders
 print the facts below and test them (`{% if serviceman.captured_on %}`), nothing else. A fact
 nobody has recorded prints as a line to fill in by hand and counts as false in an `{% if %}`.
 
-Only structured facts are offered (names, dates, unit, the earlier filing). What the family
+Only structured facts are offered (names, dates, unit, the earlier filing, the dated facts a
+caseworker recorded and marked for documents: `case.chronology`). What the family
 wrote in their own words (what happened, his state of mind, what they want) is never printed
 into a document addressed to the state: the caseworker writes the account into the draft.
 """
@@ -208,7 +209,12 @@ FACTS: dict[str, dict[str, str]] = {
         "phone": "+7 000 000 00 00",
         "email": "name@example.org",
     },
-    "case": {"reference": "K7M4-QX2P"},
+    # The dated facts a caseworker marked for documents, one line each, in date order.
+    "case": {
+        "reference": "K7M4-QX2P",
+        "chronology": "12.03.2025 — госпитализация: военный госпиталь\n"
+        "около 20.03.2025 — перемещение: в/ч 00000",
+    },
     # life_or_health_at_risk: "да" when the filing says so, else nothing (false in {% if %}).
     "filing": {"reference": "F-0000-0000", "kind": "жалоба", "life_or_health_at_risk": "да"},
     # The medical board's result the filing answers (the one it escalates, else the case's

@@ -38,6 +38,11 @@ class Action(StrEnum):
     EXCHANGE_RECORD = "exchange_record"
     RULES_EDIT = "rules_edit"
     CASE_FILE_EXPORT = "case_file_export"  # the whole case in one zip for a lawyer
+    ATTACHMENT_ADD = "attachment_add"  # a scan or photo: a receipt, a delivery notice, an answer
+    FACT_ADD = "fact_add"  # a dated fact of the chronology
+    FACT_CHANGE = "fact_change"  # whether a fact is used in documents
+    FOLLOW_UP_ADD = "follow_up_add"
+    FOLLOW_UP_CLOSE = "follow_up_close"  # done, or no longer needed
 
 
 # The Django permission each action needs (the roles' groups carry them, roles.py).
@@ -56,6 +61,11 @@ REQUIRED_PERMISSION: dict[Action, str] = {
     Action.EXCHANGE_RECORD: "casework.add_exchange",
     Action.RULES_EDIT: "casework.change_responserule",
     Action.CASE_FILE_EXPORT: "casework.view_case",
+    Action.ATTACHMENT_ADD: "casework.add_attachment",
+    Action.FACT_ADD: "casework.add_casefact",
+    Action.FACT_CHANGE: "casework.change_casefact",
+    Action.FOLLOW_UP_ADD: "casework.add_deadline",
+    Action.FOLLOW_UP_CLOSE: "casework.change_deadline",
 }
 # Actions that reach beyond one team's work: a merge joins two families' records, a new access
 # code decides who can read a case from outside, triage moves cases between people and teams,

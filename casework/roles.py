@@ -30,9 +30,12 @@ _CASE_READ_WRITE = {
     "casework.applicant": ["view", "change", "add"],
     "casework.timelineentry": ["view", "add"],
     "casework.filing": ["view", "add", "change"],
-    # "change" only hands a clock to someone else (deadline_hand_over); clocks move by filings.
-    "casework.deadline": ["view", "change"],
-    "casework.attachment": ["view"],
+    # "add" makes a follow-up (services/follow_ups.py); "change" hands a clock to someone else
+    # or closes a follow-up; statutory clocks move by their filings only.
+    "casework.deadline": ["view", "change", "add"],
+    # "add": staff scans and photos (receipts, answers), stored like the family's files.
+    "casework.attachment": ["view", "add"],
+    "casework.casefact": ["view", "add", "change"],
     "casework.team": ["view"],
     "casework.exchange": ["view"],
     "casework.authorityoffice": ["view"],

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from casework.models import Applicant, Case, Serviceman, TimelineEntry
+from casework.models import Applicant, Case, CaseFact, Deadline, Serviceman, TimelineEntry
 from casework.roles import Role
 from casework.services.people import serviceman_save
 from tests.factories import UserFactory
@@ -43,6 +43,9 @@ def personal_values() -> set[str]:
             applicant.phone.replace(" ", "").replace("-", ""),
         }
     values |= {case.summary for case in Case.objects.all()}
+    for fact in CaseFact.objects.all():
+        values |= {fact.text, fact.source}
+    values |= {deadline.note for deadline in Deadline.objects.all()}
     values |= {entry.text for entry in TimelineEntry.objects.all()}
     return {v for v in values if v}
 
@@ -66,7 +69,24 @@ def test_dump_of_seeded_and_edited_database_has_no_plaintext(verified_client):
     delete_url = reverse("admin:casework_applicant_delete", args=[applicant.pk])
     assert client.post(delete_url, {"post": "yes"}).status_code == 302
     assert LogEntry.objects.count() == 2
+    # A dated fact and a follow-up typed on the case page (their own forms, not the main one).
+    fact = {"action": "add", "kind": "moved", "happened_on": "02.03.2026", "precision": "day"}
+    fact |= {"text": "госпиталь Бурденко", "source": "со слов Ольги Кравцовой"}
+    assert (
+        client.post(reverse("admin:casework_case_facts", args=[case.pk]), fact).status_code == 302
+    )
+    follow_up = {"action": "add", "text": "позвонить Ольге Кравцовой", "due_on": "01.01.2099"}
+    follow_up["due_time"] = "10:00"
+    assert (
+        client.post(
+            reverse("admin:casework_case_follow_ups", args=[case.pk]), follow_up
+        ).status_code
+        == 302
+    )
+    assert "госпиталь Бурденко" in [fact.text for fact in CaseFact.objects.filter(case=case)]
+    assert Deadline.objects.filter(kind="follow_up").count() == 1
     values = personal_values() | {"Правкин", "перелом голени", "Админова", "контузия, ожог кисти"}
+    values |= {"госпиталь Бурденко", "Ольги Кравцовой", "позвонить Ольге Кравцовой"}
     values.add(deleted_name)
     dump = pg_dump()
     assert "casework_serviceman" in dump and len(dump) > 10_000  # the dump really holds the data

@@ -292,6 +292,7 @@ def test_a_repeat_complaint_cites_the_earlier_filing(django_capture_on_commit_ca
         sent_on=date(2026, 9, 1),
         method="registered_mail",
         tracking_number="80081234567890",
+        proof_to_follow="the receipt is with the mother",
         received_on=date(2026, 9, 3),
     )
     with django_capture_on_commit_callbacks() as captured:
@@ -589,6 +590,7 @@ def _repeat_after(case, earlier_kind: str, repeat_kind: str, captured_on_commit)
         sent_on=date(2026, 9, 1),
         method="registered_mail",
         tracking_number="80081234567890",
+        proof_to_follow="the receipt is with the mother",
         received_on=date(2026, 9, 3),
     )
     with captured_on_commit() as captured:
@@ -630,6 +632,7 @@ def test_a_prosecutor_is_asked_for_a_5_59_case_only_after_an_unanswered_appeal(
         sent_on=date(2026, 9, 1),
         method="registered_mail",
         tracking_number="80081234567890",
+        proof_to_follow="the receipt is with the mother",
         received_on=date(2026, 9, 3),
     )
     with django_capture_on_commit_callbacks() as captured:

@@ -195,6 +195,7 @@ def test_each_transition_works_through_the_admin(verified_client, caseworker, ca
             "sent_on": (TODAY - timedelta(days=20)).isoformat(),
             "method": "registered_mail",
             "tracking_number": "RA123456789RU",
+            "proof_to_follow": "the receipt is with the mother",
         },
     )
     assert (response.status_code, response["Location"]) == (302, change_url(filing))

@@ -113,6 +113,7 @@ def test_the_role_migrations_add_up_to_the_matrix_in_roles_py():
         "0021_dump_holds_no_credential",
         "0025_coordinators_delete_cases",
         "0033_crisis_lines_seed",
+        "0038_staff_uploads_facts_follow_ups_permissions",
     ):
         importlib.import_module(f"casework.migrations.{name}").forwards(apps, None)
     for role, grants in ROLE_PERMISSIONS.items():

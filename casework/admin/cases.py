@@ -42,17 +42,21 @@ from casework.admin.case_triage import (
     cases_with_reference,
     triage_actions_for,
 )
+from casework.admin.case_workbench import CaseWorkbenchAdmin
 from casework.admin.filings import DeadlineInline, FilingInline
 from casework.admin.filings.display import deadline_due
+from casework.admin.filings.forms import ScanUploadForm
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
 from casework.formats import JURISDICTION_TIME_ZONES, format_due
 from casework.models import RISK_FLAGS, Case, Deadline, Filing, ProtocolStep, TimelineEntry
+from casework.portal.upload_handlers import memory_uploads
 from casework.roles import is_coordinator
 from casework.selectors import (
     applicants_visible_to,
     assignable_users,
     case_applicants_for_user,
+    case_attachments,
     case_duplicates_for_user,
     case_get_for_user,
     case_live_deadlines,
@@ -71,6 +75,7 @@ from casework.services.access_codes import (
     access_code_reissue,
     access_code_revoke,
 )
+from casework.services.attachments import staff_upload_add
 from casework.services.case_file import case_file_export, case_file_password
 from casework.services.cases import (
     MANUAL_TIMELINE_KINDS,
@@ -243,7 +248,7 @@ def _risk_mark(flag: str, language: str) -> SafeString:
 
 
 @admin.register(Case, site=site)
-class CaseAdmin(AuditedModelAdmin):
+class CaseAdmin(CaseWorkbenchAdmin):
     audit_views = True
     form = CaseAdminForm
     list_display = (
@@ -566,8 +571,10 @@ class CaseAdmin(AuditedModelAdmin):
             "merge_url": reverse("admin:casework_case_merge", args=[obj.pk]),
             "attachments": [
                 (attachment, describe_found(attachment.metadata_found))
-                for attachment in obj.attachments.order_by("created_at", "pk")
+                for attachment in case_attachments(obj)
             ],
+            "upload_form": ScanUploadForm() if self.may_upload(request, obj) else None,
+            "upload_url": reverse("admin:casework_case_scans", args=[obj.pk]),
             "family_url": reverse("admin:casework_case_family", args=[obj.pk]),
             "family_token": submission_token_new(),  # the message form's one-time token
             "may_manage_code": is_coordinator(request.user),
@@ -577,6 +584,8 @@ class CaseAdmin(AuditedModelAdmin):
             "may_export_file": permissions.may(request.user, permissions.Action.CASE_FILE_EXPORT),
             "case_file_url": reverse("admin:casework_case_file", args=[obj.pk]),
             **(self.protocol_extra(request, obj) if obj.suicide_risk else {}),
+            **self.facts_extra(request, obj),
+            **self.follow_ups_extra(request, obj),
         }
 
     def protocol_extra(self, request: HttpRequest, obj: Case) -> dict[str, Any]:
@@ -609,6 +618,11 @@ class CaseAdmin(AuditedModelAdmin):
             "next_step": next_step,
         }
 
+    def may_upload(self, request: HttpRequest, obj: Case) -> bool:
+        return self.has_change_permission(request, obj) and permissions.may(
+            request.user, permissions.Action.ATTACHMENT_ADD
+        )
+
     def may_merge(self, request: HttpRequest) -> bool:
         return is_coordinator(request.user) and self.has_change_permission(request)
 
@@ -624,6 +638,18 @@ class CaseAdmin(AuditedModelAdmin):
                 "<path:object_id>/protocol/",
                 wrap(self.protocol_view),
                 name="casework_case_protocol",
+            ),
+            path("<path:object_id>/facts/", wrap(self.facts_view), name="casework_case_facts"),
+            path(
+                "<path:object_id>/follow-ups/",
+                wrap(self.follow_ups_view),
+                name="casework_case_follow_ups",
+            ),
+            path(
+                "<path:object_id>/scans/",
+                # A scan is read in memory (never a plain temporary file), CSRF checked after.
+                wrap(memory_uploads(self.upload_view)),
+                name="casework_case_scans",
             ),
             path(
                 "<path:object_id>/legal-hold/",
@@ -708,6 +734,36 @@ class CaseAdmin(AuditedModelAdmin):
             code=access_code_format(code),
             change_url=change_url,
         )
+
+    @method_decorator(sensitive_post_parameters())
+    def upload_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A staff scan or photo on the case (stored like the family's files, audited)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case, answer = self.object_or_answer(
+            request, object_id, lambda case: self.may_upload(request, case)
+        )
+        if answer is not None:
+            return answer
+        form = ScanUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    self.message_user(request, str(error), messages.ERROR)
+        else:
+            try:
+                staff_upload_add(
+                    case=case,
+                    actor=acting_user(request),
+                    upload=form.cleaned_data["scan"],
+                    document_kind=form.cleaned_data["document_kind"],
+                )
+            except CaseworkError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("The scan is kept on the case."), messages.SUCCESS)
+        change_url = reverse("admin:casework_case_change", args=[case.pk])
+        return HttpResponseRedirect(f"{change_url}#case-files")
 
     @method_decorator(sensitive_post_parameters("reason"))
     @method_decorator(csrf_protect)

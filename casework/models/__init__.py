@@ -1,7 +1,7 @@
 """Models of the Casework domain; one module per area."""
 
 from casework.models.audit import AuditEvent
-from casework.models.cases import RISK_FLAGS, Case, TimelineEntry
+from casework.models.cases import RISK_FLAGS, Case, CaseFact, TimelineEntry
 from casework.models.devices import AuthenticatorDevice, BackupCode, BackupCodeDevice
 from casework.models.documents import (
     Attachment,
@@ -47,6 +47,7 @@ __all__ = [
     "BackupCodeDevice",
     "CalendarOverride",
     "Case",
+    "CaseFact",
     "CrisisLine",
     "Deadline",
     "DocumentTemplate",

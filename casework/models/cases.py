@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.crypto import EncryptedTextField
+from casework.crypto import EncryptedCharField, EncryptedTextField
 from casework.models.people import Applicant, Serviceman, Team
 from casework.references import new_reference
 
@@ -213,3 +213,56 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference}#{self.pk}" if self.case_id else f"entry#{self.pk}"
+
+
+class CaseFact(models.Model):
+    """A dated fact a caseworker established (where he was moved, a hospital, a board, a call
+    with him): the case's chronology. The latest "moved to a place" says where he is now; the
+    facts marked for documents are printed in date order into the drafts (services/documents).
+
+    Written by staff, never copied from what the family typed, so a document to the state
+    carries only what a caseworker chose to state. The text and its source are encrypted.
+    """
+
+    class Kind(models.TextChoices):
+        MOVED = "moved", _("moved to a place")
+        HOSPITALISED = "hospitalised", _("hospitalised")
+        BOARD = "board", _("examined by a medical board")
+        CONTACT = "contact", _("contact with him")
+        EXCHANGE = "exchange", _("exchange")
+        FILING = "filing", _("filing event")
+        OTHER = "other", _("other")
+
+    class Precision(models.TextChoices):
+        DAY = "day", _("exact day")
+        ABOUT = "about", _("approximately")
+        MONTH = "month", _("month only")
+        YEAR = "year", _("year only")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="facts")
+    kind = models.CharField(_("what"), max_length=12, choices=Kind.choices)
+    happened_on = models.DateField(_("when"))
+    precision = models.CharField(
+        _("date is"), max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    text = EncryptedTextField(_("fact"), blank=True)
+    source = EncryptedCharField(
+        _("source"), max_length=300, blank=True, help_text=_("e.g. from the mother, by phone")
+    )
+    use_in_documents = models.BooleanField(_("use in documents"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    # The chronology's order, named once: the case page and the drafts list facts in it.
+    ORDER: ClassVar[tuple[str, ...]] = ("happened_on", "created_at", "id")
+
+    class Meta:
+        verbose_name = _("dated fact")
+        verbose_name_plural = _("dated facts")
+        ordering = ["happened_on", "created_at", "id"]
+        indexes = [models.Index(fields=["case", "kind", "happened_on"])]
+
+    def __str__(self) -> str:
+        return f"fact#{self.pk}"

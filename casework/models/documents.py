@@ -33,6 +33,14 @@ class Attachment(models.Model):
         FAMILY = "family", _("family")
         STAFF = "staff", _("staff")
 
+    class DocumentKind(models.TextChoices):
+        """What a staff upload is (a family's files have none): the proof a court asks for."""
+
+        RECEIPT = "receipt", _("post office receipt")
+        DELIVERY_NOTICE = "delivery_notice", _("delivery notice")
+        ANSWER = "answer", _("answer letter")
+        OTHER = "other", _("other document")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     timeline_entry = models.ForeignKey(
@@ -43,6 +51,21 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(_("size"))
     digest = models.CharField(_("keyed checksum of the original"), max_length=80, editable=False)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.FAMILY)
+    # A staff upload's filing (a receipt, a delivery notice, the answer), if it belongs to one.
+    filing = models.ForeignKey(
+        "casework.Filing",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("filing"),
+    )
+    document_kind = models.CharField(
+        _("document"), max_length=16, choices=DocumentKind.choices, blank=True
+    )
+    uploaded_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     cleaned_content_type = models.CharField(max_length=40, blank=True)
     cleaned_extension = models.CharField(max_length=8, blank=True)

@@ -126,6 +126,9 @@ class Filing(models.Model):
         related_name="+",
         verbose_name=_("proof of sending"),
     )
+    # Sent by registered mail without the receipt's scan: why the proof follows (set when it
+    # was marked sent; cleared when the receipt is uploaded). Staff words: encrypted.
+    proof_to_follow = EncryptedCharField(_("proof to follow"), max_length=300, blank=True)
     received_on = models.DateField(_("received by the authority on"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at (hour terms)"), null=True, blank=True)
     registration_number = EncryptedCharField(_("incoming number"), max_length=60, blank=True)
@@ -252,6 +255,8 @@ class Deadline(models.Model):
         COURT_LIMIT = "court_limit", _("court filing limit")
         RAPORT_48H = "raport_48h", _("48-hour рапорт decision")
         CUSTOM = "custom", _("custom")
+        # Not a statutory clock: a caseworker's own reminder ("call the mother on Friday").
+        FOLLOW_UP = "follow_up", _("follow-up")
 
     # The clocks that wait for an authority's answer (one open per filing awaiting a response).
     RESPONSE_CLOCKS: ClassVar[tuple[str, ...]] = (Kind.RESPONSE_DUE, Kind.RAPORT_48H)
@@ -301,6 +306,9 @@ class Deadline(models.Model):
     provisional = models.BooleanField(_("provisional calendar"), default=False)
     unverified = models.BooleanField(_("unverified rule"), default=False)
     basis = models.CharField(_("how it was computed"), max_length=200, blank=True)
+    # A follow-up's words ("call the mother"): may be personal, so encrypted, and never in a
+    # reminder email (the digest says "follow-up" and the case reference).
+    note = EncryptedTextField(_("what to do"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from casework.exceptions import NotFoundError
-from casework.models import Case, Filing, Team, TimelineEntry
+from casework.models import Case, CaseFact, Filing, Team, TimelineEntry
 from casework.roles import AnyUser, Role, has_role, is_coordinator
 
 # "Due soon" on the overview, in the lists and in the reminders' first stage.
@@ -123,3 +123,24 @@ def case_for_status_session(*, pk: int) -> Case | None:
 def due_soon_cases_q(now: datetime) -> Q:
     """Cases whose earliest open clock falls within the next DUE_SOON."""
     return Q(next_deadline__gte=now, next_deadline__lt=now + DUE_SOON)
+
+
+def case_facts(case: Case) -> QuerySet[CaseFact]:
+    """The case's dated facts in the chronology's order (the case page shows them: its view is
+    audited)."""
+    return CaseFact.objects.filter(case=case).select_related("created_by").order_by(*CaseFact.ORDER)
+
+
+def case_chronology(case: Case) -> list[CaseFact]:
+    """The facts marked for documents, in date order: what a draft's chronology prints."""
+    return list(CaseFact.objects.filter(case=case, use_in_documents=True).order_by(*CaseFact.ORDER))
+
+
+def case_current_place(case: Case) -> CaseFact | None:
+    """Where he is now: the latest "moved to a place" fact (the latest recorded among those of
+    one day), or None when none is recorded."""
+    return (
+        CaseFact.objects.filter(case=case, kind=CaseFact.Kind.MOVED)
+        .order_by(*[f"-{name}" for name in CaseFact.ORDER])
+        .first()
+    )

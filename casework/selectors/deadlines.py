@@ -235,3 +235,14 @@ def sweep_is_late(last: datetime | None, *, now: datetime | None = None) -> bool
 def case_open_deadlines(case: Case) -> QuerySet[Deadline]:
     """The case's running clocks, nearest first."""
     return Deadline.objects.filter(case=case, state=Deadline.State.OPEN).order_by("due_at", "pk")
+
+
+def case_follow_ups(case: Case) -> QuerySet[Deadline]:
+    """The case's follow-ups still to do (open, or missed and not closed), nearest first."""
+    return (
+        Deadline.objects.filter(
+            case=case, kind=Deadline.Kind.FOLLOW_UP, state__in=Deadline.REMINDED_STATES
+        )
+        .select_related("responsible")
+        .order_by("due_at", "pk")
+    )

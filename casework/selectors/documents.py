@@ -30,6 +30,17 @@ def attachment_get_for_user(*, user: AnyUser, public_id: str) -> Attachment:
     return attachment
 
 
+def filing_attachments(filing: Filing) -> QuerySet[Attachment]:
+    """The scans kept on a filing (its receipt, delivery notice, answer), oldest first. The
+    caller has shown the filing to a user who may see it (its page's view is audited)."""
+    return filing.attachments.select_related("uploaded_by").order_by("created_at", "pk")
+
+
+def case_attachments(case: Case) -> QuerySet[Attachment]:
+    """Every file of a case, the family's and the staff's, oldest first, with their filing."""
+    return case.attachments.select_related("filing", "uploaded_by").order_by("created_at", "pk")
+
+
 def document_get_for_user(*, user: AnyUser, pk: int | str) -> GeneratedDocument:
     """The generated document if its filing's case is visible to this user; else NotFoundError."""
     document = (

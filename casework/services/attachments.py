@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,9 +22,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework import permissions
 from casework.crypto import SEPARATOR, DecryptionError, content_digest, content_digest_matches
 from casework.crypto import _fernets as fernets  # the field keys, shared so files rotate with them
 from casework.exceptions import NotReadyError
@@ -32,6 +34,7 @@ from casework.models import (
     AuditEvent,
     Case,
     DocumentShare,
+    Filing,
     GeneratedDocument,
     TimelineEntry,
 )
@@ -163,7 +166,14 @@ def uploads_discard(stored: Sequence[StoredUpload]) -> None:
 
 
 def attachments_record(
-    *, case: Case, entry: TimelineEntry | None, stored: Sequence[StoredUpload], source: str
+    *,
+    case: Case,
+    entry: TimelineEntry | None,
+    stored: Sequence[StoredUpload],
+    source: str,
+    filing: Filing | None = None,
+    document_kind: str = "",
+    uploaded_by: User | None = None,
 ) -> list[Attachment]:
     """Create the rows inside the caller's transaction; cleaning is queued after commit."""
     if not stored:
@@ -178,6 +188,9 @@ def attachments_record(
             size=len(item.upload.data),
             digest=item.digest,
             source=source,
+            filing=filing,
+            document_kind=document_kind,
+            uploaded_by=uploaded_by,
         )
         for item in stored
     )
@@ -186,6 +199,106 @@ def attachments_record(
     # finds the pending rows later.
     transaction.on_commit(lambda: _queue_cleaning(ids), robust=True)
     return rows
+
+
+# --- Staff uploads: proof of sending, delivery notices, answers, other papers -------------------
+
+
+def staff_upload_add(
+    *,
+    case: Case,
+    actor: User | None,
+    upload: Upload,
+    document_kind: str,
+    filing: Filing | None = None,
+) -> Attachment:
+    """A caseworker's scan or photo, on the case or on one of its filings, stored exactly as a
+    family's file (encrypted original, cleaned copy made on the `files` queue); audited, with a
+    timeline entry. A receipt on a filing sent without one becomes its proof of sending."""
+    if document_kind not in Attachment.DocumentKind.values:
+        raise ValueError(document_kind)
+    if filing is not None and filing.case_id != case.pk:
+        raise ValueError("filing of another case")
+    if actor is not None:
+        permissions.case_act_check(user=actor, case=case, action=permissions.Action.ATTACHMENT_ADD)
+    stored = uploads_store([upload])
+    try:
+        with transaction.atomic():
+            if filing is not None:
+                filing = Filing.objects.select_for_update(of=("self",)).get(pk=filing.pk)
+            attachment = staff_upload_record(
+                case=case, actor=actor, stored=stored[0], document_kind=document_kind, filing=filing
+            )
+            if (
+                filing is not None
+                and document_kind == Attachment.DocumentKind.RECEIPT
+                and filing.proof_id is None
+                and filing.status != Filing.Status.DRAFT
+            ):
+                filing.proof, filing.proof_to_follow = attachment, ""
+                filing.save(update_fields=["proof", "proof_to_follow", "updated_at"])
+    except BaseException:
+        uploads_discard(stored)
+        raise
+    return attachment
+
+
+def staff_upload_record(
+    *,
+    case: Case,
+    actor: User | None,
+    stored: StoredUpload,
+    document_kind: str,
+    filing: Filing | None = None,
+) -> Attachment:
+    """The row of a stored staff upload, its timeline entry and audit event, inside the
+    caller's transaction (a filing step that takes its proof calls this; the caller has
+    checked that `actor` may act and discards the stored file if its transaction fails)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        label = Attachment.DocumentKind(document_kind).label
+        if filing is not None:
+            text = _("Scan added to %(filing)s: %(document)s.") % {
+                "filing": filing.reference,
+                "document": label,
+            }
+        else:
+            text = _("Scan added: %(document)s.") % {"document": label}
+    entry = TimelineEntry.objects.create(
+        case=case, kind=TimelineEntry.Kind.UPLOAD, text=text, author=actor
+    )
+    (attachment,) = attachments_record(
+        case=case,
+        entry=entry,
+        stored=[stored],
+        source=Attachment.Source.STAFF,
+        filing=filing,
+        document_kind=document_kind,
+        uploaded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=attachment,
+        reference=case.reference,
+        detail={
+            "attachment": str(attachment.public_id),
+            "document": document_kind,
+            "filing": filing.reference if filing is not None else "",
+        },
+    )
+    return attachment
+
+
+@contextmanager
+def upload_kept(upload: Upload | None) -> Iterator[StoredUpload | None]:
+    """Store `upload` (if any) before the transaction that records it, and remove the file
+    again if that transaction fails inside the block (file writes cannot roll back)."""
+    stored = uploads_store([upload]) if upload is not None else []
+    try:
+        yield stored[0] if stored else None
+    except BaseException:
+        uploads_discard(stored)
+        raise
 
 
 def _queue_cleaning(ids: Sequence[int]) -> None:

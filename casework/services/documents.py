@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from casework.crypto import content_digest
 from casework.drafting import (
@@ -33,6 +34,8 @@ from casework.models import (
     Applicant,
     AuditEvent,
     AuthorityOffice,
+    Case,
+    CaseFact,
     DocumentTemplate,
     Filing,
     FilingKind,
@@ -41,7 +44,7 @@ from casework.models import (
     Serviceman,
     Verification,
 )
-from casework.selectors import template_for
+from casework.selectors import case_chronology, template_for
 from casework.services.attachments import DownloadFile, pending_rows_requeue
 from casework.services.audit import audit_record
 from casework.services.records import update_fields_for
@@ -277,7 +280,7 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
                 "phone": applicant.phone if applicant else "",
                 "email": applicant.email if applicant else "",
             },
-            "case": {"reference": case.reference},
+            "case": {"reference": case.reference, "chronology": _chronology(case)},
             "filing": {
                 "reference": filing.reference,
                 "kind": filing.get_kind_display(),
@@ -293,6 +296,46 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
             "today": {"date": timezone.localdate()},
         }
     return facts_of(values)
+
+
+def _chronology(case: Case) -> str:
+    """The facts marked for documents, one line each in date order, in the active language (the
+    document's): "12.03.2025 — госпитализация: военный госпиталь". Staff wrote every word of it;
+    the source of a fact ("from the mother") stays in the case."""
+    lines = []
+    for item in case_chronology(case):
+        when = _fact_date(item)
+        what = str(CHRONOLOGY_KINDS[CaseFact.Kind(item.kind)])
+        text = " ".join(item.text.split())
+        if what and text:
+            lines.append(f"{when} — {what}: {text}")
+        else:
+            lines.append(f"{when} — {what or text}")
+    return "\n".join(lines)
+
+
+# How a document names each kind of fact (nouns, so any place or text may follow a colon).
+CHRONOLOGY_KINDS = {
+    CaseFact.Kind.MOVED: pgettext_lazy("chronology", "moved"),
+    CaseFact.Kind.HOSPITALISED: pgettext_lazy("chronology", "hospitalisation"),
+    CaseFact.Kind.BOARD: pgettext_lazy("chronology", "medical board examination"),
+    CaseFact.Kind.CONTACT: pgettext_lazy("chronology", "contact with him"),
+    CaseFact.Kind.EXCHANGE: pgettext_lazy("chronology", "exchange"),
+    CaseFact.Kind.FILING: pgettext_lazy("chronology", "filing"),
+    CaseFact.Kind.OTHER: "",
+}
+
+
+def _fact_date(item: CaseFact) -> str:
+    """The date as exact as it is known: 12.03.2025, about 12.03.2025, 03.2025, in 2025."""
+    day = item.happened_on
+    if item.precision == CaseFact.Precision.MONTH:
+        return day.strftime("%m.%Y")
+    if item.precision == CaseFact.Precision.YEAR:
+        return pgettext("chronology", "in %(year)s") % {"year": day.year}
+    if item.precision == CaseFact.Precision.ABOUT:
+        return pgettext("chronology", "about %(date)s") % {"date": day.strftime("%d.%m.%Y")}
+    return day.strftime("%d.%m.%Y")
 
 
 # What a unit number may start with, in the man's record; the office's name says it already.

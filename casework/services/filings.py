@@ -36,6 +36,12 @@ from casework.models import (
 from casework.rules import calendar as engine
 from casework.rules.store import CourtLimitSource, rule_for, term_rule, working_calendar_for
 from casework.selectors import escalation_targets, users_who_see_case
+from casework.services.attachments import (
+    StoredUpload,
+    Upload,
+    staff_upload_record,
+    upload_kept,
+)
 from casework.services.audit import audit_record
 from casework.services.bulk import ids_in, rows_insert
 from casework.services.documents import document_request_if_possible
@@ -448,7 +454,6 @@ def filing_discard(*, filing: Filing, actor: User | None) -> str:
     return reference
 
 
-@transaction.atomic
 def filing_mark_sent(
     *,
     filing: Filing,
@@ -456,7 +461,8 @@ def filing_mark_sent(
     sent_on: date,
     method: str,
     tracking_number: str = "",
-    proof: Attachment | None = None,
+    proof: Upload | None = None,
+    proof_to_follow: str = "",
     received_on: date | None = None,
     received_at: datetime | None = None,
 ) -> Filing:
@@ -465,8 +471,37 @@ def filing_mark_sent(
     Until the delivery date is known, receipt is assumed on the sending day: the clock may run
     early, never late. A term in hours runs from `received_at`, any past moment; without one,
     from now when sent today, else from the start of the day (early rather than late). A court
-    claim sent meets the filing limit (KAS art. 219) that led to it.
+    claim sent meets the filing limit (KAS art. 219) that led to it. Registered mail is proved
+    by the post office receipt: its scan (`proof`, kept on the filing) or, when it is not at
+    hand, the reason it follows.
     """
+    with upload_kept(proof) as stored:
+        return _filing_mark_sent(
+            filing=filing,
+            actor=actor,
+            sent_on=sent_on,
+            method=method,
+            tracking_number=tracking_number,
+            stored=stored,
+            proof_to_follow=proof_to_follow.strip()[:300],
+            received_on=received_on,
+            received_at=received_at,
+        )
+
+
+@transaction.atomic
+def _filing_mark_sent(
+    *,
+    filing: Filing,
+    actor: User | None,
+    sent_on: date,
+    method: str,
+    tracking_number: str,
+    stored: StoredUpload | None,
+    proof_to_follow: str,
+    received_on: date | None,
+    received_at: datetime | None,
+) -> Filing:
     filing = _locked(filing, actor)
     _require(filing, (S.DRAFT,), _("marked sent"))
     if sent_on > timezone.localdate():
@@ -477,6 +512,14 @@ def filing_mark_sent(
         raise TransitionError(_("This office cannot be reached this way."))
     if method == Filing.Method.REGISTERED_MAIL and not tracking_number:
         raise TransitionError(_("Registered mail needs its tracking number."))
+    if method == Filing.Method.REGISTERED_MAIL and stored is None and not proof_to_follow:
+        # A court asks for the receipt: without its scan, someone says why it is not here yet.
+        raise TransitionError(
+            _(
+                "Registered mail needs the scan of the post office receipt, or a reason why "
+                "the proof follows later."
+            )
+        )
     filing.rule = rule_for(
         office=filing.office,
         filing_kind=filing.kind,
@@ -484,7 +527,7 @@ def filing_mark_sent(
         life_or_health_at_risk=filing.life_or_health_at_risk,
     )
     filing.status, filing.sent_on, filing.method = S.SENT, sent_on, method
-    filing.tracking_number, filing.proof = tracking_number, proof
+    filing.tracking_number = tracking_number
     filing.received_on = received_on
     if received_at is None and filing.rule and filing.rule.unit == ResponseRule.Unit.HOURS:
         day = received_on or sent_on
@@ -497,6 +540,16 @@ def filing_mark_sent(
     filing_clock_recompute(filing)
     if filing.kind == FilingKind.COURT_CLAIM:
         _court_limits_meet(filing, filed_on=sent_on)
+    if stored is not None:
+        filing.proof = staff_upload_record(
+            case=filing.case,
+            actor=actor,
+            stored=stored,
+            document_kind=Attachment.DocumentKind.RECEIPT,
+            filing=filing,
+        )
+        proof_to_follow = ""
+    filing.proof_to_follow = proof_to_follow if filing.proof_id is None else ""
     return _finish(
         filing,
         actor=actor,
@@ -509,6 +562,7 @@ def filing_mark_sent(
             "method",
             "tracking_number",
             "proof",
+            "proof_to_follow",
             "received_on",
             "received_at",
             *CLOCK_FIELDS,
@@ -561,7 +615,6 @@ def filing_record_extension(
     )
 
 
-@transaction.atomic
 def filing_record_response(
     *,
     filing: Filing,
@@ -569,9 +622,32 @@ def filing_record_response(
     answered_on: date,
     outcome: str,
     forwarded_to: AuthorityOffice | None = None,
+    answer: Upload | None = None,
 ) -> Filing:
     """Close the clock. A refusal or formal reply opens the court limit; forwarding starts a new
-    clock at the receiving office (a new filing, linked)."""
+    clock at the receiving office (a new filing, linked). The answer letter's scan, if given,
+    is kept on the filing."""
+    with upload_kept(answer) as stored:
+        return _filing_record_response(
+            filing=filing,
+            actor=actor,
+            answered_on=answered_on,
+            outcome=outcome,
+            forwarded_to=forwarded_to,
+            stored=stored,
+        )
+
+
+@transaction.atomic
+def _filing_record_response(
+    *,
+    filing: Filing,
+    actor: User | None,
+    answered_on: date,
+    outcome: str,
+    forwarded_to: AuthorityOffice | None,
+    stored: StoredUpload | None,
+) -> Filing:
     filing = _locked(filing, actor)
     _require(filing, Filing.ANSWERABLE, _("answered"))
     if outcome == Filing.Outcome.FORWARDED and forwarded_to is None:
@@ -581,6 +657,14 @@ def filing_record_response(
     _close_deadlines(filing, answered=True)
     if outcome in Filing.ESCALATABLE_OUTCOMES:
         _open_court_limit(filing, learned_on=answered_on)
+    if stored is not None:
+        staff_upload_record(
+            case=filing.case,
+            actor=actor,
+            stored=stored,
+            document_kind=Attachment.DocumentKind.ANSWER,
+            filing=filing,
+        )
     _finish(
         filing,
         actor=actor,
@@ -605,6 +689,9 @@ def filing_record_response(
             sent_on=answered_on,
             method=filing.method or Filing.Method.E_RECEPTION,
             tracking_number=filing.tracking_number,
+            # Sent on by the authority, not by us: its proof is the answer that says so.
+            proof_to_follow=_("forwarded by the authority (answer to %(filing)s)")
+            % {"filing": filing.reference},
             received_on=answered_on,
         )
     return filing

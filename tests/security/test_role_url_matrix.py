@@ -112,6 +112,7 @@ def world(django_capture_on_commit_callbacks) -> World:  # type: ignore[no-untyp
             sent_on=date(2025, 1, 10),
             method=Filing.Method.REGISTERED_MAIL,
             tracking_number="80012345678901",
+            proof_to_follow="the receipt is with the mother",
         )
     deadline = Deadline.objects.filter(filing=filing).order_by("pk").first()
     assert deadline is not None
@@ -281,8 +282,8 @@ def visible(role: str, label: str) -> bool:
 # Pages no role gets, whatever its permissions say (the README's promises, each with a test of
 # its own elsewhere): nobody adds, edits or deletes an audit event; devices are only listed
 # (removed by the audited reset); nobody sets another person's password; the lockdown row is
-# never added or deleted; timeline entries and clocks are added only by their services; a
-# filing that was sent is a record, never deleted.
+# never added or deleted; timeline entries and clocks are added only by their services (a
+# follow-up on the case page); a filing that was sent is a record, never deleted.
 NEVER = {
     ("casework.auditevent", "add"),
     ("casework.auditevent", "delete"),
@@ -295,9 +296,11 @@ NEVER = {
     ("casework.sitestate", "add"),
     ("casework.sitestate", "delete"),
     ("casework.timelineentry", "add"),
+    # "add" on clocks is for follow-ups, made on the case page (services/follow_ups.py).
+    ("casework.deadline", "add"),
 }
 # Views that only take a POST: a GET is 405 for every staff member, before anything is shown.
-POST_ONLY = {"merge", "family", "verify", "legal_hold", "protocol"}
+POST_ONLY = {"merge", "family", "verify", "legal_hold", "protocol", "scans", "facts", "follow_ups"}
 # Model admins' own views and the permission each needs (besides seeing the object).
 OWN_VIEWS = {
     "staff_invite": ("auth.user", "add"),

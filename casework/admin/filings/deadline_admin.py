@@ -37,16 +37,18 @@ from casework.services.filings import (
 
 @admin.register(Deadline, site=site)
 class DeadlineAdmin(AuditedModelAdmin):
+    audit_views = True  # a follow-up's page shows its words (`note`), which may be personal
     list_display = ("due", "kind", "state_now", "case_reference", "filing", "responsible")
     list_select_related = ("case", "filing__office", "rule", "responsible")
     list_filter = (DeadlineDueFilter, MineFilter, "state", "kind", CaseTeamFilter)
-    list_defer = (*CASE_ENCRYPTED, *(f"filing__{name}" for name in FILING_ENCRYPTED))
+    list_defer = ("note", *CASE_ENCRYPTED, *(f"filing__{name}" for name in FILING_ENCRYPTED))
     ordering = ("due_at", "pk")
     list_per_page = 50
     fields = (
         "case",
         "filing",
         "kind",
+        "note",
         "due_display",
         "state_now",
         "basis",

@@ -26,17 +26,19 @@ from casework.admin.filings.display import (
     filing_status_now,
 )
 from casework.admin.filings.filters import CaseTeamFilter, FilingWaitingFilter
-from casework.admin.filings.forms import DocumentForm, FilingCreateForm, ShareForm
+from casework.admin.filings.forms import DocumentForm, FilingCreateForm, ShareForm, UploadForm
 from casework.admin.filings.transitions import ACTIONS, action_url, offered_actions
 from casework.admin.marks import with_published_year
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
 from casework.models import Filing, FilingKind
+from casework.portal.upload_handlers import memory_uploads
 from casework.selectors import (
     cases_visible_to,
     deadlines_visible_to,
     document_shares_of_filing,
     escalation_targets,
+    filing_attachments,
     filings_visible_to,
     live_filing_offices,
     template_for,
@@ -45,6 +47,7 @@ from casework.services.filings import (
     filing_create,
     vvk_advice,
 )
+from casework.uploads import describe_found
 
 
 @admin.register(Filing, site=site)
@@ -73,7 +76,17 @@ class FilingAdmin(AuditedModelAdmin):
         ),
         (
             _("Sending"),
-            {"fields": ("sent_on", "method", "tracking_number", "received_on", "received_at")},
+            {
+                "fields": (
+                    "sent_on",
+                    "method",
+                    "tracking_number",
+                    "proof",
+                    "proof_to_follow",
+                    "received_on",
+                    "received_at",
+                )
+            },
         ),
         (
             _("At the authority"),
@@ -165,11 +178,22 @@ class FilingAdmin(AuditedModelAdmin):
             "share_url": action_url(obj, "share"),
             "unshare_url": action_url(obj, "unshare"),
             "shares": document_shares_of_filing(filing=obj),
+            "scans": [
+                (attachment, describe_found(attachment.metadata_found))
+                for attachment in filing_attachments(obj)
+            ],
+            "upload_form": UploadForm() if self.may_upload(request) else None,
+            "upload_url": action_url(obj, "upload"),
         }
 
     def may_share(self, request: HttpRequest, filing: Filing) -> bool:
         return self.may_act(request, filing) and permissions.may(
             request.user, permissions.Action.CASE_EDIT
+        )
+
+    def may_upload(self, request: HttpRequest) -> bool:
+        return self.may_act(request) and permissions.may(
+            request.user, permissions.Action.ATTACHMENT_ADD
         )
 
     # --- Custom views: creating a draft, and one page per transition
@@ -179,7 +203,8 @@ class FilingAdmin(AuditedModelAdmin):
         return [
             path(
                 "<path:object_id>/do/<slug:action>/",
-                wrap(self.action_view),
+                # Scans arrive here (mark sent, the answer, a later upload): read in memory.
+                wrap(memory_uploads(self.action_view)),
                 name="casework_filing_action",
             ),
             *super().get_urls(),
@@ -244,7 +269,7 @@ class FilingAdmin(AuditedModelAdmin):
             return answer
         change_url = reverse("admin:casework_filing_change", args=[filing.pk])
         data = request.POST if request.method == "POST" else None
-        form = spec.form_class(data)
+        form = spec.form_class(data, request.FILES if data is not None else None)
         if hasattr(form, "for_filing"):
             form.for_filing(filing)  # choices that depend on the filing (its office's country)
         if data is not None and form.is_valid():

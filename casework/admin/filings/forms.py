@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.admin.base import OnceForm
 from casework.models import (
+    Attachment,
     AuthorityOffice,
     Case,
     DocumentShare,
@@ -24,6 +25,8 @@ from casework.selectors import (
     document_shares_of_filing,
     offices_active,
 )
+from casework.services.attachments import Upload
+from casework.uploads import MAX_BYTES, UploadRejected, validate_upload
 
 
 def _date_input() -> forms.DateInput:
@@ -38,6 +41,41 @@ def _secret_input() -> forms.TextInput:
 class OfficeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} · {obj.get_kind_display()} ({obj.jurisdiction})"
+
+
+class ScanField(forms.FileField):
+    """One scan or photo (JPEG, PNG, HEIC or PDF), checked by its content as a family's file
+    is; cleans to an `Upload`, or None when no file was chosen. The view reads the body with
+    the bounded memory handler (portal/upload_handlers.py): a scan never lands in a plain
+    temporary file."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"accept": "image/jpeg,image/png,image/heic,image/heif,application/pdf,.heic,.heif"}
+        )
+
+    def clean(self, data: Any, initial: Any = None) -> Upload | None:
+        if not data:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return None
+        if (data.size or 0) > MAX_BYTES or getattr(data, "over_limit", False):
+            raise ValidationError(_("This file is larger than 10 MB."))
+        content = data.read()
+        try:
+            kind = validate_upload(content)
+        except UploadRejected as exc:
+            raise ValidationError(exc.message) from exc
+        return Upload(data=content, kind=kind, filename=data.name or "")
+
+
+class ScanUploadForm(forms.Form):
+    """A staff upload to a case or a filing: what the paper is, and its scan."""
+
+    document_kind = forms.ChoiceField(label=_("document"), choices=Attachment.DocumentKind.choices)
+    scan = ScanField(label=_("scan or photo"), required=True)
 
 
 # --- Forms, one per transition ----------------------------------------------------------------
@@ -106,6 +144,17 @@ class SentForm(forms.Form):
             "Without it, a past day counts from its start, so the clock runs early, never late."
         ),
     )
+    proof = ScanField(
+        label=_("scan of the post office receipt"),
+        help_text=_("Registered mail needs it, or the reason below. A photo will do."),
+    )
+    proof_to_follow = forms.CharField(
+        label=_("or: why the proof follows later"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 60}),
+        help_text=_("e.g. the receipt is with the mother; upload it on the filing page later."),
+    )
 
     def for_filing(self, filing: Filing) -> None:
         """Only the ways this office can be reached (Армія+ is for Ukrainian offices)."""
@@ -153,10 +202,18 @@ class ResponseForm(forms.Form):
         required=False,
         help_text=_("Only when the authority forwarded it: a new clock starts there."),
     )
+    answer = ScanField(
+        label=_("scan of the answer letter"),
+        help_text=_("Keep the answer on file: a complaint or a court asks for it."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["forwarded_to"].queryset = offices_active()  # type: ignore[attr-defined]
+
+
+class UploadForm(ScanUploadForm):
+    """A scan added to the filing afterwards (a receipt that followed, a delivery notice)."""
 
 
 class EscalateForm(forms.Form):

@@ -29,11 +29,13 @@ from casework.admin.filings.forms import (
     ResponseForm,
     SentForm,
     ShareForm,
+    UploadForm,
     VvkResultForm,
     WithdrawShareForm,
 )
 from casework.formats import due_day, format_due, zone_for
 from casework.models import Filing, FilingKind
+from casework.services.attachments import staff_upload_add
 from casework.services.document_shares import document_share, document_share_withdraw
 from casework.services.documents import document_request
 from casework.services.filings import (
@@ -67,6 +69,8 @@ def _mark_sent(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> No
         tracking_number=data["tracking_number"].strip(),
         received_on=data["received_on"],
         received_at=received_at,
+        proof=data["proof"],
+        proof_to_follow=data["proof_to_follow"],
     )
     messages.success(
         request,
@@ -129,6 +133,7 @@ def _record_response(request: HttpRequest, filing: Filing, data: dict[str, Any])
         answered_on=data["answered_on"],
         outcome=data["outcome"],
         forwarded_to=data["forwarded_to"],
+        answer=data["answer"],
     )
     messages.success(
         request,
@@ -164,6 +169,17 @@ def _discard(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> str:
     reference = filing_discard(filing=filing, actor=acting_user(request))
     messages.success(request, _("Draft %(filing)s discarded.") % {"filing": reference})
     return reverse("admin:casework_case_change", args=[filing.case_id])  # the filing is gone
+
+
+def _upload(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
+    staff_upload_add(
+        case=filing.case,
+        filing=filing,
+        actor=acting_user(request),
+        upload=data["scan"],
+        document_kind=data["document_kind"],
+    )
+    messages.success(request, _("The scan is kept on %(filing)s.") % {"filing": filing.reference})
 
 
 def _prepare_document(request: HttpRequest, filing: Filing, data: dict[str, Any]) -> None:
@@ -260,6 +276,8 @@ ACTIONS = {
             lambda f: False,
             _withdraw_share,
         ),
+        # Offered in the page's "Proof and answers" box, at any status.
+        FilingAction("upload", _("Add a scan"), UploadForm, lambda f: False, _upload),
         FilingAction(
             "discard",
             _("Discard draft"),

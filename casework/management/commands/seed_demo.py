@@ -35,6 +35,7 @@ from casework.models import (
     Applicant,
     AuthorityOffice,
     Case,
+    CaseFact,
     Deadline,
     Exchange,
     Filing,
@@ -333,6 +334,27 @@ def seed_batch(spec: BatchSpec) -> int:
         for filing, deadline in zip(filings, deadlines, strict=True):
             deadline.filing = filing
         Deadline.objects.bulk_create(deadlines, batch_size=BATCH)
+    # A chronology: where he was last moved (the case page's "where he is now"), and for some a
+    # hospital, each with where the caseworker heard it.
+    CaseFact.objects.bulk_create(
+        [
+            CaseFact(
+                case=case,
+                kind=kind,
+                happened_on=case.created_at.date() - timedelta(days=rng.randrange(1, 60)),
+                precision=rng.choice(["day", "day", "about", "month"]),
+                text=rng.choice(demo.PLACES),
+                source=rng.choice(["со слов матери, по телефону", "из письма сестры", ""]),
+            )
+            for case in cases
+            for kind in (
+                [CaseFact.Kind.MOVED, CaseFact.Kind.HOSPITALISED]
+                if case.injured
+                else [CaseFact.Kind.MOVED]
+            )
+        ],
+        batch_size=BATCH,
+    )
     TimelineEntry.objects.bulk_create(
         [
             TimelineEntry(
