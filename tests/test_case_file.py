@@ -14,7 +14,7 @@ import pyzipper
 from docx import Document
 
 from casework.exceptions import NotFoundError, PermissionDeniedError, RuleError
-from casework.models import AuditEvent, Filing, GeneratedDocument
+from casework.models import AuditEvent, CaseFact, Filing, GeneratedDocument
 from casework.roles import Role
 from casework.services.case_file import (
     PASSWORD_PATTERN,
@@ -49,6 +49,15 @@ def case(team, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-d
         registered_on=date(2025, 3, 10),
     )
     assert GeneratedDocument.objects.filter(filing=filing, state="ready").count() == 1
+    CaseFact.objects.create(
+        case=case,
+        kind=CaseFact.Kind.HOSPITALISED,
+        happened_on=date(2024, 11, 1),
+        precision=CaseFact.Precision.MONTH,
+        text="военный госпиталь Ростова",
+        source="со слов матери",
+        use_in_documents=False,  # a lawyer's file has every fact, marked for documents or not
+    )
     return case
 
 
@@ -77,6 +86,8 @@ def test_a_coordinator_gets_the_whole_case_in_an_encrypted_zip(case, coordinator
         assert len(drafts) == 1 and archive.read(drafts[0])[:2] == b"PK"
     filing = Filing.objects.get(case=case)
     assert "Зуев" in record and filing.reference in record and "ВП-1234" in record
+    assert "11.2024 — госпитализация: военный госпиталь Ростова (со слов матери)" in record
+    assert "госпиталь".encode() not in file.data
     # The chronology in order: captured, the intake, sent, registered.
     days = re.findall(r"^(\d\d\.\d\d\.\d{4}) — ", record, re.MULTILINE)
     assert days[0] == "02.05.2024" and "03.03.2025" in days and "10.03.2025" in days

@@ -31,14 +31,16 @@ from casework.models import (
     Attachment,
     AuditEvent,
     Case,
+    CaseFact,
     Deadline,
     Filing,
     GeneratedDocument,
     Jurisdiction,
 )
+from casework.selectors import case_facts
 from casework.services.attachments import CLEANED, attachment_read
 from casework.services.audit import audit_record
-from casework.services.documents import LANGUAGE_OF
+from casework.services.documents import CHRONOLOGY_KINDS, LANGUAGE_OF, fact_date
 
 # 6 groups of 5 from an alphabet without look-alikes: ~148 bits, read out over a phone.
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -154,7 +156,7 @@ def _record_docx(case: Case, filings: list[Filing], clocks: list[Deadline]) -> b
                 ],
             )
         document.add_heading(_("Chronology"), 1)
-        for day, text in case_chronology(case, filings):
+        for day, text in _events(case, filings):
             document.add_paragraph(f"{day} — {text}", style="List Bullet")
         document.add_heading(_("Filings"), 1)
         for filing in filings:
@@ -196,9 +198,10 @@ def _record_docx(case: Case, filings: list[Filing], clocks: list[Deadline]) -> b
     return out.getvalue()
 
 
-def case_chronology(case: Case, filings: list[Filing]) -> list[tuple[str, str]]:
+def _events(case: Case, filings: list[Filing]) -> list[tuple[str, str]]:
     """Dated events of the case in order: captivity, release, exchange, the intake, each
-    filing's steps and answers. Undated ones are left out."""
+    filing's steps and answers, and every dated fact the caseworkers recorded (with its source,
+    which a lawyer needs and a document to the state never prints). Undated ones are left out."""
     serviceman = case.serviceman
     events: list[tuple[Any, str]] = [
         (serviceman.captured_on, _("captured")),
@@ -214,6 +217,11 @@ def case_chronology(case: Case, filings: list[Filing]) -> list[tuple[str, str]]:
             (filing.answered_on, _("answered: %(what)s") % {"what": what}),
         ]
     dated = [(_sortable(day), _day(day), text) for day, text in events if day]
+    for fact in case_facts(case):
+        what = str(CHRONOLOGY_KINDS[CaseFact.Kind(fact.kind)])
+        text = " ".join(filter(None, [f"{what}:" if what else "", " ".join(fact.text.split())]))
+        source = f" ({fact.source})" if fact.source else ""
+        dated.append((fact.happened_on.isoformat(), fact_date(fact), text + source))
     return [(shown, text) for _key, shown, text in sorted(dated, key=lambda row: row[0])]
 
 

@@ -304,7 +304,7 @@ def _chronology(case: Case) -> str:
     the source of a fact ("from the mother") stays in the case."""
     lines = []
     for item in case_chronology(case):
-        when = _fact_date(item)
+        when = fact_date(item)
         what = str(CHRONOLOGY_KINDS[CaseFact.Kind(item.kind)])
         text = " ".join(item.text.split())
         if what and text:
@@ -326,7 +326,7 @@ CHRONOLOGY_KINDS = {
 }
 
 
-def _fact_date(item: CaseFact) -> str:
+def fact_date(item: CaseFact) -> str:
     """The date as exact as it is known: 12.03.2025, about 12.03.2025, 03.2025, in 2025."""
     day = item.happened_on
     if item.precision == CaseFact.Precision.MONTH:
