@@ -37,6 +37,9 @@ class Action(StrEnum):
     LEGAL_HOLD = "legal_hold"  # set or lift a case's legal hold
     EXCHANGE_RECORD = "exchange_record"
     RULES_EDIT = "rules_edit"
+    CASES_IMPORT = "cases_import"  # cases from an organisation's spreadsheet
+    CASES_EXPORT = "cases_export"  # cases out to a spreadsheet
+    COLLECTIVE_COMPLAINT = "collective_complaint"  # a summary across cases, a joint draft
 
 
 # The Django permission each action needs (the roles' groups carry them, roles.py).
@@ -54,11 +57,15 @@ REQUIRED_PERMISSION: dict[Action, str] = {
     Action.LEGAL_HOLD: "casework.change_case",
     Action.EXCHANGE_RECORD: "casework.add_exchange",
     Action.RULES_EDIT: "casework.change_responserule",
+    Action.CASES_IMPORT: "casework.add_case",
+    Action.CASES_EXPORT: "casework.view_case",
+    Action.COLLECTIVE_COMPLAINT: "casework.view_case",
 }
 # Actions that reach beyond one team's work: a merge joins two families' records, a new access
 # code decides who can read a case from outside, triage moves cases between people and teams,
 # a legal hold overrides what families were promised about erasure, and erasing a case cannot
-# be undone and answers a family, not a team's workload.
+# be undone and answers a family, not a team's workload. Imports, exports and collective
+# complaints reach across every team's cases at once.
 COORDINATOR_ONLY = frozenset(
     {
         Action.CASE_MERGE,
@@ -66,6 +73,9 @@ COORDINATOR_ONLY = frozenset(
         Action.ACCESS_CODE_MANAGE,
         Action.CASE_TRIAGE,
         Action.LEGAL_HOLD,
+        Action.CASES_IMPORT,
+        Action.CASES_EXPORT,
+        Action.COLLECTIVE_COMPLAINT,
     }
 )
 

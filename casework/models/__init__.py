@@ -12,6 +12,7 @@ from casework.models.documents import (
     RateCounter,
 )
 from casework.models.filings import Deadline, Filing
+from casework.models.imports import CaseImport
 from casework.models.people import (
     Applicant,
     Exchange,
@@ -46,6 +47,7 @@ __all__ = [
     "BackupCodeDevice",
     "CalendarOverride",
     "Case",
+    "CaseImport",
     "CrisisLine",
     "Deadline",
     "DocumentTemplate",
