@@ -17,7 +17,7 @@ from django.utils import timezone
 from casework.models import Applicant, AuditEvent, Case, CaseImport, Serviceman
 from casework.roles import Role
 from casework.services.imports import imports_abandon_stale
-from tests.factories import CaseFactory, ServicemanFactory, TeamFactory, UserFactory
+from tests.factories import CaseFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -137,7 +137,8 @@ def import_view(request: HttpRequest, public_id: str) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "New cases imported: %(created)d. Rows already recorded and skipped: %(skipped)d."
+                        "New cases imported: %(created)d. "
+                        "Rows already recorded and skipped: %(skipped)d."
                     )
                     % {"created": done.created_cases, "skipped": done.duplicates},
                 )
