@@ -83,8 +83,13 @@ def test_the_draft_is_signed_by_those_who_agree_at_that_moment_and_marked_unveri
     made = _unit_cases()["cases"]
     coordinator = UserFactory(role=Role.COORDINATOR)
     client = verified_client(coordinator, language="ru")
+    shown_before = AuditEvent.objects.count()
     page = client.post("/admin/collective/", {"unit": "ВЧ 42038", "step": "show"})
     body = page.content.decode()
+    shown = AuditEvent.objects.order_by("pk")[shown_before:]
+    assert [(e.action, e.object_type, e.detail) for e in shown] == [
+        ("view", "collective", {"by": "unit", "cases": 6, "signatories": 3})
+    ]
     assert page.status_code == 200
     assert "Сидорова Анна Петровна" in body and "Молчанова" not in body
     assert "42038" not in page.request["PATH_INFO"] and "42038" not in page.request["QUERY_STRING"]
@@ -150,3 +155,14 @@ def test_the_mans_other_relatives_who_agree_are_listed_too():
     assert [a.legal_name for a in collective_signatories(collective_cases(unit="99999"))] == [
         "Брат Иван"
     ]
+
+
+def test_the_seeded_templates_pass_the_lawyers_check_and_are_unverified():
+    from casework.drafting import PARTS, template_check
+    from casework.models import DocumentTemplate
+    from casework.rules.collective_seed import COLLECTIVE_TEMPLATES
+
+    for values in COLLECTIVE_TEMPLATES:
+        assert template_check({part: values[part] for part in PARTS}) == {}
+        seeded = DocumentTemplate.objects.get(code=values["code"])
+        assert (seeded.verification, seeded.filing_kinds) == ("unverified", [])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 
 from casework.models import Applicant, AuditEvent, Case, CaseImport, Serviceman
@@ -85,6 +86,14 @@ def test_a_sheet_is_mapped_previewed_and_imported_once_with_one_audit_event(
     assert first.applicant.consent_collective is False  # never taken from a sheet
     assert first.serviceman.unit_index and first.serviceman.surname_year_index
     assert cases[1].applicant is None
+    with connection.cursor() as cursor:  # at rest: only ciphertext in the columns
+        cursor.execute(
+            "SELECT s.surname, s.unit_number, a.phone, a.name FROM casework_serviceman s"
+            " JOIN casework_applicant a ON a.serviceman_id = s.id WHERE s.id = %s",
+            [first.serviceman_id],
+        )
+        stored = " ".join(cursor.fetchone())
+    assert not any(text in stored for text in ("Ознобишин", "42038", "111 2233", "Вера"))
     events = list(AuditEvent.objects.order_by("pk")[before_events:])
     assert [(e.action, e.object_type, e.object_reference) for e in events] == [
         ("create", "caseimport", case_import.reference)

@@ -29,7 +29,7 @@ from casework.selectors.collective import (
     collective_templates,
 )
 from casework.selectors.statistics import SUPPRESS_BELOW, Cell
-from casework.services.collective import collective_draft
+from casework.services.collective import collective_draft, collective_read_record
 
 
 class TemplateChoiceField(forms.ModelChoiceField):
@@ -143,6 +143,11 @@ def collective_view(request: HttpRequest) -> HttpResponse:
             "filings": _shown(summary.filings),
             "unanswered": _shown(summary.unanswered),
         }
-        context["signatories"] = collective_signatories(cases)
+        signatories = collective_signatories(cases)
+        context["signatories"] = signatories
+        by = "unit" if selection["unit"] else "exchange" if selection["exchange"] else "office"
+        collective_read_record(
+            actor=acting_user(request), by=by, summary=summary, signatories=len(signatories)
+        )
     context["form"] = form
     return TemplateResponse(request, "admin/casework/collective.html", context)

@@ -128,3 +128,17 @@ def collective_draft(
     return CollectiveDraft(
         docx_build(draft), f"collective-{stamp}.docx", len(signatories), verified
     )
+
+
+@transaction.atomic
+def collective_read_record(
+    *, actor: User, by: str, summary: CollectiveSummary, signatories: int
+) -> None:
+    """The summary and the names of those who agree were shown: one audit event, counts only."""
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.VIEW,
+        object_type="collective",
+        reference="collective",
+        detail={"by": by, "cases": summary.cases, "signatories": signatories},
+    )
