@@ -12,7 +12,7 @@ from django.utils import translation
 from casework.models import AuditEvent, Case
 from casework.roles import Role
 from casework.selectors.exports import COLUMN_BY_KEY
-from casework.spreadsheets import ENCRYPTED_XLSX_AVAILABLE, spreadsheet_safe
+from casework.spreadsheets import spreadsheet_safe
 from tests.factories import CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,19 +93,48 @@ def test_personal_columns_need_the_explicit_tick(verified_client):  # type: igno
 def test_ticked_personal_columns_leave_only_encrypted_with_a_password_shown_once(
     verified_client,
 ):  # type: ignore[no-untyped-def]
-    CaseFactory(serviceman__surname="Ознобишин")
+    import base64
+
+    import openpyxl
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    case = CaseFactory(serviceman__surname="=Ознобишин", applicant__phone="+7 916 555 0101")
     client = verified_client(UserFactory(role=Role.COORDINATOR))
     before = AuditEvent.objects.count()
     response = client.post(
         "/admin/export/",
+        {
+            "columns": ["reference"],
+            "personal_columns": ["surname", "applicant_phone"],
+            "include_personal": "on",
+        },
+    )
+    assert "no-store" in response["Cache-Control"]
+    page = response.content.decode()
+    assert "Ознобишин" not in page and "555 0101" not in page  # never in plain
+    password = response.context["export"].password
+    assert len(password) >= 16 and f"<code>{password}</code>" in page
+    link = response.context["data_url"]
+    assert f'href="{link}"' in page
+    encrypted = base64.b64decode(link.partition("base64,")[2])
+    assert encrypted.startswith(bytes.fromhex("d0cf11e0a1b11ae1"))  # an encrypted OOXML package
+    decrypted = io.BytesIO()
+    office = OOXMLFile(io.BytesIO(encrypted))
+    office.load_key(password=password)
+    office.decrypt(decrypted)
+    sheet = openpyxl.load_workbook(decrypted).worksheets[0]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[1] == [case.reference, "'=Ознобишин", "'+7 916 555 0101"]
+    events = list(AuditEvent.objects.order_by("pk")[before:])
+    assert [(e.action, e.detail) for e in events] == [
+        (
+            "export",
+            {"columns": ["reference", "surname", "applicant_phone"], "count": 1, "personal": True},
+        )
+    ]
+    # A second export makes a new password: none is kept to be shown again.
+    again = client.post(
+        "/admin/export/",
         {"columns": ["reference"], "personal_columns": ["surname"], "include_personal": "on"},
     )
-    page = response.content.decode()
-    assert "Ознобишин" not in page  # never in plain, whatever the server can do
-    if ENCRYPTED_XLSX_AVAILABLE:  # once the deployment installs openpyxl and msoffcrypto-tool
-        assert 'id="export-password"' in page and 'id="export-download"' in page
-        assert AuditEvent.objects.filter(action="export", detail__personal=True).count() == 1
-    else:
-        assert "openpyxl and msoffcrypto-tool packages are missing" in page
-        assert 'id="export-download"' not in page
-        assert AuditEvent.objects.count() == before
+    assert again.context["export"].password != password

@@ -6,6 +6,7 @@ blind indexes, all-or-nothing commit, one audit event, and the sheet gone from d
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -230,3 +231,37 @@ def test_a_caseworker_may_not_import(verified_client, media_root, caseworker, te
     response = _upload(client, GOOD, team)
     assert response.status_code == 403
     assert CaseImport.objects.count() == 0 and _files(media_root) == []
+
+
+def test_an_xlsx_sheet_is_read_dates_and_numbers_included(
+    verified_client, media_root, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Прізвище", "Ім'я", "Дата народження", "Військова частина", "Телефон"])
+    sheet.append(["Шевчук", "Тарас", datetime.datetime(1997, 5, 9), 42038, 380501112233])
+    sheet.append(["Коваль", "Іван", "01.01.1990", "А0224", None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    client = verified_client(UserFactory(role=Role.COORDINATOR), language="uk")
+    upload = SimpleUploadedFile("sheet.xlsx", buffer.getvalue())
+    client.post("/admin/import/", {"sheet": upload, "team": TeamFactory().pk})
+    case_import = CaseImport.objects.get()
+    assert case_import.file_format == "xlsx"
+    assert case_import.mapping == [
+        "surname", "given_name", "birth_date", "unit_number", "applicant_phone",
+    ]  # fmt: skip
+    _no_plaintext(media_root)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/import/{case_import.public_id}/", {"step": "commit"})
+    men = {c.serviceman.surname: c for c in Case.objects.filter(source="import")}
+    shevchuk = men["Шевчук"]
+    assert shevchuk.serviceman.birth_date == datetime.date(1997, 5, 9)
+    assert shevchuk.serviceman.unit_number == "42038"
+    assert shevchuk.applicant.phone == "380501112233"  # type: ignore[union-attr]
+    assert men["Коваль"].serviceman.unit_number == "А0224" and men["Коваль"].applicant is None
+    assert _files(media_root) == []

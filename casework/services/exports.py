@@ -33,8 +33,8 @@ class ExportFile:
 
 def _encrypted_xlsx(header: list[str], rows: list[list[str]], password: str) -> bytes:
     """An XLSX under agile encryption (what Excel and LibreOffice open with a password)."""
-    import msoffcrypto  # noqa: PLC0415 - optional until installed (ENCRYPTED_XLSX_AVAILABLE)
-    import openpyxl  # noqa: PLC0415
+    import openpyxl  # noqa: PLC0415 - optional until installed (ENCRYPTED_XLSX_AVAILABLE)
+    from msoffcrypto.format.ooxml import OOXMLFile  # noqa: PLC0415
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet()
@@ -45,7 +45,7 @@ def _encrypted_xlsx(header: list[str], rows: list[list[str]], password: str) -> 
     book.save(plain)
     plain.seek(0)
     encrypted = io.BytesIO()
-    msoffcrypto.format.ooxml.OOXMLFile(plain).encrypt(password, encrypted)
+    OOXMLFile(plain).encrypt(password, encrypted)
     return encrypted.getvalue()
 
 
@@ -70,7 +70,7 @@ def cases_export(*, actor: User, columns: list[str], personal_confirmed: bool) -
             )
         )
     header = [str(column.label) for column in chosen]
-    rows = list(export_rows(cases_for_export(actor), chosen))
+    rows = list(export_rows(cases_for_export(actor, chosen), chosen))
     stamp = timezone.localdate().isoformat()
     if personal:
         password = secrets.token_urlsafe(12)
