@@ -82,3 +82,56 @@ def test_a_coordinator_imports_a_sheet_in_the_browser(live_site, media_root, mon
     assert CaseImport.objects.get().state == CaseImport.State.COMMITTED
     assert [p for p in Path(media_root).rglob("*") if p.is_file()] == []
     assert not any("Putintsev" in url or "Зотов" in url for url in sent)
+
+
+@pytest.mark.integration
+def test_an_encrypted_export_is_saved_from_the_page_that_shows_its_password(
+    live_site,  # noqa: F811
+    monkeypatch,
+    tmp_path,
+):  # type: ignore[no-untyped-def]
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.factories import STAFF_PASSWORD, TOTPDeviceFactory
+    from tests.staff_support import totp_token
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    device = TOTPDeviceFactory(user=coordinator)
+    case = CaseFactory(serviceman__surname="Ознобишин")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        page = chromium.new_context(locale="ru-RU", accept_downloads=True).new_page()
+        page.goto(f"{live_site}/admin/")
+        page.fill("#id_username", coordinator.username)
+        page.fill("#id_password", STAFF_PASSWORD)
+        page.fill("#id_otp_token", totp_token(device))
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        page.click("#export-link")
+        page.check("input[name=personal_columns][value=surname]")
+        page.check("#id_include_personal")
+        page.click("#export-form input[type=submit]")
+        page.wait_for_load_state()
+        password = page.locator("#export-password code").inner_text()
+        expect(page.locator("#export-download")).to_be_visible()
+        with page.expect_download() as download_info:
+            page.click("#export-download")
+        download = download_info.value
+        assert download.suggested_filename.endswith(".xlsx")
+        saved = tmp_path / "cases.xlsx"
+        download.save_as(saved)
+        chromium.close()
+    office = OOXMLFile(io.BytesIO(saved.read_bytes()))
+    office.load_key(password=password)
+    plain = io.BytesIO()
+    office.decrypt(plain)
+    import openpyxl
+
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(plain).worksheets[0].rows]
+    assert rows[1] == [case.reference, "новое", "Ознобишин"]  # reference and status are ticked
