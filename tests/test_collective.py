@@ -166,3 +166,12 @@ def test_the_seeded_templates_pass_the_lawyers_check_and_are_unverified():
         assert template_check({part: values[part] for part in PARTS}) == {}
         seeded = DocumentTemplate.objects.get(code=values["code"])
         assert (seeded.verification, seeded.filing_kinds) == ("unverified", [])
+
+
+def test_a_small_complement_hides_the_figure_it_could_be_worked_out_from():
+    # 7 cases, 6 injured: "not injured" would be 1, so 6 is hidden too; 0 in captivity is shown.
+    for index in range(7):
+        CaseFactory(serviceman__unit_number="в/ч 77777", injured=index < 6)
+    summary = collective_summary(collective_cases(unit="77777"))
+    assert summary.cases == 7
+    assert dict(summary.facts) == {"injured": None, "in_captivity": 0, "under_25": 0}

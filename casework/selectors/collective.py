@@ -23,7 +23,7 @@ from casework.models import (
     Filing,
     Serviceman,
 )
-from casework.selectors.statistics import SUPPRESS_BELOW, Cell, suppress_table
+from casework.selectors.statistics import SUPPRESS_BELOW, Cell, Table, suppress_table
 
 # The code every collective complaint template starts with (seeded per jurisdiction).
 TEMPLATE_CODE_PREFIX = "collective-complaint"
@@ -85,6 +85,9 @@ def collective_summary(cases: QuerySet[Case]) -> CollectiveSummary:
     filing_counts = filings.aggregate(
         all=Count("pk"), unanswered=Count("pk", filter=Q(status__in=Filing.ANSWERABLE))
     )
+    # Each count beside its complement (answered / not; flagged / not), suppressed together as a
+    # row whose total is shown: a small complement must not be worked out by subtraction.
+    answers = _pair(filing_counts["all"] - filing_counts["unanswered"], filing_counts["unanswered"])
     shown_dates = totals["cases"] >= SUPPRESS_BELOW
     return CollectiveSummary(
         cases=_cell(totals["cases"]),
@@ -92,9 +95,18 @@ def collective_summary(cases: QuerySet[Case]) -> CollectiveSummary:
         opened_from=f"{totals['first']:%m.%Y}" if shown_dates else "",
         opened_to=f"{totals['last']:%m.%Y}" if shown_dates else "",
         statuses=tuple(zip(statuses, (row[0] for row in table.cells), strict=True)),
-        facts=tuple((flag, _cell(totals[flag])) for flag in FACT_FLAGS),
-        filings=_cell(filing_counts["all"]),
-        unanswered=_cell(filing_counts["unanswered"]),
+        facts=tuple(
+            (flag, _pair(totals[flag], totals["cases"] - totals[flag]).cells[0][0])
+            for flag in FACT_FLAGS
+        ),
+        filings=answers.total,
+        unanswered=answers.cells[0][1],
+    )
+
+
+def _pair(first: int, second: int) -> Table:
+    return suppress_table(
+        ["row"], ["first", "second"], {("row", "first"): first, ("row", "second"): second}
     )
 
 
