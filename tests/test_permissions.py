@@ -165,6 +165,9 @@ def test_may_follows_the_role_permissions():
             Action.EXCHANGE_RECORD,
             Action.RULES_EDIT,
             Action.CASE_TRIAGE,
+            Action.CASES_IMPORT,
+            Action.CASES_EXPORT,
+            Action.COLLECTIVE_COMPLAINT,
         }
         for action in Action
     ]
