@@ -175,3 +175,19 @@ def test_a_small_complement_hides_the_figure_it_could_be_worked_out_from():
     summary = collective_summary(collective_cases(unit="77777"))
     assert summary.cases == 7
     assert dict(summary.facts) == {"injured": None, "in_captivity": 0, "under_25": 0}
+
+
+def test_the_draft_service_refuses_a_caseworker(caseworker):  # type: ignore[no-untyped-def]
+    from casework.exceptions import PermissionDeniedError
+    from casework.models import DocumentTemplate
+    from casework.services.collective import collective_draft
+
+    _unit_cases()
+    before = AuditEvent.objects.count()
+    with pytest.raises(PermissionDeniedError):
+        collective_draft(
+            actor=caseworker,
+            template=DocumentTemplate.objects.get(code="collective-complaint-ru"),
+            unit="42038",
+        )
+    assert AuditEvent.objects.count() == before

@@ -138,3 +138,14 @@ def test_ticked_personal_columns_leave_only_encrypted_with_a_password_shown_once
         {"columns": ["reference"], "personal_columns": ["surname"], "include_personal": "on"},
     )
     assert again.context["export"].password != password
+
+
+def test_the_service_itself_refuses_a_caseworker(caseworker, team):  # type: ignore[no-untyped-def]
+    from casework.exceptions import PermissionDeniedError
+    from casework.services.exports import cases_export
+
+    CaseFactory(team=team)
+    before = AuditEvent.objects.count()
+    with pytest.raises(PermissionDeniedError):
+        cases_export(actor=caseworker, columns=["reference"], personal_confirmed=False)
+    assert AuditEvent.objects.count() == before

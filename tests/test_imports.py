@@ -265,3 +265,17 @@ def test_an_xlsx_sheet_is_read_dates_and_numbers_included(
     assert shevchuk.applicant.phone == "380501112233"  # type: ignore[union-attr]
     assert men["Коваль"].serviceman.unit_number == "А0224" and men["Коваль"].applicant is None
     assert _files(media_root) == []
+
+
+def test_the_services_themselves_refuse_a_caseworker(media_root, caseworker, team):  # type: ignore[no-untyped-def]
+    from casework.exceptions import PermissionDeniedError
+    from casework.services.imports import import_commit, import_start
+
+    with pytest.raises(PermissionDeniedError):
+        import_start(actor=caseworker, team=team, data=GOOD.encode())
+    assert CaseImport.objects.count() == 0 and _files(media_root) == []
+    opened = CaseImport.objects.create(team=team, file_format="csv", mapping=["surname"])
+    with pytest.raises(PermissionDeniedError):
+        import_commit(case_import=opened, actor=caseworker)
+    opened.refresh_from_db()
+    assert opened.state == "open" and Case.objects.count() == 0
