@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 import pytest
 from docx import Document
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 SPELLINGS = ("в/ч 42038", "ВЧ42038", "войсковая часть 42038", "в/ч 42038", "42038", "в/ч № 42038")
 
 
-def _unit_cases() -> dict[str, object]:
+def _unit_cases() -> dict[str, list[Any]]:
     cases = []
     for index, unit in enumerate(SPELLINGS):
         cases.append(
@@ -50,7 +51,7 @@ def _text(data: bytes) -> str:
 def test_a_unit_is_found_by_its_keyed_hash_however_it_is_written():
     made = _unit_cases()["cases"]
     found = collective_cases(unit="в/ч 42038")
-    assert sorted(found.values_list("pk", flat=True)) == sorted(c.pk for c in made)  # type: ignore[attr-defined]
+    assert sorted(found.values_list("pk", flat=True)) == sorted(c.pk for c in made)
     assert collective_cases().count() == 0  # nothing chosen, nothing selected
 
 
@@ -73,7 +74,7 @@ def test_only_families_who_agree_now_are_listed():
         "",
         "Кузина Ольга Ивановна",
     ]
-    Applicant.objects.filter(pk=made[0].applicant_id).update(consent_collective=False)  # type: ignore[attr-defined]
+    Applicant.objects.filter(pk=made[0].applicant_id).update(consent_collective=False)
     assert [a.legal_name for a in collective_signatories(cases)] == ["", "Кузина Ольга Ивановна"]
 
 
@@ -95,7 +96,7 @@ def test_the_draft_is_signed_by_those_who_agree_at_that_moment_and_marked_unveri
     assert "42038" not in page.request["PATH_INFO"] and "42038" not in page.request["QUERY_STRING"]
     template = page.context["form"].fields["template"].queryset.get(code="collective-complaint-ru")
     # Withdrawn after the page was shown: she neither appears nor signs.
-    Applicant.objects.filter(pk=made[0].applicant_id).update(consent_collective=False)  # type: ignore[attr-defined]
+    Applicant.objects.filter(pk=made[0].applicant_id).update(consent_collective=False)
     before = AuditEvent.objects.count()
     response = client.post(
         "/admin/collective/", {"unit": "ВЧ 42038", "template": template.pk, "step": "draft"}

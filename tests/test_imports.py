@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,8 +83,10 @@ def test_a_sheet_is_mapped_previewed_and_imported_once_with_one_audit_event(
     assert [c.serviceman.surname for c in cases] == ["Ознобишин", "Перевозчиков"]
     first = cases[0]
     assert first.team == team and first.created_at.date().isoformat() == "2025-02-10"
-    assert first.applicant.name == "Ознобишина Вера" and first.applicant.phone == "+7 900 111 2233"
-    assert first.applicant.consent_collective is False  # never taken from a sheet
+    applicant = first.applicant
+    assert applicant is not None
+    assert applicant.name == "Ознобишина Вера" and applicant.phone == "+7 900 111 2233"
+    assert applicant.consent_collective is False  # never taken from a sheet
     assert first.serviceman.unit_index and first.serviceman.surname_year_index
     assert cases[1].applicant is None
     with connection.cursor() as cursor:  # at rest: only ciphertext in the columns
@@ -133,7 +135,7 @@ def test_a_latin_spelling_matches_the_cyrillic_man_already_recorded(verified_cli
         serviceman__surname="Путинцев",
         serviceman__given_name="Кирилл",
         serviceman__patronymic="",
-        serviceman__birth_date=timezone.datetime(1998, 3, 12).date(),
+        serviceman__birth_date=date(1998, 3, 12),
     ).serviceman
     sheet = (
         "Surname,First name,Date of birth\nPutintsev,Kirill,12.03.1998\nNovikov,Ivan,01.01.2000\n"
