@@ -281,3 +281,15 @@ def test_the_services_themselves_refuse_a_caseworker(media_root, caseworker, tea
         import_commit(case_import=opened, actor=caseworker)
     opened.refresh_from_db()
     assert opened.state == "open" and Case.objects.count() == 0
+
+
+def test_a_sheet_under_a_retired_key_is_refused_with_a_way_out(verified_client, media_root):  # type: ignore[no-untyped-def]
+    client, case_import, _team, _ = _start(verified_client, GOOD)
+    path = media_root / "imports" / f"{case_import.public_id}.sheet"
+    path.write_bytes(b"00000000$" + path.read_bytes().partition(b"$")[2])  # an unknown key id
+    page = client.get(f"/admin/import/{case_import.public_id}/")
+    assert page.status_code == 200
+    assert "Сохранённую таблицу больше не удаётся прочитать." in page.content.decode()
+    counts = _counts()
+    response = client.post(f"/admin/import/{case_import.public_id}/", {"step": "commit"})
+    assert response.status_code == 200 and _counts() == counts

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import permissions
+from casework.crypto import DecryptionError
 from casework.exceptions import SheetImportError
 from casework.models import Applicant, AuditEvent, Case, CaseImport, Serviceman, Team
 from casework.selectors import given_name_groups
@@ -94,6 +95,12 @@ def import_table(case_import: CaseImport) -> list[list[str]]:
         data = decrypt_bytes(import_path(case_import).read_bytes())
     except FileNotFoundError as exc:
         raise SheetImportError(_("This import has ended; its sheet is no longer kept.")) from exc
+    except DecryptionError as exc:
+        # Its key was retired while the import was open (rotate_keys leaves sheets alone: they
+        # live for hours, not years).
+        raise SheetImportError(
+            _("The stored sheet can no longer be read. Abandon this import and upload it again.")
+        ) from exc
     try:
         return sheet_read(data, case_import.file_format)
     except SheetError as exc:
