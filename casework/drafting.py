@@ -238,6 +238,16 @@ FACTS: dict[str, dict[str, str]] = {
     },
     "signer": {"full_name": "Фамилия Имя Отчество"},
     "today": {"date": "01.03.2025"},
+    # A collective complaint (services/collective.py): the selection and its anonymised summary;
+    # `signatures` holds one line per family member who agreed to be named, at the moment of use.
+    "collective": {
+        "subject": "военнослужащих в/ч 00000",
+        "cases": "12",
+        "men": "11",
+        "period": "01.2025 – 05.2025",
+        "facts": "ранены: 7; в плену: 5",
+        "signatures": "1. Фамилия Имя Отчество ________________",
+    },
 }
 _HEADING = re.compile(r"^[^a-zа-яёіїєґ]+:$")  # ПРОШУ: / ПРИЛОЖЕНИЯ: — no lower-case letters
 # Characters a .docx cannot hold (python-docx refuses them): a pasted text may carry them.

@@ -87,3 +87,15 @@ class LegalHoldError(CaseworkError):
     """The case is on legal hold (nothing erases it), or a hold was asked for without a reason."""
 
     code = "legal_hold"
+
+
+class SheetImportError(CaseworkError):
+    """An import that cannot go on: the sheet is unreadable, has errors, or is finished."""
+
+    code = "import_refused"
+
+
+class ExportError(CaseworkError):
+    """An export that cannot be made as asked (nothing is produced)."""
+
+    code = "export_refused"

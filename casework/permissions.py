@@ -43,6 +43,9 @@ class Action(StrEnum):
     FACT_CHANGE = "fact_change"  # whether a fact is used in documents
     FOLLOW_UP_ADD = "follow_up_add"
     FOLLOW_UP_CLOSE = "follow_up_close"  # done, or no longer needed
+    CASES_IMPORT = "cases_import"  # cases from an organisation's spreadsheet
+    CASES_EXPORT = "cases_export"  # cases out to a spreadsheet
+    COLLECTIVE_COMPLAINT = "collective_complaint"  # a summary across cases, a joint draft
 
 
 # The Django permission each action needs (the roles' groups carry them, roles.py).
@@ -66,12 +69,16 @@ REQUIRED_PERMISSION: dict[Action, str] = {
     Action.FACT_CHANGE: "casework.change_casefact",
     Action.FOLLOW_UP_ADD: "casework.add_deadline",
     Action.FOLLOW_UP_CLOSE: "casework.change_deadline",
+    Action.CASES_IMPORT: "casework.add_case",
+    Action.CASES_EXPORT: "casework.view_case",
+    Action.COLLECTIVE_COMPLAINT: "casework.view_case",
 }
 # Actions that reach beyond one team's work: a merge joins two families' records, a new access
 # code decides who can read a case from outside, triage moves cases between people and teams,
 # a legal hold overrides what families were promised about erasure, erasing a case cannot be
 # undone and answers a family, not a team's workload, and a case file carries everything about
-# a family out of the system at once.
+# a family out of the system at once. Imports, exports and collective complaints reach across
+# every team's cases at once.
 COORDINATOR_ONLY = frozenset(
     {
         Action.CASE_MERGE,
@@ -80,6 +87,9 @@ COORDINATOR_ONLY = frozenset(
         Action.CASE_TRIAGE,
         Action.LEGAL_HOLD,
         Action.CASE_FILE_EXPORT,
+        Action.CASES_IMPORT,
+        Action.CASES_EXPORT,
+        Action.COLLECTIVE_COMPLAINT,
     }
 )
 

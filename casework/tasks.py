@@ -151,6 +151,7 @@ def sweep_portal() -> None:
         document_shares_requeue_stale,
     )
     from casework.services.documents import documents_requeue_stale
+    from casework.services.imports import imports_abandon_stale
     from casework.services.intake import intake_receipts_expire
     from casework.services.keys import servicemen_reindex
     from casework.services.notifications import notifications_requeue_stale
@@ -161,6 +162,7 @@ def sweep_portal() -> None:
     document_shares_requeue_stale()
     document_shares_expired_wipe()
     intake_receipts_expire()
+    imports_abandon_stale()  # a sheet left on the mapping screen is deleted after six hours
     ratelimit.purge_expired()
     # Rows indexed under an older given-name table (an edit's re-index task was lost, or an
     # intake read the table in the minute before the edit): one scan, nothing to do usually.

@@ -171,6 +171,7 @@ def reference_data(request: pytest.FixtureRequest) -> None:
         return
     from casework.models import GivenNameEquivalent
     from casework.roles import sync_role_groups
+    from casework.rules.collective_seed import seed_collective_templates
     from casework.rules.document_seed import seed_document_templates
     from casework.rules.seed import seed_legal_data
 
@@ -184,6 +185,7 @@ def reference_data(request: pytest.FixtureRequest) -> None:
     sync_role_groups(apps, in_migration=False)
     seed_legal_data(apps)
     seed_document_templates(apps)
+    seed_collective_templates(apps)
 
 
 @pytest.fixture(autouse=True)

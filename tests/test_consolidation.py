@@ -165,9 +165,12 @@ def test_selectors_are_a_package_by_area():
     assert sorted(p.stem for p in package.glob("*.py")) == [
         "__init__",
         "cases",
+        "collective",
         "deadlines",
         "documents",
+        "exports",
         "filings",
+        "imports",
         "people",
         "retention",
         "risk",

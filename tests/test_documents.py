@@ -726,4 +726,6 @@ def test_a_seeded_template_gets_its_correction_as_a_new_version_unless_edited(mo
     assert list(
         DocumentTemplate.objects.filter(code="ru-records-request").values_list("version", "body")
     ) == [(1, edited.body)]
-    assert DocumentTemplate.objects.count() == len(TEMPLATES) + 1
+    # The collective complaint templates (migration 0035) are seeded apart from these.
+    filing_templates = DocumentTemplate.objects.exclude(code__startswith="collective-complaint")
+    assert filing_templates.count() == len(TEMPLATES) + 1

@@ -166,6 +166,9 @@ def test_may_follows_the_role_permissions():
             Action.RULES_EDIT,
             Action.CASE_TRIAGE,
             Action.CASE_FILE_EXPORT,
+            Action.CASES_IMPORT,
+            Action.CASES_EXPORT,
+            Action.COLLECTIVE_COMPLAINT,
         }
         for action in Action
     ]

@@ -52,9 +52,16 @@ class CaseworkAdminSite(OTPAdminSite, AdminSite):
         raise Http404
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
+        from casework.admin.collective import collective_view
+        from casework.admin.exports import export_view
+        from casework.admin.imports import import_upload_view, import_view
         from casework.admin.statistics import statistics_csv_view, statistics_view
 
         return [
+            path("import/", self.admin_view(import_upload_view), name="case_import_upload"),
+            path("import/<uuid:public_id>/", self.admin_view(import_view), name="case_import"),
+            path("export/", self.admin_view(export_view), name="case_export"),
+            path("collective/", self.admin_view(collective_view), name="collective"),
             path("statistics/", self.admin_view(statistics_view), name="statistics"),
             path("statistics/csv/", self.admin_view(statistics_csv_view), name="statistics_csv"),
             *super().get_urls(),

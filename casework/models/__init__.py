@@ -13,6 +13,7 @@ from casework.models.documents import (
     RateCounter,
 )
 from casework.models.filings import Deadline, Filing
+from casework.models.imports import CaseImport
 from casework.models.people import (
     Applicant,
     Exchange,
@@ -48,6 +49,7 @@ __all__ = [
     "CalendarOverride",
     "Case",
     "CaseFact",
+    "CaseImport",
     "CrisisLine",
     "Deadline",
     "DocumentTemplate",

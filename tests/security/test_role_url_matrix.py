@@ -31,6 +31,7 @@ from casework.models import (
     BackupCodeDevice,
     CalendarOverride,
     Case,
+    CaseImport,
     CrisisLine,
     Deadline,
     DocumentTemplate,
@@ -144,6 +145,8 @@ def world(django_capture_on_commit_callbacks) -> World:  # type: ignore[no-untyp
             user=people["own_caseworker"], name="backup"
         ),
         "casework.apitoken": ApiToken.objects.get(pk=_token_of(people["own_caseworker"])),
+        # An import whose sheet is gone: its page says so (no file is needed for the matrix).
+        "import": CaseImport.objects.create(team=team, file_format="csv"),
     }
     secrets = (
         case.reference,
@@ -220,6 +223,10 @@ def site_urls(world: World) -> list[Url]:
         Url("/admin/nothing-here/", "site", "catch_all"),
         Url("/admin/statistics/", "site", "statistics"),
         Url("/admin/statistics/csv/", "site", "statistics_csv"),
+        Url("/admin/import/", "site", "case_import_upload"),
+        Url(f"/admin/import/{world.objects['import'].public_id}/", "site", "case_import"),
+        Url("/admin/export/", "site", "case_export"),
+        Url("/admin/collective/", "site", "collective"),
     ]
     urls += [Url(f"/admin/{app}/", "site", "app_list") for app in ("auth", "casework")]
     assert registered  # the registry was walked
@@ -339,6 +346,8 @@ def expected(role: str, url: Url) -> int:
             return 200 if any(label.startswith(app + ".") for label in labels) else 404
         if url.view in ("statistics", "statistics_csv"):
             return 200 if role == "coordinator" else 403  # every team's figures
+        if url.view in ("case_import_upload", "case_import", "case_export", "collective"):
+            return 200 if role == "coordinator" else 403  # every team's cases at once
         return SITE[url.view]
     if url.label == "download":
         if role not in SEES_THE_CASE:
