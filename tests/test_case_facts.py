@@ -252,3 +252,73 @@ def test_a_template_prints_the_chronology_as_lines_of_the_docx(case):
         "Обстоятельства:\nв 2024 г. — призван по мобилизации\n24.05.2025 — обмен\n"
         "12.03.2026 — госпитализация" in text
     )
+
+
+def test_the_seeded_complaint_prints_the_marked_chronology(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    from casework.models import GeneratedDocument
+    from casework.services.filings import filing_create
+    from tests.test_documents import office, text_of
+
+    case = CaseFactory()
+    CaseFact.objects.create(
+        case=case,
+        kind=CaseFact.Kind.HOSPITALISED,
+        happened_on=date(2025, 3, 12),
+        text="военный госпиталь",
+        source="со слов матери",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        filing = filing_create(
+            case=case,
+            office=office("ru_prosecutor_garrison"),
+            kind="complaint",
+            signer="family",
+            actor=None,
+        )
+    text = text_of(GeneratedDocument.objects.get(filing=filing))
+    assert "12.03.2025 — госпитализация: военный госпиталь" in text
+    assert "со слов матери" not in text  # the source stays in the case
+
+
+def test_templates_nobody_edited_get_the_chronology_as_a_new_version():  # type: ignore[no-untyped-def]
+    from django.apps import apps
+
+    from casework.models import DocumentTemplate
+    from casework.rules.document_seed import (
+        CHRONOLOGY_REVISED,
+        TEMPLATES,
+        parts_digest,
+        revise_for_chronology,
+    )
+
+    rows = {row["code"]: row for row in TEMPLATES}
+    before = {}
+    for code in CHRONOLOGY_REVISED:
+        newest = DocumentTemplate.objects.filter(code=code).order_by("-version").first()
+        # As an installation made before this change has it: the text without the chronology.
+        old_body = rows[code]["body"]
+        for snippet in (
+            "{% if case.chronology %}{{ case.chronology }}\n{% endif %}",
+            "{% if case.chronology %}Хронологія подій:\n{{ case.chronology }}\n\n{% endif %}",
+        ):
+            old_body = old_body.replace(snippet, "")
+        newest.body = old_body
+        newest.save(update_fields=["body"])
+        assert parts_digest({**rows[code], "body": old_body}) == CHRONOLOGY_REVISED[code], code
+        before[code] = newest.version
+    edited = DocumentTemplate.objects.filter(code="ua-appeal").order_by("-version").first()
+    edited.body += "\nПравка юриста."
+    edited.save(update_fields=["body"])
+
+    revise_for_chronology(apps)
+    revise_for_chronology(apps)  # a second run changes nothing
+    for code in ("ru-complaint-prosecutor", "ru-appeal-command"):
+        versions = DocumentTemplate.objects.filter(code=code).order_by("-version")
+        assert versions[0].version == before[code] + 1 and versions.count() == before[code] + 1
+        assert "case.chronology" in versions[0].body and versions[0].verification == "unverified"
+        assert "case.chronology" not in versions[1].body
+    assert (
+        DocumentTemplate.objects.filter(code="ua-appeal")
+        .order_by("-version")[0]
+        .body.endswith("Правка юриста.")
+    )

@@ -47,6 +47,7 @@ _RU_FACTS = f"""\
 {{% endif %}}{{% if serviceman.released_on %}}{{{{ serviceman.released_on }}}} — освобождён \
 из плена{{% if serviceman.exchange_date %}} в ходе обмена {{{{ serviceman.exchange_date }}}}\
 {{% endif %}}.
+{{% endif %}}{{% if case.chronology %}}{{{{ case.chronology }}}}
 {{% endif %}}{_TO_WRITE}
 {_TO_WRITE}{{% if earlier.sent_on %}}
 
@@ -370,7 +371,11 @@ TEMPLATES: list[dict[str, Any]] = [
 служби: {{{{ serviceman.unit }}}}.
 
 {{% if serviceman.captured_on %}}З {{{{ serviceman.captured_on }}}} по \
-{{{{ serviceman.released_on }}}} він перебував у полоні. {{% endif %}}Суть звернення:
+{{{{ serviceman.released_on }}}} він перебував у полоні. {{% endif %}}\
+{{% if case.chronology %}}Хронологія подій:
+{{{{ case.chronology }}}}
+
+{{% endif %}}Суть звернення:
 {_TO_WRITE}
 {_TO_WRITE}{{% if earlier.sent_on %}}
 
@@ -544,6 +549,34 @@ def revise_seeded_templates(apps: Any) -> None:
             version=current.version + 1, verification="unverified", is_active=True, **values
         )
     seed_document_templates(apps)
+
+
+# Issue 16: the dated facts a caseworker marked for documents (`case.chronology`) printed where
+# each of these templates recounts the circumstances. The newest version of each as it was before
+# (its digest here) gets the new text as version N+1; one a lawyer has edited since is left alone.
+CHRONOLOGY_REVISED = {
+    "ru-complaint-prosecutor": "60b3e64c8755bc507d41cabf4b3fd125c52b5e592aa9515454f219b13a1c0022",
+    "ru-appeal-command": "112b100ebbb90a45324c304b52f2158ca478983b8dd5289a7b95f64f66d79b3e",
+    "ua-appeal": "c959a72003f7e2a1b56dea465fc53a27a9de27c559b130f7a250889d0180a45d",
+}
+
+
+def revise_for_chronology(apps: Any) -> None:
+    """Version N+1, unverified, of each template in CHRONOLOGY_REVISED whose newest version
+    still carries the text it had before; nothing else changes."""
+    template = apps.get_model("casework", "DocumentTemplate")
+    known = {field.name for field in template._meta.get_fields()}
+    for row in TEMPLATES:
+        before = CHRONOLOGY_REVISED.get(row["code"])
+        newest = template.objects.filter(code=row["code"]).order_by("-version").first()
+        if before is None or newest is None:
+            continue
+        if parts_digest({part: getattr(newest, part) for part in _PARTS}) != before:
+            continue  # edited by a lawyer, or already revised
+        values = {name: value for name, value in row.items() if name in known}
+        template.objects.create(
+            version=newest.version + 1, verification="unverified", is_active=True, **values
+        )
 
 
 def seed_document_templates(apps: Any) -> None:
