@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.admin.dashboard import _key
+from casework.admin.statistics import statistics_charts
 from casework.models import AuditEvent, AuthorityOffice, Exchange, Filing, FilingKind, Serviceman
 from casework.selectors.statistics import statistics_compute, suppress_table
 from tests.factories import CaseFactory, ServicemanFactory
@@ -187,4 +188,37 @@ def test_the_figures_take_the_same_number_of_queries_at_two_sizes():
     seed_known_set()
     for _ in range(3):
         seed_known_set()
-    assert small == _queries_for_figures() == 6
+    assert small == _queries_for_figures() == 8
+
+
+def test_how_soon_men_were_sent_back_after_an_exchange_with_suppression():
+    """Twelve men of one exchange with a recorded day: 6 within 30 days, 5 in 31-90, 1 later
+    (hidden, and the 5 with it); the median of 3 7 10 14 20 26 40 50 60 70 80 100 is 33. Four
+    men of another exchange: every band and the median hidden."""
+    exchange = Exchange.objects.create(happened_on=date(2025, 1, 1), description="январь")
+    for days in (3, 7, 10, 14, 20, 26, 40, 50, 60, 70, 80, 100):
+        ServicemanFactory(
+            exchange=exchange,
+            status=Serviceman.Status.REDEPLOYED,
+            redeployed_on=exchange.happened_on + timedelta(days),
+        )
+    ServicemanFactory(exchange=exchange, status=Serviceman.Status.RELEASED)  # no day recorded
+    small = Exchange.objects.create(happened_on=date(2025, 6, 1), description="июнь")
+    for days in (5, 9, 40, 200):
+        ServicemanFactory(exchange=small, redeployed_on=small.happened_on + timedelta(days))
+    figures = statistics_compute()
+    lines = {line.exchange_id: line for line in figures.redeployment}
+    big = lines[exchange.pk]
+    assert (big.within_30, big.within_90, big.later, big.total, big.median_days) == (
+        6,
+        None,
+        None,
+        12,
+        33,
+    )
+    few = lines[small.pk]
+    assert (few.within_30, few.within_90, few.later, few.median_days) == (None, None, None, None)
+    assert [line.exchange_id for line in figures.redeployment] == [small.pk, exchange.pk]
+    rows = dict(next(c for c in statistics_charts(figures) if c.key == "redeployment").rows)
+    assert rows["01.01.2025 январь"] == ("6", "<5", "<5", "12", "33")
+    assert rows["01.06.2025 июнь"] == ("<5", "<5", "<5", "<5", "–")

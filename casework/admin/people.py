@@ -45,7 +45,16 @@ class ServicemanAdmin(AuditedModelAdmin):
         (None, {"fields": ("reference", "surname", "given_name", "patronymic", "birth_date")}),
         (
             _("Service"),
-            {"fields": ("unit_number", "rank", "service_type", "status", "jurisdiction")},
+            {
+                "fields": (
+                    "unit_number",
+                    "rank",
+                    "service_type",
+                    "status",
+                    "redeployed_on",
+                    "jurisdiction",
+                )
+            },
         ),
         (
             _("Captivity"),

@@ -154,6 +154,35 @@ def statistics_charts(figures: Statistics) -> list[Chart]:
         tuple((label, tuple(shown(v) for v in cells)) for label, cells in exchange_rows),
         svg_bars(exchange_title, exchange_columns, [(r[0], r[1][:2]) for r in exchange_rows]),
     )
+    redeployment_title = _("How soon after each exchange men were sent back")
+    redeployment_columns = (_("within 30 days"), _("31 to 90 days"), _("later"))
+    redeployment_rows = [
+        (
+            f"{line.happened_on:%d.%m.%Y} {line.description}".strip(),
+            (line.within_30, line.within_90, line.later),
+            line,
+        )
+        for line in figures.redeployment
+    ]
+    redeployment = Chart(
+        "redeployment",
+        redeployment_title,
+        (*redeployment_columns, _("Total"), _("median days")),
+        tuple(
+            (
+                label,
+                (
+                    *(shown(v) for v in cells),
+                    shown(line.total),
+                    "–" if line.median_days is None else str(line.median_days),
+                ),
+            )
+            for label, cells, line in redeployment_rows
+        ),
+        svg_bars(
+            redeployment_title, redeployment_columns, [(r[0], r[1]) for r in redeployment_rows]
+        ),
+    )
     return [
         _table_chart(
             "status",
@@ -177,6 +206,7 @@ def statistics_charts(figures: Statistics) -> list[Chart]:
             lambda c: _("cases"),
         ),
         exchanges,
+        redeployment,
         _table_chart(
             "boards",
             _("Medical board conclusions by jurisdiction"),

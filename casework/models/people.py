@@ -102,6 +102,10 @@ class Serviceman(models.Model):
     places = EncryptedTextField(_("places"), blank=True)
     current_location = EncryptedTextField(_("where he is now"), blank=True)
     health_summary = EncryptedTextField(_("health"), blank=True)
+    # The day he was sent back to the front after release (issue 17: how soon after each
+    # exchange men are redeployed). Encrypted like his other dates; the statistics decrypt the
+    # dates of the men of each exchange only, and publish counts of five or more.
+    redeployed_on = EncryptedDateField(_("sent back to the front on"), null=True, blank=True)
     exchange = models.ForeignKey(
         Exchange, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("exchange")
     )
