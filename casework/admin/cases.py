@@ -47,7 +47,15 @@ from casework.admin.filings.display import deadline_due
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
 from casework.formats import JURISDICTION_TIME_ZONES, format_due
-from casework.models import RISK_FLAGS, Case, Deadline, Filing, ProtocolStep, TimelineEntry
+from casework.models import (
+    RISK_FLAGS,
+    Case,
+    Deadline,
+    Filing,
+    ProtocolStep,
+    Serviceman,
+    TimelineEntry,
+)
 from casework.roles import is_coordinator
 from casework.selectors import (
     applicants_visible_to,
@@ -55,11 +63,13 @@ from casework.selectors import (
     case_applicants_for_user,
     case_duplicates_for_user,
     case_get_for_user,
+    case_given_reference_match,
     case_live_deadlines,
     cases_matching_name,
     cases_visible_to,
     crisis_lines_for,
     due_soon_cases_q,
+    family_messages,
     overdue_cases_q,
     protocol_checklist,
     serviceman_get_for_user,
@@ -72,7 +82,7 @@ from casework.services.access_codes import (
     access_code_revoke,
 )
 from casework.services.cases import (
-    MANUAL_TIMELINE_KINDS,
+    INTERNAL_TIMELINE_KINDS,
     case_create,
     case_delete,
     case_legal_hold_lift,
@@ -81,9 +91,12 @@ from casework.services.cases import (
     case_update,
     case_view_record,
     timeline_entry_add,
-    timeline_entry_set_visibility,
 )
-from casework.services.family import family_message_post, family_status_set
+from casework.services.family import (
+    family_message_post,
+    family_message_withdraw,
+    family_status_set,
+)
 from casework.services.people import case_merge, serviceman_merge
 from casework.services.risk import protocol_step_record
 from casework.services.submissions import submission_token_new
@@ -168,7 +181,9 @@ class TimelineEntryInline(admin.TabularInline):
     model = TimelineEntry
     verbose_name_plural = _("timeline")
     fields = ("created_at", "kind", "text", "author", "visible_to_family")
-    readonly_fields = ("created_at", "kind", "text", "author")
+    # Read-only, the family flag too: the family reads only what "Message to the family" posts,
+    # so an internal note can never be shown to them by a tick.
+    readonly_fields = ("created_at", "kind", "text", "author", "visible_to_family")
     extra = 0
     can_delete = False
 
@@ -182,7 +197,7 @@ class TimelineEntryInline(admin.TabularInline):
 class TimelineEntryAddInline(admin.TabularInline):
     model = TimelineEntry
     verbose_name_plural = _("add to the timeline")
-    fields = ("kind", "text", "visible_to_family")
+    fields = ("kind", "text")  # never shown to the family: that is "Message to the family"
     extra = 1
     can_delete = False
 
@@ -196,7 +211,7 @@ class TimelineEntryAddInline(admin.TabularInline):
         self, db_field: models.Field, request: HttpRequest, **kwargs: Any
     ) -> Any:
         if db_field.name == "kind":
-            kwargs["choices"] = [(kind.value, kind.label) for kind in MANUAL_TIMELINE_KINDS]
+            kwargs["choices"] = [(kind.value, kind.label) for kind in INTERNAL_TIMELINE_KINDS]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def formfield_for_dbfield(
@@ -264,8 +279,11 @@ class CaseAdmin(AuditedModelAdmin):
         "serviceman__birth_date",
         "serviceman__unit_number",
         "serviceman__rank",
-        "serviceman__captured_on",
-        "serviceman__released_on",
+        *(
+            f"serviceman__{name}{part}"
+            for name in Serviceman.APPROXIMATE_DATES
+            for part in ("", "_text")
+        ),
         "serviceman__places",
         "serviceman__current_location",
         "serviceman__health_summary",
@@ -522,25 +540,13 @@ class CaseAdmin(AuditedModelAdmin):
         # What formset.save() would record, for the admin's change message (references only).
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for entry_form in formset.forms:
-            if not entry_form.has_changed():
-                continue  # blank extra rows, untouched history, or rows the user may not change
+            if entry_form.instance.pk is not None or not entry_form.has_changed():
+                continue  # blank extra rows; the history is read-only
             data = entry_form.cleaned_data
-            if entry_form.instance.pk is None:
-                entry = timeline_entry_add(
-                    case=form.instance,
-                    actor=acting_user(request),
-                    kind=data["kind"],
-                    text=data["text"],
-                    visible_to_family=data["visible_to_family"],
-                )
-                formset.new_objects.append(entry)
-            elif "visible_to_family" in entry_form.changed_data:
-                entry = timeline_entry_set_visibility(
-                    entry=entry_form.instance,
-                    actor=request.user,
-                    visible_to_family=data["visible_to_family"],
-                )
-                formset.changed_objects.append((entry, ["visible_to_family"]))
+            entry = timeline_entry_add(
+                case=form.instance, actor=acting_user(request), kind=data["kind"], text=data["text"]
+            )
+            formset.new_objects.append(entry)
 
     # --- The case page: audit of the view, the people, possible duplicates
 
@@ -568,6 +574,9 @@ class CaseAdmin(AuditedModelAdmin):
                 for attachment in obj.attachments.order_by("created_at", "pk")
             ],
             "family_url": reverse("admin:casework_case_family", args=[obj.pk]),
+            # What the family reads now, each with a "withdraw" button beside the message form.
+            "family_messages_shown": list(family_messages(case=obj)),
+            "given_reference_case": case_given_reference_match(user=request.user, case=obj),
             "family_token": submission_token_new(),  # the message form's one-time token
             "may_manage_code": is_coordinator(request.user),
             "has_access_code": bool(obj.access_code_hash),
@@ -685,6 +694,13 @@ class CaseAdmin(AuditedModelAdmin):
                 else:
                     message = _("The family will see the message.")
                     self.message_user(request, message, messages.SUCCESS)
+            return HttpResponseRedirect(change_url)
+        if action == "withdraw":
+            entry_id = request.POST.get("entry", "")
+            if entry_id.isdigit() and family_message_withdraw(
+                case=case, entry_id=int(entry_id), actor=actor
+            ):
+                self.message_user(request, _("The family no longer sees the message."))
             return HttpResponseRedirect(change_url)
         if action not in ("reissue", "revoke") or not is_coordinator(request.user):
             raise PermissionDenied
@@ -818,7 +834,8 @@ class TimelineEntryAdmin(AuditedModelAdmin):
     list_filter = ("kind", "visible_to_family")
     ordering = ("-created_at", "-id")
     fields = ("case", "kind", "text", "author", "created_at", "visible_to_family")
-    readonly_fields = ("case", "kind", "text", "author", "created_at")
+    # Entries never change; what the family reads is posted and withdrawn on the case page.
+    readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TimelineEntry]:
         return ordered(self, request, timeline_visible_to(request.user))
@@ -826,9 +843,5 @@ class TimelineEntryAdmin(AuditedModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # entries are written on the case page, where the case is known
 
-    def save_model(
-        self, request: HttpRequest, obj: TimelineEntry, form: ModelForm, change: bool
-    ) -> None:
-        timeline_entry_set_visibility(
-            entry=obj, actor=request.user, visible_to_family=obj.visible_to_family
-        )
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
