@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -150,3 +154,48 @@ def _month_named(word: str) -> int | None:
         if word.startswith(stems):
             return month
     return None
+
+
+APPROXIMATE_DATE_HINT = _(
+    "For example 14.03.2025. If you do not know the day, a month (03.2025), a year (2025) or a "
+    "season (“spring 2025”) is enough."
+)
+
+
+class ApproximateDateField(forms.CharField):
+    """A date that may be known only roughly: a day, a month, a season or a year, as typed (the
+    family form and the serviceman's page). An unreadable one is an error that keeps the words."""
+
+    def __init__(self, *, earliest: int, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 60)
+        kwargs.setdefault("help_text", APPROXIMATE_DATE_HINT)
+        super().__init__(**kwargs)
+        self.earliest = earliest
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, ApproximateDate):  # a stored one, shown as typed
+            return value.text or value.numeric()
+        return value
+
+    def clean(self, value: Any) -> ApproximateDate | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        parsed = approximate_date_parse(text)
+        if parsed is None:
+            raise ValidationError(
+                _(
+                    "We could not read this date. Write a day (14.03.2025), a month (03.2025), "
+                    "a year (2025) or a season (“spring 2025”)."
+                ),
+                code="unreadable",
+            )
+        if parsed.start > timezone.now().date():
+            raise ValidationError(_("This date is in the future."), code="future")
+        if parsed.start.year < self.earliest:
+            raise ValidationError(_("Please check the year."), code="year")
+        return parsed
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return str(self.prepare_value(initial) or "") != str(data or "").strip()

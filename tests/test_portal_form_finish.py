@@ -30,6 +30,7 @@ from casework.services.family import family_information_add, family_message_post
 from casework.services.intake import intake_cache_clear
 from tests.factories import CaseFactory, TeamFactory, TimelineEntryFactory, UserFactory
 from tests.portal_support import access_code_from, intake_post, reference_from, tiny_pdf
+from tests.test_admin import change_form_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -351,3 +352,19 @@ def test_a_message_to_the_family_can_be_withdrawn_on_the_case_page(verified_clie
     message.refresh_from_db()
     assert not message.visible_to_family
     assert "Отправлено по ошибке." not in status_page(client, case, code)
+
+
+def test_the_serviceman_page_refuses_an_unreadable_date_and_keeps_it(verified_client):
+    case = CaseFactory()
+    man = case.serviceman
+    worker = UserFactory(role=Role.COORDINATOR, teams=[case.team])
+    client = verified_client(worker, language="ru")
+    url = reverse("admin:casework_serviceman_change", args=[man.pk])
+    data = change_form_data(client.get(url))
+    data["hospitalised_on"] = "позавчера"
+    response = client.post(url, data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Мы не смогли разобрать эту дату" in body and 'value="позавчера"' in body
+    man.refresh_from_db()
+    assert (man.hospitalised_on, man.hospitalised_on_text) == (None, "")

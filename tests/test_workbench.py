@@ -99,6 +99,8 @@ def test_the_summary_is_in_russian_for_a_russian_reader(verified_client, team):
 def test_person_pages_have_one_line_inputs_and_dates_accept_dd_mm_yyyy(verified_client, team):
     case = CaseFactory(team=team)
     man = case.serviceman
+    man.captured_on = datetime.date(2025, 3, 14)
+    man.save(update_fields=["captured_on"])
     client = verified_client(UserFactory(role=Role.CASEWORKER, teams=[team]))
     url = reverse("admin:casework_serviceman_change", args=[man.pk])
     response = client.get(url)
@@ -107,16 +109,24 @@ def test_person_pages_have_one_line_inputs_and_dates_accept_dd_mm_yyyy(verified_
         assert re.search(rf'<input type="text" name="{name}"[^>]*maxlength="100"', page), name
         assert f'<textarea name="{name}"' not in page
     assert '<input type="date" name="birth_date" value="2001-04-17"' in page
-    assert '<input type="date" name="captured_on"' in page
+    # A rough date is one text input, shown as the family typed it (an exact one as dd.mm.yyyy).
+    assert '<input type="text" name="captured_on" value="14.03.2025"' in page
     data = change_form_data(response)
-    data.update(birth_date="05.03.1999", captured_on="2025-03-14")
+    data.update(birth_date="05.03.1999", captured_on="2025-03-15", released_on="осенью 2025")
     response = client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     man = Serviceman.objects.get(pk=man.pk)
     assert (man.birth_date, man.captured_on) == (
         datetime.date(1999, 3, 5),
-        datetime.date(2025, 3, 14),
+        datetime.date(2025, 3, 15),
     )
+    assert (man.released_on, man.released_on_precision, man.released_on_text) == (
+        datetime.date(2025, 9, 1),
+        "season",
+        "осенью 2025",
+    )
+    page = client.get(url).content.decode()
+    assert '<input type="text" name="released_on" value="осенью 2025"' in page
     applicant_page = client.get(
         reverse("admin:casework_applicant_change", args=[case.applicant.pk])
     ).content.decode()

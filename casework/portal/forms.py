@@ -22,7 +22,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.approximate_dates import ApproximateDate, approximate_date_parse
+from casework.approximate_dates import ApproximateDateField
 from casework.models import Applicant, Serviceman
 from casework.references import reference_normalise
 from casework.services.access_codes import (
@@ -165,40 +165,6 @@ def _long_text(label: Any, help_text: Any = "", max_length: int = TEXT_LIMIT) ->
     # here, at class definition: the intake form's fields are shared between instances.
     field.widget.attrs.pop("maxlength", None)
     return field
-
-
-APPROXIMATE_DATE_HINT = _(
-    "For example 14.03.2025. If you do not know the day, a month (03.2025), a year (2025) or a "
-    "season (“spring 2025”) is enough."
-)
-
-
-class ApproximateDateField(forms.CharField):
-    """A date the family may know only roughly: a day, a month, a season or a year, as typed
-    (casework/approximate_dates.py). An unreadable one is an error that keeps the words."""
-
-    def __init__(self, *, earliest: int, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 60)
-        kwargs.setdefault("help_text", APPROXIMATE_DATE_HINT)
-        super().__init__(**kwargs)
-        self.earliest = earliest
-
-    def clean(self, value: Any) -> ApproximateDate | None:  # type: ignore[override]
-        text = super().clean(value)
-        if not text:
-            return None
-        parsed = approximate_date_parse(text)
-        if parsed is None:
-            raise ValidationError(
-                _(
-                    "We could not read this date. Write a day (14.03.2025), a month (03.2025), "
-                    "a year (2025) or a season (“spring 2025”)."
-                ),
-                code="unreadable",
-            )
-        _past_date(parsed.start, earliest=self.earliest)
-        return parsed
 
 
 def _date(label: Any, help_text: Any = "") -> forms.DateField:
