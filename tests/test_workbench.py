@@ -6,12 +6,24 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.models import Applicant, Serviceman
 from casework.roles import Role
-from tests.factories import ApplicantFactory, CaseFactory, ServicemanFactory, UserFactory
+from casework.services.attachments import Upload
+from casework.services.family import family_information_add, family_message_post
+from tests.factories import (
+    ApplicantFactory,
+    CaseFactory,
+    ServicemanFactory,
+    TimelineEntryFactory,
+    UserFactory,
+)
+from tests.portal_support import tiny_pdf
 from tests.test_admin import change_form_data
+from tests.test_filings import new_filing
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +144,36 @@ def test_person_pages_have_one_line_inputs_and_dates_accept_dd_mm_yyyy(verified_
     ).content.decode()
     for name in ("name", "phone", "telegram", "signal", "email", "safe_hours"):
         assert f'<input type="text" name="{name}"' in applicant_page, name
+
+
+@pytest.mark.parametrize("role", [Role.CASEWORKER, Role.COORDINATOR])
+def test_case_page_and_reference_search_take_the_same_statements_whatever_the_size(
+    verified_client, team, role, media_root
+):
+    """bench/admin_pages.py times both at 100,000 cases; here: the statements do not grow with
+    the case's timeline, filings, files and family messages, nor with the number of cases."""
+    user = UserFactory(role=role, teams=[team])
+    client = verified_client(user)
+    case = CaseFactory(team=team, assignee=user)
+
+    def statements(path: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(queries)
+
+    page = reverse("admin:casework_case_change", args=[case.pk])
+    search = reverse("admin:casework_case_changelist") + "?q=" + case.reference.lower()
+    small = (statements(page), statements(search))
+    for index in range(6):
+        TimelineEntryFactory(case=case, text=f"Звонок {index}.")
+        family_information_add(
+            case=case,
+            text=f"Сообщение семьи {index}.",
+            uploads=[Upload(data=tiny_pdf(), kind="pdf", filename=f"справка {index}.pdf")],
+        )
+        family_message_post(case=case, actor=user, text=f"Ответ {index}.")
+        new_filing(case)
+        CaseFactory(team=team, assignee=user)
+    large = (statements(page), statements(search))
+    assert large == small
