@@ -220,6 +220,7 @@ def statement_counts(username: str, device_pk: int, key: bytes, paths: list[str]
     )
     if response.status_code != 302:
         raise SystemExit(f"In-process login of {username} failed ({response.status_code}).")
+    client.get(paths[0])  # warm-up: the process's caches (content types) fill once
     counts = []
     for path in paths:
         with CaptureQueriesContext(connection) as queries:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from casework.models import Applicant, Serviceman
 from casework.roles import Role
+from casework.selectors import case_duplicates_for_user
 from casework.services.attachments import Upload
 from casework.services.family import family_information_add, family_message_post
 from tests.factories import (
@@ -164,6 +165,7 @@ def test_case_page_and_reference_search_take_the_same_statements_whatever_the_si
 
     page = reverse("admin:casework_case_change", args=[case.pk])
     search = reverse("admin:casework_case_changelist") + "?q=" + case.reference.lower()
+    client.get(page)  # the process's first page reads the content types once; not counted
     small = (statements(page), statements(search))
     for index in range(6):
         TimelineEntryFactory(case=case, text=f"Звонок {index}.")
@@ -174,6 +176,12 @@ def test_case_page_and_reference_search_take_the_same_statements_whatever_the_si
         )
         family_message_post(case=case, actor=user, text=f"Ответ {index}.")
         new_filing(case)
-        CaseFactory(team=team, assignee=user)
+        CaseFactory(team=team, assignee=user)  # possible duplicates, seen by the user...
+        CaseFactory()  # ...and of another team (a hidden count for a caseworker)
+    twin = ServicemanFactory(surname=case.serviceman.surname, given_name=case.serviceman.given_name)
+    CaseFactory(team=team, assignee=user, serviceman=twin)
     large = (statements(page), statements(search))
+    duplicates = case_duplicates_for_user(user=user, case=case)
+    assert duplicates.candidates  # the large page did list possible duplicates
+    assert (duplicates.hidden_count > 0) == (role == Role.CASEWORKER)
     assert large == small

@@ -326,6 +326,22 @@ class CaseAdmin(AuditedModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return ordered(self, request, cases_visible_to(request.user))
 
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Case | None:
+        """The case with its serviceman and his exchange in the same statement: the case page
+        shows both, and takes the same statements whether or not he came back in one."""
+        if from_field is not None:
+            return super().get_object(request, object_id, from_field)
+        try:
+            return (
+                self.get_queryset(request)
+                .select_related("serviceman__exchange")
+                .get(pk=int(object_id))
+            )
+        except (Case.DoesNotExist, ValueError, OverflowError):
+            return None
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Case], search_term: str
     ) -> tuple[QuerySet[Case], bool]:
