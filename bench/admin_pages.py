@@ -194,8 +194,12 @@ def typed_as_read_out(reference: str, index: int) -> str:
     return [reference, reference.lower(), reference.replace("-", "")][index % 3]
 
 
-def statement_counts(username: str, device_pk: int, key: bytes, paths: list[str]) -> list[int]:
-    """SQL statements per page, in-process, signed in through the same login form."""
+def statement_counts(
+    username: str, device_pk: int, key: bytes, paths: list[str]
+) -> tuple[list[int], list[float]]:
+    """SQL statements and CPU ms (this process: Django and the database client, not the
+    server) per page, in-process, signed in through the same login form. The CPU time hardly
+    changes with the machine's load, unlike the wall time over HTTP."""
     from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
@@ -221,13 +225,15 @@ def statement_counts(username: str, device_pk: int, key: bytes, paths: list[str]
     if response.status_code != 302:
         raise SystemExit(f"In-process login of {username} failed ({response.status_code}).")
     client.get(paths[0])  # warm-up: the process's caches (content types) fill once
-    counts = []
+    counts, cpu = [], []
     for path in paths:
         with CaptureQueriesContext(connection) as queries:
+            started = time.process_time()
             response = client.get(path)
+            cpu.append((time.process_time() - started) * 1000)
         assert response.status_code == 200, (path, response.status_code)
         counts.append(len(queries))
-    return counts
+    return counts, sorted(cpu)
 
 
 def percentile(sorted_values: list[float], share: float) -> float:
@@ -319,19 +325,22 @@ def main() -> None:
             ]
             for page, paths in (("case page", case_pages), ("reference search", searches)):
                 timings = measure(session, paths, args.requests)
-                statements = statement_counts(username, device_pk, key, paths)
-                results.append((role, page, timings, f"{min(statements)}-{max(statements)}"))
+                statements, cpu = statement_counts(username, device_pk, key, paths)
+                described = f"{min(statements)}-{max(statements)}"
+                results.append(
+                    (role, page, timings, f"{described:>11} {statistics.median(cpu):>7.1f}")
+                )
             _, found = session.get(searches[0])
             hits = len(re.findall(r'<th class="field-reference"', found))
             print(f"{role} ({username}): case list shows {rows} rows; a search finds {hits}")
         print(
             f"\n{'user':<12} {'page':<26} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
-            f" {'statements':>11}"
+            f" {'statements':>11} {'cpu ms':>7}"
         )
         for role, page, timings, statement_range in results:
             print(
                 f"{role:<12} {page:<26} {len(timings):>4} {statistics.median(timings):>8.1f} "
-                f"{percentile(timings, 0.95):>8.1f} {timings[-1]:>8.1f} {statement_range:>11}"
+                f"{percentile(timings, 0.95):>8.1f} {timings[-1]:>8.1f} {statement_range}"
             )
     finally:
         os.killpg(server.pid, signal.SIGTERM)

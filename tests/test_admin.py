@@ -376,6 +376,8 @@ def test_no_tick_on_the_case_page_shows_a_timeline_note_to_the_family(verified_c
     response = client.get(admin_url(entry.case))
     page = response.content.decode()
     assert 'name="timeline-2-0-visible_to_family"' not in page
+    history = page[page.index('id="case-timeline"') :]
+    assert "Позвонила мать, сын в госпитале." in history[: history.index("</fieldset>")]
     assert 'name="timeline-0-visible_to_family"' not in page
     data = change_form_data(response)
     data["timeline-2-0-visible_to_family"] = "on"  # forged: no such field any more
