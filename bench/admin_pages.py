@@ -9,7 +9,9 @@ user's cases in turn) and a reference search (`?q=` on the case list, the refere
 cases typed as a mother reads them out: some lower case, some without the dash). Targets: p95
 <= 80 ms for the list and dashboard, <= 120 ms for the case page, <= 80 ms for the search. The
 SQL statements of each case page and search are counted in-process (django.test.Client, signed
-in the same way) and printed as min-max over the sample: they must not depend on the size.
+in the same way) and printed as min-max over the sample: they must not depend on the size. Beside
+them, the median CPU ms of that in-process request (Django and the database client, not the
+server), which moves far less with the machine's load than the wall time over HTTP.
 
     createdb -h 127.0.0.1 -U postgres casework_bench_admin
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/casework_bench_admin \\
