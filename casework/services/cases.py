@@ -24,8 +24,8 @@ from casework.services.submissions import submitted_once
 
 Actor = User | AnonymousUser
 
-# What a caseworker may write on the timeline by hand; the rest is written by services.
-# What a caseworker writes on the timeline: for staff only, never shown to the family.
+# What a caseworker writes on the timeline by hand, for staff only, never shown to the family;
+# the other kinds are written by services.
 INTERNAL_TIMELINE_KINDS = (
     TimelineEntry.Kind.NOTE,
     TimelineEntry.Kind.CALL,
