@@ -109,35 +109,34 @@ _YEAR_MARK = re.compile(r"(\d{4})\s*(?:г|р)\b\.?")  # "2025г.", "2025р."
 
 def approximate_date_parse(text: str) -> ApproximateDate | None:
     """The period `text` names, or None if it cannot be read (an impossible day included)."""
+    try:
+        return _parse(text)
+    except ValueError:
+        return None  # 31.02.2025, month 13, year 0
+
+
+def _parse(text: str) -> ApproximateDate | None:
     typed = " ".join(text.split())
     words = " ".join(_FILLER.sub(" ", _YEAR_MARK.sub(r"\1", typed.lower())).split())
-    try:
-        if match := _DAY.fullmatch(words):
-            day, month, year = (int(part) for part in match.groups())
-            return ApproximateDate(date(year, month, day), DatePrecision.DAY, typed)
-        if match := _ISO_DAY.fullmatch(words):
-            year, month, day = (int(part) for part in match.groups())
-            return ApproximateDate(date(year, month, day), DatePrecision.DAY, typed)
-        if match := _MONTH.fullmatch(words):
-            month, year = int(match[1]), int(match[2])
-            return ApproximateDate(date(year, month, 1), DatePrecision.MONTH, typed)
-        if match := _ISO_MONTH.fullmatch(words):
-            year, month = int(match[1]), int(match[2])
-            return ApproximateDate(date(year, month, 1), DatePrecision.MONTH, typed)
-    except ValueError:
-        return None  # 31.02.2025, month 13
+    if match := _DAY.fullmatch(words):
+        day, month, year = (int(part) for part in match.groups())
+        return ApproximateDate(date(year, month, day), DatePrecision.DAY, typed)
+    if match := _ISO_DAY.fullmatch(words):
+        year, month, day = (int(part) for part in match.groups())
+        return ApproximateDate(date(year, month, day), DatePrecision.DAY, typed)
+    if match := _MONTH.fullmatch(words):
+        month, year = int(match[1]), int(match[2])
+        return ApproximateDate(date(year, month, 1), DatePrecision.MONTH, typed)
+    if match := _ISO_MONTH.fullmatch(words):
+        year, month = int(match[1]), int(match[2])
+        return ApproximateDate(date(year, month, 1), DatePrecision.MONTH, typed)
     if _YEAR.fullmatch(words):
         return ApproximateDate(date(int(words), 1, 1), DatePrecision.YEAR, typed)
     if match := _DAY_WORD_YEAR.fullmatch(words):
         named = _month_named(match[2])
         if named is None:
             return None
-        try:
-            return ApproximateDate(
-                date(int(match[3]), named, int(match[1])), DatePrecision.DAY, typed
-            )
-        except ValueError:
-            return None
+        return ApproximateDate(date(int(match[3]), named, int(match[1])), DatePrecision.DAY, typed)
     if match := _WORD_YEAR.fullmatch(words):
         word, year = match[1], int(match[2])
         if (named := _month_named(word)) is not None:

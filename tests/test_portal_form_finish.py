@@ -122,7 +122,10 @@ def test_rough_dates_are_read_as_the_period_they_name(typed, start, precision, e
     )
 
 
-@pytest.mark.parametrize("typed", ["31.02.2025", "13.2025", "вчера", "весной", "2025-13"])
+@pytest.mark.parametrize(
+    "typed",
+    ["31.02.2025", "13.2025", "вчера", "весной", "2025-13", "0000", "зимой 0000", "30 лютого 2024"],
+)
 def test_what_is_not_a_date_is_not_read_as_one(typed):
     assert approximate_date_parse(typed) is None
 
