@@ -17,6 +17,8 @@ from casework.admin.site import site
 from casework.models import AuditEvent, BackupCodeDevice, Case, TimelineEntry
 from casework.references import REFERENCE_INPUT_PATTERN
 from casework.roles import Role
+from casework.selectors import family_messages
+from casework.services.cases import timeline_entry_add
 from tests.factories import (
     CaseFactory,
     ServicemanFactory,
@@ -368,39 +370,63 @@ def test_timeline_refuses_kinds_written_only_by_services(verified_client, casewo
 
 
 @pytest.mark.django_db
-def test_coordinator_can_show_an_entry_to_the_family_and_nothing_else(verified_client, coordinator):
+def test_no_tick_on_the_case_page_shows_a_timeline_note_to_the_family(verified_client, coordinator):
     entry = TimelineEntryFactory()
     client = verified_client(coordinator)
-    data = change_form_data(client.get(admin_url(entry.case)))
-    data["timeline-2-0-visible_to_family"] = "on"
-    data["timeline-2-0-text"] = "changed text"  # read-only: ignored
-    response = client.post(admin_url(entry.case), data)
-    assert response.status_code == 302
+    response = client.get(admin_url(entry.case))
+    page = response.content.decode()
+    assert 'name="timeline-2-0-visible_to_family"' not in page
+    history = page[page.index('id="case-timeline"') :]
+    assert "Позвонила мать, сын в госпитале." in history[: history.index("</fieldset>")]
+    assert 'name="timeline-0-visible_to_family"' not in page
+    data = change_form_data(response)
+    data["timeline-2-0-visible_to_family"] = "on"  # forged: no such field any more
+    data["timeline-0-kind"], data["timeline-0-text"] = "note", "Внутренняя заметка."
+    data["timeline-0-visible_to_family"] = "on"
+    assert client.post(admin_url(entry.case), data).status_code == 302
     entry.refresh_from_db()
-    assert (entry.visible_to_family, entry.text) == (True, "Позвонила мать, сын в госпитале.")
-    change = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE)
-    assert change.detail == {"entry": entry.pk, "fields": ["visible_to_family"]}
+    new = entry.case.timeline.exclude(pk=entry.pk).get()
+    assert (entry.visible_to_family, new.visible_to_family) == (False, False)
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE).exists()
+    family_page_messages = [m.pk for m in family_messages(case=entry.case)]
+    assert family_page_messages == []
 
 
 @pytest.mark.django_db
-def test_entry_page_changes_only_the_family_flag(verified_client, coordinator):
+def test_add_inline_offers_no_message_to_the_family(verified_client, coordinator):
+    case = CaseFactory()
+    page = verified_client(coordinator).get(admin_url(case)).content.decode()
+    add_select = page[page.index('name="timeline-0-kind"') :]
+    add_select = add_select[: add_select.index("</select>")]
+    assert 'value="message_out"' not in add_select
+    assert 'value="note"' in add_select
+
+
+@pytest.mark.django_db
+def test_entry_page_changes_nothing(verified_client, coordinator):
     entry = TimelineEntryFactory(kind=TimelineEntry.Kind.CALL)
     client = verified_client(coordinator)
     response = client.post(
         admin_url(entry), {"visible_to_family": "on", "text": "changed", "kind": "note"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 403
     entry.refresh_from_db()
     assert (entry.visible_to_family, entry.kind, entry.text) == (
-        True,
+        False,
         TimelineEntry.Kind.CALL,
         "Позвонила мать, сын в госпитале.",
     )
-    change = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE)
-    assert (change.object_reference, change.detail) == (
-        entry.case.reference,
-        {"entry": entry.pk, "fields": ["visible_to_family"]},
-    )
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE).exists()
+
+
+@pytest.mark.django_db
+def test_a_note_cannot_be_made_visible_through_the_service(caseworker, team):
+    case = CaseFactory(team=team, assignee=caseworker)
+    with pytest.raises(ValueError, match="only a message to the family"):
+        timeline_entry_add(
+            case=case, actor=caseworker, kind="note", text="Внутреннее.", visible_to_family=True
+        )
+    assert not case.timeline.exists()
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from casework.models import Attachment, Case, TimelineEntry
-from tests.portal_support import gps_jpeg
+from tests.portal_support import gps_jpeg, tiny_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -164,3 +164,89 @@ def test_a_relative_on_a_phone_without_javascript(live_site, monkeypatch, tmp_pa
     assert TimelineEntry.objects.filter(case=case, kind="message_in").count() == 1
     attachment = Attachment.objects.get(case=case)
     assert attachment.state == "clean" and "gps" in attachment.metadata_found
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("media_root")
+@pytest.mark.parametrize(
+    ("language", "season", "summary_heading", "files_again", "send"),
+    [
+        (
+            "ru",
+            "весной 2024",
+            "Пожалуйста, посмотрите на отмеченные ответы ниже.",
+            "выберите файлы ещё раз",
+            "Отправить",
+        ),
+        (
+            "uk",
+            "навесні 2024",
+            "Будь ласка, перегляньте позначені відповіді нижче.",
+            "виберіть файли ще раз",
+            "Надіслати",
+        ),
+    ],
+)
+def test_the_error_summary_and_a_rough_date_on_a_phone(
+    live_site, monkeypatch, tmp_path, language, season, summary_heading, files_again, send
+):
+    """The summary names and links each answer in error and says the chosen files must be
+    chosen again; a date the family knows only as a season is accepted and kept as one."""
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(tiny_pdf())
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            java_script_enabled=False,
+            locale="ru-RU" if language == "ru" else "uk-UA",
+            is_mobile=True,
+        )
+        page = context.new_page()
+        page.goto(f"{live_site}/{language}/intake/")
+        # No name, and a release date nobody can read; a season for the capture; one file.
+        page.select_option("#id_relationship", "mother")
+        page.check("#id_channel_5")  # do not contact me
+        page.fill("#id_surname", "Вершинин")
+        page.fill("#id_captured_on", season)
+        page.fill("#id_released_on", "після обміну" if language == "uk" else "после обмена")
+        page.set_input_files("#id_uploads", str(scan))
+        page.check("#id_consent")
+        page.get_by_role("button", name=send).last.click()
+
+        summary = page.locator("#error-summary")
+        expect(summary).to_be_visible()
+        assert summary.get_attribute("role") == "alert"
+        assert summary_heading in summary.inner_text()
+        assert files_again in summary.inner_text()
+        links = summary.locator(".summary-list a")
+        assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+            "#id_name",
+            "#id_released_on",
+        ]
+        assert page.input_value("#id_captured_on") == season  # nothing typed is lost
+        page.screenshot(path=ARTIFACTS / f"intake-error-summary-{language}.png", full_page=True)
+        # The link takes the reader to the answer.
+        links.nth(1).click()
+        assert page.url.endswith("#id_released_on")
+        expect(page.locator("#id_released_on")).to_be_in_viewport()
+
+        page.fill("#id_name", "Галина")
+        page.fill("#id_released_on", "03.2025")
+        page.set_input_files("#id_uploads", str(scan))  # chosen again, as the summary asked
+        page.get_by_role("button", name=send).last.click()
+        reference = page.inner_text("#reference").strip()
+        page.screenshot(path=ARTIFACTS / f"intake-rough-date-receipt-{language}.png")
+        browser.close()
+
+    man = Case.objects.get(reference=reference).serviceman
+    assert (man.captured_on_text, man.captured_on_precision) == (season, "season")
+    assert (man.released_on_text, man.released_on_precision) == ("03.2025", "month")
+    assert Attachment.objects.filter(case__reference=reference).count() == 1

@@ -203,6 +203,11 @@ def test_how_soon_men_were_sent_back_after_an_exchange_with_suppression():
             redeployed_on=exchange.happened_on + timedelta(days),
         )
     ServicemanFactory(exchange=exchange, status=Serviceman.Status.RELEASED)  # no day recorded
+    ServicemanFactory(  # known only to the month: left out of the days
+        exchange=exchange,
+        redeployed_on=date(2025, 2, 1),
+        redeployed_on_precision="month",
+    )
     small = Exchange.objects.create(happened_on=date(2025, 6, 1), description="июнь")
     for days in (5, 9, 40, 200):
         ServicemanFactory(exchange=small, redeployed_on=small.happened_on + timedelta(days))

@@ -49,7 +49,15 @@ from casework.admin.filings.forms import ScanUploadForm
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
 from casework.formats import JURISDICTION_TIME_ZONES, format_due
-from casework.models import RISK_FLAGS, Case, Deadline, Filing, ProtocolStep, TimelineEntry
+from casework.models import (
+    RISK_FLAGS,
+    Case,
+    Deadline,
+    Filing,
+    ProtocolStep,
+    Serviceman,
+    TimelineEntry,
+)
 from casework.portal.upload_handlers import memory_uploads
 from casework.roles import is_coordinator
 from casework.selectors import (
@@ -59,11 +67,13 @@ from casework.selectors import (
     case_attachments,
     case_duplicates_for_user,
     case_get_for_user,
+    case_given_reference_match,
     case_live_deadlines,
     cases_matching_name,
     cases_visible_to,
     crisis_lines_for,
     due_soon_cases_q,
+    family_messages,
     overdue_cases_q,
     protocol_checklist,
     serviceman_get_for_user,
@@ -78,7 +88,7 @@ from casework.services.access_codes import (
 from casework.services.attachments import staff_upload_add
 from casework.services.case_file import case_file_export, case_file_password
 from casework.services.cases import (
-    MANUAL_TIMELINE_KINDS,
+    INTERNAL_TIMELINE_KINDS,
     case_create,
     case_delete,
     case_legal_hold_lift,
@@ -87,9 +97,12 @@ from casework.services.cases import (
     case_update,
     case_view_record,
     timeline_entry_add,
-    timeline_entry_set_visibility,
 )
-from casework.services.family import family_message_post, family_status_set
+from casework.services.family import (
+    family_message_post,
+    family_message_withdraw,
+    family_status_set,
+)
 from casework.services.people import case_merge, serviceman_merge
 from casework.services.risk import protocol_step_record
 from casework.services.submissions import submission_token_new
@@ -167,28 +180,13 @@ class NextDeadlineFilter(admin.SimpleListFilter):
         return queryset
 
 
-# --- Timeline inlines: history (read-only but for the family flag) and a form for new entries --
-
-
-class TimelineEntryInline(admin.TabularInline):
-    model = TimelineEntry
-    verbose_name_plural = _("timeline")
-    fields = ("created_at", "kind", "text", "author", "visible_to_family")
-    readonly_fields = ("created_at", "kind", "text", "author")
-    extra = 0
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[TimelineEntry]:
-        return timeline_visible_to(request.user).select_related("case", "author")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # new entries come through TimelineEntryAddInline
+# --- The timeline: a form for new entries (the history is a plain table, case/includes) ------
 
 
 class TimelineEntryAddInline(admin.TabularInline):
     model = TimelineEntry
     verbose_name_plural = _("add to the timeline")
-    fields = ("kind", "text", "visible_to_family")
+    fields = ("kind", "text")  # never shown to the family: that is "Message to the family"
     extra = 1
     can_delete = False
 
@@ -202,7 +200,7 @@ class TimelineEntryAddInline(admin.TabularInline):
         self, db_field: models.Field, request: HttpRequest, **kwargs: Any
     ) -> Any:
         if db_field.name == "kind":
-            kwargs["choices"] = [(kind.value, kind.label) for kind in MANUAL_TIMELINE_KINDS]
+            kwargs["choices"] = [(kind.value, kind.label) for kind in INTERNAL_TIMELINE_KINDS]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def formfield_for_dbfield(
@@ -270,8 +268,11 @@ class CaseAdmin(CaseWorkbenchAdmin):
         "serviceman__birth_date",
         "serviceman__unit_number",
         "serviceman__rank",
-        "serviceman__captured_on",
-        "serviceman__released_on",
+        *(
+            f"serviceman__{name}{part}"
+            for name in Serviceman.APPROXIMATE_DATES
+            for part in ("", "_text")
+        ),
         "serviceman__places",
         "serviceman__current_location",
         "serviceman__health_summary",
@@ -309,10 +310,28 @@ class CaseAdmin(CaseWorkbenchAdmin):
         "merged_into",
         "legal_hold",
     )
-    inlines = (DeadlineInline, FilingInline, TimelineEntryAddInline, TimelineEntryInline)
+    # The timeline's history is read-only, so it is a plain table (includes/timeline.html), not a
+    # formset: rendering ten read-only forms was a seventh of the case page's CPU.
+    inlines = (DeadlineInline, FilingInline, TimelineEntryAddInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return ordered(self, request, cases_visible_to(request.user))
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Case | None:
+        """The case with its serviceman and his exchange in the same statement: the case page
+        shows both, and takes the same statements whether or not he came back in one."""
+        if from_field is not None:
+            return super().get_object(request, object_id, from_field)
+        try:
+            return (
+                self.get_queryset(request)
+                .select_related("serviceman__exchange")
+                .get(pk=int(object_id))
+            )
+        except (Case.DoesNotExist, ValueError, OverflowError):
+            return None
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Case], search_term: str
@@ -528,25 +547,13 @@ class CaseAdmin(CaseWorkbenchAdmin):
         # What formset.save() would record, for the admin's change message (references only).
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for entry_form in formset.forms:
-            if not entry_form.has_changed():
-                continue  # blank extra rows, untouched history, or rows the user may not change
+            if entry_form.instance.pk is not None or not entry_form.has_changed():
+                continue  # blank extra rows; the history is read-only
             data = entry_form.cleaned_data
-            if entry_form.instance.pk is None:
-                entry = timeline_entry_add(
-                    case=form.instance,
-                    actor=acting_user(request),
-                    kind=data["kind"],
-                    text=data["text"],
-                    visible_to_family=data["visible_to_family"],
-                )
-                formset.new_objects.append(entry)
-            elif "visible_to_family" in entry_form.changed_data:
-                entry = timeline_entry_set_visibility(
-                    entry=entry_form.instance,
-                    actor=request.user,
-                    visible_to_family=data["visible_to_family"],
-                )
-                formset.changed_objects.append((entry, ["visible_to_family"]))
+            entry = timeline_entry_add(
+                case=form.instance, actor=acting_user(request), kind=data["kind"], text=data["text"]
+            )
+            formset.new_objects.append(entry)
 
     # --- The case page: audit of the view, the people, possible duplicates
 
@@ -576,6 +583,15 @@ class CaseAdmin(CaseWorkbenchAdmin):
             "upload_form": ScanUploadForm() if self.may_upload(request, obj) else None,
             "upload_url": reverse("admin:casework_case_scans", args=[obj.pk]),
             "family_url": reverse("admin:casework_case_family", args=[obj.pk]),
+            "timeline": list(
+                timeline_visible_to(request.user)
+                .filter(case=obj)
+                .select_related("author")
+                .order_by("-created_at", "-id")
+            ),
+            # What the family reads now, each with a "withdraw" button beside the message form.
+            "family_messages_shown": list(family_messages(case=obj)),
+            "given_reference_case": case_given_reference_match(user=request.user, case=obj),
             "family_token": submission_token_new(),  # the message form's one-time token
             "may_manage_code": is_coordinator(request.user),
             "has_access_code": bool(obj.access_code_hash),
@@ -717,6 +733,13 @@ class CaseAdmin(CaseWorkbenchAdmin):
                 else:
                     message = _("The family will see the message.")
                     self.message_user(request, message, messages.SUCCESS)
+            return HttpResponseRedirect(change_url)
+        if action == "withdraw":
+            entry_id = request.POST.get("entry", "")
+            if entry_id.isdigit() and family_message_withdraw(
+                case=case, entry_id=int(entry_id), actor=actor
+            ):
+                self.message_user(request, _("The family no longer sees the message."))
             return HttpResponseRedirect(change_url)
         if action not in ("reissue", "revoke") or not is_coordinator(request.user):
             raise PermissionDenied
@@ -911,7 +934,8 @@ class TimelineEntryAdmin(AuditedModelAdmin):
     list_filter = ("kind", "visible_to_family")
     ordering = ("-created_at", "-id")
     fields = ("case", "kind", "text", "author", "created_at", "visible_to_family")
-    readonly_fields = ("case", "kind", "text", "author", "created_at")
+    # Entries never change; what the family reads is posted and withdrawn on the case page.
+    readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TimelineEntry]:
         return ordered(self, request, timeline_visible_to(request.user))
@@ -919,9 +943,5 @@ class TimelineEntryAdmin(AuditedModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # entries are written on the case page, where the case is known
 
-    def save_model(
-        self, request: HttpRequest, obj: TimelineEntry, form: ModelForm, change: bool
-    ) -> None:
-        timeline_entry_set_visibility(
-            entry=obj, actor=request.user, visible_to_family=obj.visible_to_family
-        )
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

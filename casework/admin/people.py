@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from casework.admin.base import AuditedModelAdmin, OnceForm, acting_user, ordered
 from casework.admin.site import site
+from casework.approximate_dates import ApproximateDateField
 from casework.exceptions import CaseworkError
 from casework.models import Applicant, Exchange, GivenNameEquivalent, Serviceman, Team
 from casework.references import ALPHABET
@@ -33,9 +34,28 @@ from casework.services.exchanges import exchange_record
 from casework.services.people import given_names_changed, serviceman_save
 
 
+class ServicemanAdminForm(forms.ModelForm):
+    """Rough dates are edited as the family gives them ("весной 2025", "03.2025", "2025"):
+    each is one text input whose value sets the date, its precision and the words at once."""
+
+    captured_on = ApproximateDateField(label=_("captured on"), earliest=2014)
+    released_on = ApproximateDateField(label=_("released on"), earliest=2014)
+    redeployed_on = ApproximateDateField(label=_("sent back to the front on"), earliest=2014)
+    hospitalised_on = ApproximateDateField(label=_("in hospital since"), earliest=2014)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in Serviceman.APPROXIMATE_DATES:
+            self.initial[name] = self.instance.approximate_date(name)
+
+
 @admin.register(Serviceman, site=site)
 class ServicemanAdmin(AuditedModelAdmin):
     audit_views = True
+    form = ServicemanAdminForm
+    # The model's date fields are not saved by the form: save_model sets each with its precision
+    # and words (the form's own fields of the same names are shown in their place).
+    exclude = Serviceman.APPROXIMATE_DATES
     list_display = ("reference", "short_name", "status", "service_type", "jurisdiction", "exchange")
     list_select_related = ("exchange",)
     list_filter = ("status", "service_type", "jurisdiction")
@@ -51,14 +71,23 @@ class ServicemanAdmin(AuditedModelAdmin):
                     "rank",
                     "service_type",
                     "status",
-                    "redeployed_on",
                     "jurisdiction",
                 )
             },
         ),
         (
             _("Captivity"),
-            {"fields": ("exchange", "captured_on", "released_on", "places", "current_location")},
+            {
+                "fields": (
+                    "exchange",
+                    "captured_on",
+                    "released_on",
+                    "redeployed_on",
+                    "hospitalised_on",
+                    "places",
+                    "current_location",
+                )
+            },
         ),
         (_("Health"), {"fields": ("health_summary",)}),
     ]
@@ -73,8 +102,12 @@ class ServicemanAdmin(AuditedModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Serviceman, form: ModelForm, change: bool
     ) -> None:
+        changed = list(form.changed_data)
+        for name in Serviceman.APPROXIMATE_DATES:
+            if name in changed:
+                changed += obj.approximate_date_set(name, form.cleaned_data[name])
         # The service recomputes the blind indexes the name search and duplicates rely on.
-        serviceman_save(serviceman=obj, actor=acting_user(request), changed=form.changed_data)
+        serviceman_save(serviceman=obj, actor=acting_user(request), changed=sorted(set(changed)))
 
 
 @admin.register(Applicant, site=site)

@@ -116,6 +116,12 @@ class Case(models.Model):
     # Family access: only a keyed hash of the 16-digit code (ACCESS_CODE_KEY) is stored.
     access_code_hash = models.CharField(max_length=64, blank=True, editable=False)
     access_code_issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The case number the family says they already have (intake form, optional; as normalised,
+    # unchecked): a caseworker attaches this intake to that case. Never checked in front of the
+    # family, so the receipt says nothing about whether it exists.
+    given_reference = models.CharField(
+        _("case number the family gave"), max_length=20, blank=True, editable=False
+    )
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
@@ -196,6 +202,9 @@ class TimelineEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NOTE)
     text = EncryptedTextField(_("text"), blank=True)
     visible_to_family = models.BooleanField(_("visible to the family"), default=False)
+    # Written by the family themselves (status page): shown back to them there. Only
+    # services/family.py sets it; a caseworker's note of a call from the family is not theirs.
+    by_family = models.BooleanField(_("sent by the family"), default=False, editable=False)
     visible_until = models.DateTimeField(null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

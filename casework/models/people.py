@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casework.approximate_dates import ApproximateDate, DatePrecision, approximate_date_numeric
 from casework.crypto import EncryptedCharField, EncryptedDateField, EncryptedTextField
 from casework.references import new_reference
 
@@ -97,15 +98,32 @@ class Serviceman(models.Model):
     jurisdiction = models.CharField(
         _("jurisdiction"), max_length=2, choices=Jurisdiction.choices, default=Jurisdiction.RU
     )
+    # Dates a family may know only roughly: the first day of the period (encrypted, so it still
+    # sorts and compares once read), its precision, and the words as typed (encrypted). See
+    # casework/approximate_dates.py; APPROXIMATE_DATES names them.
     captured_on = EncryptedDateField(_("captured on"), null=True, blank=True)
+    captured_on_precision = models.CharField(
+        max_length=6, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
+    captured_on_text = EncryptedCharField(max_length=60, blank=True, editable=False)
     released_on = EncryptedDateField(_("released on"), null=True, blank=True)
+    released_on_precision = models.CharField(
+        max_length=6, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
+    released_on_text = EncryptedCharField(max_length=60, blank=True, editable=False)
+    redeployed_on = EncryptedDateField(_("sent back to the front on"), null=True, blank=True)
+    redeployed_on_precision = models.CharField(
+        max_length=6, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
+    redeployed_on_text = EncryptedCharField(max_length=60, blank=True, editable=False)
+    hospitalised_on = EncryptedDateField(_("in hospital since"), null=True, blank=True)
+    hospitalised_on_precision = models.CharField(
+        max_length=6, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
+    hospitalised_on_text = EncryptedCharField(max_length=60, blank=True, editable=False)
     places = EncryptedTextField(_("places"), blank=True)
     current_location = EncryptedTextField(_("where he is now"), blank=True)
     health_summary = EncryptedTextField(_("health"), blank=True)
-    # The day he was sent back to the front after release (issue 17: how soon after each
-    # exchange men are redeployed). Encrypted like his other dates; the statistics decrypt the
-    # dates of the men of each exchange only, and publish counts of five or more.
-    redeployed_on = EncryptedDateField(_("sent back to the front on"), null=True, blank=True)
     exchange = models.ForeignKey(
         Exchange, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("exchange")
     )
@@ -131,8 +149,45 @@ class Serviceman(models.Model):
         verbose_name = _("serviceman")
         verbose_name_plural = _("servicemen")
 
+    # The dates kept with a precision (each has `<name>_precision` and `<name>_text` beside it).
+    APPROXIMATE_DATES = ("captured_on", "released_on", "redeployed_on", "hospitalised_on")
+
     def __str__(self) -> str:
         return self.reference
+
+    def approximate_date(self, name: str) -> ApproximateDate | None:
+        """One of APPROXIMATE_DATES with its precision and the words typed; None if unknown."""
+        start = getattr(self, name)
+        if start is None:
+            return None
+        precision = getattr(self, f"{name}_precision") or DatePrecision.DAY
+        return ApproximateDate(start, precision, getattr(self, f"{name}_text"))
+
+    def approximate_date_set(self, name: str, value: ApproximateDate | None) -> list[str]:
+        """Set one of APPROXIMATE_DATES; the columns to save."""
+        setattr(self, name, value.start if value else None)
+        setattr(self, f"{name}_precision", value.precision if value else DatePrecision.DAY)
+        setattr(self, f"{name}_text", value.text if value else "")
+        return [name, f"{name}_precision", f"{name}_text"]
+
+    @property
+    def approximate_dates_shown(self) -> list[tuple[str, str]]:
+        """(label, how it reads) for each known approximate date, for caseworkers: the words
+        as the family typed them, and for a rough one its precision and period in digits."""
+        shown = []
+        for name in self.APPROXIMATE_DATES:
+            value = self.approximate_date(name)
+            if value is None:
+                continue
+            label = str(Serviceman._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+            digits = approximate_date_numeric(value.start, value.precision)
+            if value.is_exact:
+                shown.append((label, digits))
+            else:
+                precision = DatePrecision(value.precision).label
+                typed = value.text or digits
+                shown.append((label, f"{typed} ({_('approximately')}: {precision}, {digits})"))
+        return shown
 
     @property
     def short_name(self) -> str:

@@ -22,6 +22,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.approximate_dates import ApproximateDateField
 from casework.models import Applicant, Serviceman
 from casework.references import reference_normalise
 from casework.services.access_codes import (
@@ -210,11 +211,24 @@ class IntakeForm(forms.Form):
         _("When is it safe to contact you?"),
         _("For example: weekdays after 19:00, Moscow time."),
     )
+    # Families who lost their code write again: this lets a caseworker add the new form to the
+    # case they have. Never checked here, so the answer is the same whatever is typed.
+    given_reference = _text(
+        _("I already have a case number (optional)"),
+        _(
+            "If you have written to us before, give its case number, for example K7M4-QX2P. "
+            "A caseworker will add this form to your case instead of opening a new one."
+        ),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
     # About him.
     surname = _text(_("His surname"), max_length=100)
     given_name = _text(_("His first name"), max_length=100)
     patronymic = _text(_("His patronymic"), max_length=100)
-    birth_date = _date(_("His date of birth"))
+    birth_date = _date(_("His date of birth"), _("Day, month and year, for example 05.03.1999."))
     jurisdiction = forms.ChoiceField(
         label=_("He serves in"), choices=JURISDICTION_CHOICES, required=False
     )
@@ -226,14 +240,17 @@ class IntakeForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Where is he now, as far as you know?"), choices=STATUS_CHOICES, required=False
     )
-    captured_on = _date(_("Taken prisoner on"))
-    released_on = _date(_("Released or exchanged on"))
+    # Dates a family rarely knows to the day: a month, a season or a year is kept as such.
+    captured_on = ApproximateDateField(label=_("Taken prisoner on"), earliest=2014)
+    released_on = ApproximateDateField(label=_("Released or exchanged on"), earliest=2014)
+    redeployed_on = ApproximateDateField(label=_("Sent back to the front on"), earliest=2014)
     current_location = _long_text(
         _("Where is he now?"), _("A town, a unit, a hospital. Only if you know."), 1000
     )
     # Health.
     injuries = _long_text(_("Wounds or illness"), max_length=2000)
     hospital = _text(_("Hospital, if he is or was in one"), max_length=300)
+    hospitalised_on = ApproximateDateField(label=_("In hospital since"), earliest=2014)
     mental_state = _long_text(_("How is he coping?"), _("Sleep, mood, how he talks to you."), 2000)
     urgent_risk = forms.BooleanField(
         label=_(
@@ -293,19 +310,18 @@ class IntakeForm(forms.Form):
                 raise ValidationError(_("This does not look like a phone number."))
         return contact
 
+    def clean_given_reference(self) -> str:
+        # Whatever was typed, tidied as the status page tidies a reference; at most 20 letters.
+        return reference_normalise(self.cleaned_data.get("given_reference", ""))[:20]
+
     def clean_birth_date(self) -> date | None:
         return _past_date(self.cleaned_data.get("birth_date"), earliest=1930)
-
-    def clean_captured_on(self) -> date | None:
-        return _past_date(self.cleaned_data.get("captured_on"), earliest=2014)
-
-    def clean_released_on(self) -> date | None:
-        return _past_date(self.cleaned_data.get("released_on"), earliest=2014)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         captured, released = cleaned.get("captured_on"), cleaned.get("released_on")
-        if captured and released and released < captured:
+        # Rough dates overlap unless even the end of one period is before the start of the other.
+        if captured and released and released.end < captured.start:
             self.add_error("released_on", _("This date is before the date he was taken prisoner."))
         if cleaned.get("website"):
             raise ValidationError(

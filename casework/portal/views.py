@@ -54,6 +54,7 @@ from casework.selectors import (
     document_share_for_family,
     document_shares_offered,
     family_messages,
+    family_sent,
 )
 from casework.services import ratelimit
 from casework.services.access_codes import access_code_format, status_access_check
@@ -359,6 +360,7 @@ def _status_page(
     context = {
         "case": case,
         "family_messages": list(family_messages(case=case)[:50]),
+        "family_sent": family_sent(case=case),
         "add_form": add_form or StatusAddForm(initial={"token": secrets.token_urlsafe(24)}),
         "files_sent": bool(request.FILES),
         "has_applicant": applicant is not None,

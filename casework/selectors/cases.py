@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from casework.exceptions import NotFoundError
-from casework.models import Case, CaseFact, Filing, Team, TimelineEntry
+from casework.models import Attachment, Case, CaseFact, Filing, Team, TimelineEntry
 from casework.roles import AnyUser, Role, has_role, is_coordinator
 
 # "Due soon" on the overview, in the lists and in the reminders' first stage.
@@ -65,6 +65,20 @@ def case_get_by_reference_for_user(*, user: AnyUser, reference: str) -> Case:
     return case
 
 
+def case_given_reference_match(*, user: AnyUser, case: Case) -> Case | None:
+    """The case the family says they already have (intake's "I already have a case number"),
+    if this user may see it; None for an unknown number, one of another team, or none given."""
+    if not case.given_reference:
+        return None
+    return (
+        cases_visible_to(user)
+        .filter(reference=case.given_reference)
+        .exclude(pk=case.pk)
+        .only("pk", "reference", "status")
+        .first()
+    )
+
+
 def overdue_cases_q(now: datetime) -> Q:
     """Cases with a clock that ran out (see `overdue_deadlines`), for the case list filter."""
     return Q(next_deadline__lt=now) | Q(
@@ -112,6 +126,27 @@ def family_messages(*, case: Case) -> QuerySet[TimelineEntry]:
         )
         .only("pk", "kind", "text", "created_at", "visible_until")
         .order_by("-created_at", "-pk")
+    )
+
+
+def family_sent(*, case: Case, limit: int = 50) -> list[TimelineEntry]:
+    """What the family sent (the intake form, their words from the status page and the names
+    of their files), newest first, for their own status session only. A caseworker's note of a
+    call from the family is not theirs to see: only entries the family wrote (`by_family`), and
+    of the intake entry (a note in the staff's words) only that it came and its files."""
+    return list(
+        TimelineEntry.objects.filter(case=case)
+        .filter(Q(by_family=True) | Q(kind=TimelineEntry.Kind.INTAKE))
+        .only("pk", "kind", "text", "created_at")
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.filter(source=Attachment.Source.FAMILY).only(
+                    "pk", "timeline_entry_id", "filename", "created_at"
+                ),
+            )
+        )
+        .order_by("-created_at", "-pk")[:limit]
     )
 
 

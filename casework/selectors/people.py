@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.crypto import blind_index_all_keys, name_skeleton
 from casework.exceptions import NotFoundError
@@ -137,9 +137,13 @@ def serviceman_candidates(
     birth_date: date | None = None,
     exclude_pk: int | None = None,
     within: QuerySet[Serviceman] | None = None,
+    visible_within: QuerySet[Serviceman] | None = None,
     limit: int = 20,
 ) -> list[Candidate]:
-    """Servicemen who may be this person, best first: found by blind index, scored decrypted."""
+    """Servicemen who may be this person, best first: found by blind index, scored decrypted.
+
+    With `visible_within`, each candidate's serviceman carries `is_visible` (in that queryset),
+    read in the same statement."""
     skeleton = name_skeleton(surname)
     if not skeleton:
         return []
@@ -163,6 +167,8 @@ def serviceman_candidates(
     queryset = (within if within is not None else Serviceman.objects.all()).filter(lookups)
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
+    if visible_within is not None:
+        queryset = queryset.annotate(is_visible=Exists(visible_within.filter(pk=OuterRef("pk"))))
     rows = queryset.only(
         "pk", "reference", "surname", "given_name", "patronymic", "birth_date"
     ).order_by("-pk")[:500]
@@ -318,28 +324,21 @@ def case_duplicates_for_user(*, user: AnyUser, case: Case, limit: int = 20) -> C
     """What may duplicate this case, limited to what the user may see, plus a count of the rest."""
     serviceman = case.serviceman
 
-    def candidates(within: QuerySet[Serviceman] | None, limit: int) -> list[Candidate]:
-        return serviceman_candidates(
-            surname=serviceman.surname,
-            given_name=serviceman.given_name,
-            patronymic=serviceman.patronymic,
-            birth_date=serviceman.birth_date,
-            exclude_pk=serviceman.pk,
-            within=within,
-            limit=limit,
-        )
-
-    visible_servicemen = servicemen_visible_to(user)
-    found = candidates(visible_servicemen, limit)
-    hidden_count = 0
-    if not is_coordinator(user):
-        everyone = candidates(None, 500)
-        seen = set(
-            visible_servicemen.filter(pk__in=[c.serviceman.pk for c in everyone]).values_list(
-                "pk", flat=True
-            )
-        )
-        hidden_count = sum(1 for c in everyone if c.serviceman.pk not in seen)
+    # One read of the candidates, each marked whether the user may see it: the case page takes
+    # the same statements whatever the candidates (bench/admin_pages.py counts them).
+    coordinator = is_coordinator(user)
+    everyone = serviceman_candidates(
+        surname=serviceman.surname,
+        given_name=serviceman.given_name,
+        patronymic=serviceman.patronymic,
+        birth_date=serviceman.birth_date,
+        exclude_pk=serviceman.pk,
+        visible_within=None if coordinator else servicemen_visible_to(user),
+        limit=limit if coordinator else 500,
+    )
+    seen = [c for c in everyone if getattr(c.serviceman, "is_visible", True)]
+    found = seen[:limit]
+    hidden_count = len(everyone) - len(seen)
     open_cases = (
         cases_visible_to(user)
         .filter(

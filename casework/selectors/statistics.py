@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
+from casework.approximate_dates import DatePrecision
 from casework.models import Case, Exchange, Filing, FilingKind, Serviceman
 
 SUPPRESS_BELOW = 5
@@ -320,14 +321,17 @@ def _by_exchange() -> tuple[ExchangeLine, ...]:
 
 
 def _redeployment() -> tuple[RedeploymentLine, ...]:
-    """Days from each exchange to the redeployment of its men, where the day is recorded: the
+    """Days from each exchange to the redeployment of its men, where the day is known: the
     dates are encrypted, so they are read (only for men of an exchange who have one) and
     counted here; bands under SUPPRESS_BELOW are suppressed with their complements, and the
     median is given only from SUPPRESS_BELOW dates up."""
     exchanges = {e.pk: e for e in Exchange.objects.order_by("-happened_on", "-pk")}
     days: dict[int, list[int]] = {}
+    # Only a day known exactly: a month or a season known roughly would move a man across bands.
     rows = Serviceman.objects.filter(
-        exchange__isnull=False, redeployed_on__isnull=False
+        exchange__isnull=False,
+        redeployed_on__isnull=False,
+        redeployed_on_precision=DatePrecision.DAY,
     ).values_list("exchange_id", "redeployed_on")
     for exchange_id, redeployed_on in rows:
         exchange = exchanges.get(exchange_id)

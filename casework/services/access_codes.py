@@ -190,7 +190,8 @@ def _locked() -> AccessLockedError:
     return AccessLockedError(
         _(
             "Too many wrong attempts from this device. For your safety, please try again in an "
-            "hour. If you have lost the code, you can write to us again through the form."
+            "hour. If you have lost the code, write to us through the form and give your case "
+            "number in “I already have a case number”: we add it to your case, not a new one."
         )
     )
 
@@ -200,6 +201,7 @@ def _locked_for_the_day() -> AccessLockedError:
     return AccessLockedError(
         _(
             "Too many wrong attempts from this device today. For your safety, please try again "
-            "tomorrow. If you have lost the code, you can write to us again through the form."
+            "tomorrow. If you have lost the code, write to us through the form and give your case "
+            "number in “I already have a case number”: we add it to your case, not a new one."
         )
     )

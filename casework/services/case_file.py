@@ -36,6 +36,7 @@ from casework.models import (
     Filing,
     GeneratedDocument,
     Jurisdiction,
+    Serviceman,
 )
 from casework.selectors import case_facts
 from casework.services.attachments import CLEANED, attachment_read
@@ -133,8 +134,10 @@ def _record_docx(case: Case, filings: list[Filing], clocks: list[Deadline]) -> b
                 (_("rank"), serviceman.rank),
                 (_("unit"), serviceman.unit_number),
                 (_("status"), serviceman.get_status_display()),
-                (_("captured on"), _day(serviceman.captured_on)),
-                (_("released on"), _day(serviceman.released_on)),
+                (_("captured on"), _rough(serviceman, "captured_on")),
+                (_("released on"), _rough(serviceman, "released_on")),
+                (_("in hospital since"), _rough(serviceman, "hospitalised_on")),
+                (_("sent back to the front on"), _rough(serviceman, "redeployed_on")),
                 (
                     _("exchange"),
                     _day(exchange.happened_on) if exchange else "",
@@ -204,8 +207,6 @@ def _events(case: Case, filings: list[Filing]) -> list[tuple[str, str]]:
     which a lawyer needs and a document to the state never prints). Undated ones are left out."""
     serviceman = case.serviceman
     events: list[tuple[Any, str]] = [
-        (serviceman.captured_on, _("captured")),
-        (serviceman.released_on, _("released from captivity")),
         (serviceman.exchange.happened_on if serviceman.exchange else None, _("exchange")),
         (timezone.localdate(case.created_at), _("the family wrote to the organisation")),
     ]
@@ -217,12 +218,27 @@ def _events(case: Case, filings: list[Filing]) -> list[tuple[str, str]]:
             (filing.answered_on, _("answered: %(what)s") % {"what": what}),
         ]
     dated = [(_sortable(day), _day(day), text) for day, text in events if day]
+    # His dates as exactly as they are known ("03.2025", "весна 2025"), never a made-up day.
+    for name, text in (
+        ("captured_on", _("captured")),
+        ("released_on", _("released from captivity")),
+        ("hospitalised_on", _("in hospital")),
+        ("redeployed_on", _("sent back to the front")),
+    ):
+        rough = serviceman.approximate_date(name)
+        if rough is not None:
+            dated.append((rough.start.isoformat(), rough.numeric(), text))
     for fact in case_facts(case):
         what = str(CHRONOLOGY_KINDS[CaseFact.Kind(fact.kind)])
         text = " ".join(filter(None, [f"{what}:" if what else "", " ".join(fact.text.split())]))
         source = f" ({fact.source})" if fact.source else ""
         dated.append((fact.happened_on.isoformat(), fact_date(fact), text + source))
     return [(shown, text) for _key, shown, text in sorted(dated, key=lambda row: row[0])]
+
+
+def _rough(serviceman: Serviceman, name: str) -> str:
+    rough = serviceman.approximate_date(name)
+    return rough.numeric() if rough else ""
 
 
 def _facts(document: Any, rows: list[tuple[str, Any]]) -> None:

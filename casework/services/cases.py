@@ -24,13 +24,15 @@ from casework.services.submissions import submitted_once
 
 Actor = User | AnonymousUser
 
-# What a caseworker may write on the timeline by hand; the rest is written by services.
-MANUAL_TIMELINE_KINDS = (
+# What a caseworker writes on the timeline by hand, for staff only, never shown to the family;
+# the other kinds are written by services.
+INTERNAL_TIMELINE_KINDS = (
     TimelineEntry.Kind.NOTE,
     TimelineEntry.Kind.CALL,
     TimelineEntry.Kind.MESSAGE_IN,
-    TimelineEntry.Kind.MESSAGE_OUT,
 )
+# Entries written by a person; a message to the family comes only from family_message_post.
+MANUAL_TIMELINE_KINDS = (*INTERNAL_TIMELINE_KINDS, TimelineEntry.Kind.MESSAGE_OUT)
 
 
 @transaction.atomic
@@ -287,6 +289,9 @@ def timeline_entry_add(
     """
     if kind not in MANUAL_TIMELINE_KINDS:
         raise ValueError(f"timeline entries of kind {kind!r} are not written by hand")
+    if visible_to_family and kind != TimelineEntry.Kind.MESSAGE_OUT:
+        # One place writes to the family (family_message_post); a note never becomes visible.
+        raise ValueError("only a message to the family is shown to the family")
     permissions.case_act_check(user=actor, case=case, action=permissions.Action.NOTE_ADD)
 
     def add(token: str | None) -> TimelineEntry:  # in submitted_once's transaction
@@ -320,17 +325,15 @@ def timeline_entry_add(
 
 
 @transaction.atomic
-def timeline_entry_set_visibility(
-    *, entry: TimelineEntry, actor: Actor, visible_to_family: bool
-) -> TimelineEntry:
-    """Show or hide an entry on the family's status page; the only change an entry allows."""
-    # Compare with the stored row, not `entry`: a bound admin form has already set the new value.
+def timeline_entry_hide_from_family(*, entry: TimelineEntry, actor: Actor) -> TimelineEntry:
+    """Take an entry off the family's status page (a message posted by mistake); the only change
+    an entry allows. Nothing is ever made visible here: family_message_post does that."""
     stored = TimelineEntry.objects.select_for_update().select_related("case").get(pk=entry.pk)
-    if stored.visible_to_family == visible_to_family:
+    if not stored.visible_to_family:
         return stored
-    stored.visible_to_family = visible_to_family
+    stored.visible_to_family = False
     stored.save(update_fields=["visible_to_family"])
-    entry.visible_to_family = visible_to_family
+    entry.visible_to_family = False
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CHANGE,

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
+from casework.approximate_dates import ApproximateDate
 from casework.crypto import content_digest
 from casework.drafting import (
     BLANK,
@@ -269,8 +270,9 @@ def document_facts(filing: Filing) -> dict[str, dict[str, str]]:
                     if serviceman.service_type != Serviceman.ServiceType.UNKNOWN
                     else ""
                 ),
-                "captured_on": serviceman.captured_on,
-                "released_on": serviceman.released_on,
+                # A rough date prints as the period it is ("03.2025"), never a made-up day.
+                "captured_on": _approximate(serviceman.approximate_date("captured_on")),
+                "released_on": _approximate(serviceman.approximate_date("released_on")),
                 "exchange_date": serviceman.exchange.happened_on if serviceman.exchange else None,
             },
             "applicant": {
@@ -336,6 +338,10 @@ def fact_date(item: CaseFact) -> str:
     if item.precision == CaseFact.Precision.ABOUT:
         return pgettext("chronology", "about %(date)s") % {"date": day.strftime("%d.%m.%Y")}
     return day.strftime("%d.%m.%Y")
+
+
+def _approximate(value: ApproximateDate | None) -> str:
+    return value.numeric() if value else ""
 
 
 # What a unit number may start with, in the man's record; the office's name says it already.

@@ -26,7 +26,7 @@ from casework.services.attachments import (
     uploads_store,
 )
 from casework.services.audit import audit_record
-from casework.services.cases import timeline_entry_add
+from casework.services.cases import timeline_entry_add, timeline_entry_hide_from_family
 from casework.services.notifications import notifications_queue
 from casework.services.submissions import submitted_once
 
@@ -51,7 +51,7 @@ def family_information_add(
             with translation.override(settings.LANGUAGE_CODE):
                 note = _("Files from the family: %(count)d") % {"count": len(stored)}
         entry = TimelineEntry.objects.create(
-            case=case, kind=kind, text=note, submission_token=token
+            case=case, kind=kind, text=note, submission_token=token, by_family=True
         )
         attachments_record(case=case, entry=entry, stored=stored, source="family")
         # update(), not save(): the case row may be open in a caseworker's form right now.
@@ -135,6 +135,17 @@ def family_message_post(
         visible_for=timedelta(days=settings.FAMILY_MESSAGE_DAYS),
         token=token,
     )
+
+
+def family_message_withdraw(*, case: Case, entry_id: int, actor: User) -> bool:
+    """The family no longer sees this message of the case (posted by mistake); audited, kept
+    for staff. False if the case shows the family no such entry."""
+    permissions.case_act_check(user=actor, case=case, action=permissions.Action.CASE_EDIT)
+    entry = TimelineEntry.objects.filter(case=case, pk=entry_id, visible_to_family=True).first()
+    if entry is None:
+        return False
+    timeline_entry_hide_from_family(entry=entry, actor=actor)
+    return True
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.approximate_dates import ApproximateDate
 from casework.crypto import token_hash
 from casework.models import (
     Applicant,
@@ -96,8 +97,11 @@ class IntakeAnswers:
     rank: str = ""
     service_type: str = ""
     status: str = ""
-    captured_on: date | None = None
-    released_on: date | None = None
+    # Dates the family may know only roughly (Serviceman.APPROXIMATE_DATES).
+    captured_on: ApproximateDate | None = None
+    released_on: ApproximateDate | None = None
+    redeployed_on: ApproximateDate | None = None
+    hospitalised_on: ApproximateDate | None = None
     current_location: str = ""
     injuries: str = ""
     hospital: str = ""
@@ -107,6 +111,7 @@ class IntakeAnswers:
     wants: Sequence[str] = field(default_factory=tuple)
     wants_other: str = ""
     consent_collective: bool = False
+    given_reference: str = ""  # "I already have a case number": unchecked, for a caseworker
     language: str = "ru"
 
 
@@ -309,11 +314,11 @@ def _case_create(*, answers: IntakeAnswers, code: str) -> Case:
         rank=answers.rank,
         service_type=answers.service_type or Serviceman.ServiceType.UNKNOWN,
         status=status,
-        captured_on=answers.captured_on,
-        released_on=answers.released_on,
         current_location=answers.current_location,
         health_summary=_health_summary(answers),
     )
+    for name in Serviceman.APPROXIMATE_DATES:
+        serviceman.approximate_date_set(name, getattr(answers, name))
     if answers.jurisdiction:
         serviceman.jurisdiction = answers.jurisdiction
     # Blind indexes for duplicate detection on the staff side.
@@ -352,6 +357,9 @@ def _case_create(*, answers: IntakeAnswers, code: str) -> Case:
         injured=injured,
         under_25=_under_25(answers.birth_date),
         suicide_risk=answers.urgent_risk,
+        # A family who says they have a case already: a caseworker attaches this form to it.
+        given_reference=answers.given_reference,
+        needs_attention=bool(answers.given_reference),
         in_captivity=status == Serviceman.Status.CAPTIVE,
         summary=answers.what_happened,
         wishes=_wishes(answers),
@@ -402,6 +410,7 @@ def _intake_note(answers: IntakeAnswers, files: int) -> str:
             [
                 (_("Intake form, language"), answers.language),
                 (_("Files"), str(files) if files else ""),
+                (_("Says they already have case number"), answers.given_reference),
                 (_("Consent to keep the information"), _("given")),
                 (
                     _("Agrees to be named in a collective complaint"),

@@ -40,6 +40,8 @@ SERVICEMAN_FIELDS = [
     "rank",
     "captured_on",
     "released_on",
+    "redeployed_on",
+    "hospitalised_on",
     "places",
     "current_location",
     "health_summary",
@@ -171,6 +173,9 @@ def serviceman_merge(*, survivor: Serviceman, merged: Serviceman, actor: User) -
         if other in (None, ""):
             continue
         if kept in (None, ""):
+            if field in Serviceman.APPROXIMATE_DATES:  # with its precision and words
+                filled += survivor.approximate_date_set(field, merged.approximate_date(field))
+                continue
             setattr(survivor, field, other)
             filled.append(field)
         elif kept != other:

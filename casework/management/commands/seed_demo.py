@@ -31,6 +31,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from casework import demo
+from casework.approximate_dates import ApproximateDate, DatePrecision
 from casework.models import (
     Applicant,
     AuthorityOffice,
@@ -269,6 +270,11 @@ def seed_batch(spec: BatchSpec) -> int:
             health_summary=rng.choice(["", "осколочные ранения", "контузия", "ПТСР"]),
             exchange=rng.choice(exchanges) if released else None,
         )
+        if captured.day % 3 == 0:  # families often know only the month (no rng: same data)
+            rough = ApproximateDate(
+                captured.replace(day=1), DatePrecision.MONTH, f"{captured:%m.%Y}"
+            )
+            man.approximate_date_set("captured_on", rough)
         serviceman_reindex(man, groups)
         men.append(man)
     Serviceman.objects.bulk_create(men, batch_size=BATCH)
