@@ -26,6 +26,7 @@ from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -46,7 +47,7 @@ from casework.admin.filings import DeadlineInline, FilingInline
 from casework.admin.filings.display import deadline_due
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
-from casework.formats import JURISDICTION_TIME_ZONES, format_due
+from casework.formats import JURISDICTION_TIME_ZONES, format_due, references_unbroken
 from casework.models import RISK_FLAGS, Case, Deadline, Filing, ProtocolStep, TimelineEntry
 from casework.roles import is_coordinator
 from casework.selectors import (
@@ -165,12 +166,19 @@ class NextDeadlineFilter(admin.SimpleListFilter):
 
 
 class TimelineEntryInline(admin.TabularInline):
+    # Django's table with a label for each input and no empty header cell (accessibility).
+    template = "admin/casework/edit_inline/tabular.html"
     model = TimelineEntry
     verbose_name_plural = _("timeline")
-    fields = ("created_at", "kind", "text", "author", "visible_to_family")
-    readonly_fields = ("created_at", "kind", "text", "author")
+    fields = ("created_at", "kind", "text_shown", "author", "visible_to_family")
+    readonly_fields = ("created_at", "kind", "text_shown", "author")
     extra = 0
     can_delete = False
+
+    @admin.display(description=capfirst(TimelineEntry._meta.get_field("text").verbose_name))
+    def text_shown(self, entry: TimelineEntry) -> str:
+        # Its lines kept, and a filing's reference in it never split over two lines.
+        return format_html('<span class="cw-text">{}</span>', references_unbroken(entry.text))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TimelineEntry]:
         return timeline_visible_to(request.user).select_related("case", "author")
@@ -180,6 +188,7 @@ class TimelineEntryInline(admin.TabularInline):
 
 
 class TimelineEntryAddInline(admin.TabularInline):
+    template = TimelineEntryInline.template
     model = TimelineEntry
     verbose_name_plural = _("add to the timeline")
     fields = ("kind", "text", "visible_to_family")

@@ -111,13 +111,21 @@ class Case(models.Model):
     created_at = models.DateTimeField(
         _("opened"), default=timezone.now, editable=False, db_index=True
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Family access: only a keyed hash of the 16-digit code (ACCESS_CODE_KEY) is stored.
     access_code_hash = models.CharField(max_length=64, blank=True, editable=False)
-    access_code_issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    access_code_issued_at = models.DateTimeField(
+        _("access code issued"), null=True, blank=True, editable=False
+    )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("merged into"),
     )
     # Denormalised earliest open deadline (maintained by the deadline services) for sorting.
     next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True, db_index=True)
@@ -192,19 +200,28 @@ class TimelineEntry(models.Model):
         FILING = "filing", _("filing")
         PROTOCOL = "protocol", _("suicide-risk protocol")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("case")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NOTE)
     text = EncryptedTextField(_("text"), blank=True)
     visible_to_family = models.BooleanField(_("visible to the family"), default=False)
-    visible_until = models.DateTimeField(null=True, blank=True)
+    visible_until = models.DateTimeField(_("visible to the family until"), null=True, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     # The one-time token of the family's status-page form: a reload or a double tap adds once.
     submission_token = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False, db_index=True
+    )
 
     class Meta:
         verbose_name = _("timeline entry")

@@ -78,7 +78,9 @@ class Filing(models.Model):
     reference = models.CharField(
         _("reference"), max_length=12, unique=True, default=filing_reference
     )
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="filings")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="filings", verbose_name=_("case")
+    )
     office = models.ForeignKey(
         AuthorityOffice, on_delete=models.PROTECT, related_name="filings", verbose_name=_("office")
     )
@@ -107,7 +109,12 @@ class Filing(models.Model):
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     forwarded_to = models.ForeignKey(
-        AuthorityOffice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        AuthorityOffice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("forwarded to"),
     )
     escalates = models.ForeignKey(
         "self",
@@ -118,10 +125,15 @@ class Filing(models.Model):
         verbose_name=_("escalates"),
     )
     rule = models.ForeignKey(
-        ResponseRule, on_delete=models.PROTECT, null=True, blank=True, related_name="filings"
+        ResponseRule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="filings",
+        verbose_name=_("rule"),
     )
     due_at = models.DateTimeField(_("response due"), null=True, blank=True)
-    due_provisional = models.BooleanField(default=False)
+    due_provisional = models.BooleanField(_("due date provisional"), default=False)
     # VVK referral workflow (kind vvk_request).
     board_date = models.DateField(_("board date"), null=True, blank=True)
     fitness_category = models.CharField(
@@ -130,14 +142,19 @@ class Filing(models.Model):
     conclusion = EncryptedTextField(_("board conclusion"), blank=True)
     notes = EncryptedTextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     # The one-time token of the form that created the draft: a reload or a double tap adds once.
     submission_token = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("filing")
@@ -232,9 +249,16 @@ class Deadline(models.Model):
     # The states the reminder sweep looks at (met and cancelled clocks need nobody).
     REMINDED_STATES: ClassVar[tuple[str, ...]] = (State.OPEN, State.MISSED)
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("case")
+    )
     filing = models.ForeignKey(
-        Filing, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+        Filing,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("filing"),
     )
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     due_at = models.DateTimeField(_("due"))
@@ -248,17 +272,27 @@ class Deadline(models.Model):
         verbose_name=_("responsible"),
     )
     backup_team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("backup team"),
     )
     rule = models.ForeignKey(
-        ResponseRule, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+        ResponseRule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("rule"),
     )
     provisional = models.BooleanField(_("provisional calendar"), default=False)
     unverified = models.BooleanField(_("unverified rule"), default=False)
     basis = models.CharField(_("how it was computed"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     # The last reminder stage queued (services/reminders.py): the sweep reads only the clocks
     # whose stage is behind their due moment, through the partial index below, so its cost
     # follows the clocks that changed, not how many there are.
@@ -285,7 +319,8 @@ class Deadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}#{self.pk}"  # no case lookup: lists of deadlines stay one query
+        # No case lookup (lists of deadlines stay one query); the kind in the reader's language.
+        return f"{self.get_kind_display()} #{self.pk}"
 
     def state_now(self, now: datetime | None = None) -> str:
         """The state as it is at this moment: an open clock past its due moment is missed

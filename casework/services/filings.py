@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from casework import permissions
 from casework.exceptions import RuleError, TransitionError
+from casework.formats import seeded_text
 from casework.models import (
     Attachment,
     AuditEvent,
@@ -659,7 +660,7 @@ def filing_escalate(*, filing: Filing, actor: User | None) -> list[Filing]:
             signer=step.signer,
             escalates=filing,
             actor=actor,
-            notes=step.description,
+            notes=seeded_text(step.description),  # the advice in the actor's language
         )
         drafts.append(draft)
     if not drafts:

@@ -25,6 +25,7 @@ from casework.admin.filings.forms import HandOverForm
 from casework.admin.marks import with_published_year
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
+from casework.formats import basis_readable
 from casework.models import Deadline
 from casework.selectors import (
     deadlines_visible_to,
@@ -49,7 +50,7 @@ class DeadlineAdmin(AuditedModelAdmin):
         "kind",
         "due_display",
         "state_now",
-        "basis",
+        "basis_display",
         "rule",
         "responsible",
         "backup_team",
@@ -139,6 +140,10 @@ class DeadlineAdmin(AuditedModelAdmin):
     @admin.display(description=_("due"), ordering="due_at")
     def due(self, deadline: Deadline) -> str:
         return deadline_due(deadline)
+
+    @admin.display(description=Deadline._meta.get_field("basis").verbose_name)
+    def basis_display(self, deadline: Deadline) -> str:
+        return basis_readable(deadline.basis)
 
     @admin.display(description=_("due"))
     def due_display(self, deadline: Deadline) -> str:
