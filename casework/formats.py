@@ -45,9 +45,11 @@ def due_day(due_at: datetime, time_zone: str | None) -> date:
 # How a clock was computed is stored as a compact formula ("receipt+3d(lag)+30d+30d(ext),
 # rolled from 2026-05-01", casework/rules/calendar.py): a record that stays the same whatever
 # language it is read in. These are its words, written out for the reader.
+# (Not inside a rule's code: "ua-raport-48h v1" stays as it is.)
 _BASIS_TOKEN = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})|(?P<amount>\d+)(?P<unit>wd|d|h|mo)\b(?P<note>\((?:lag|ext)\))?"
-    r"|(?P<word>capped at|rolled from|early check|registration|receipt|learned|demo)"
+    r"(?<![\w-])(?:(?P<date>\d{4}-\d{2}-\d{2})"
+    r"|(?P<amount>\d+)(?P<unit>wd|d|h|mo)\b(?P<note>\((?:lag|ext)\))?"
+    r"|(?P<word>capped at|rolled from|early check|registration|receipt|learned|demo))"
 )
 
 

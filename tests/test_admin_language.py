@@ -297,6 +297,22 @@ def test_every_seeded_legal_text_reads_in_the_readers_language(language):
     assert strays == []
 
 
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("ru", "получение+3 дн. (регистрация)+30 дн.+30 дн. (продление), перенесено с 01.05.2026"),
+        ("uk", "отримання+3 дн. (реєстрація)+30 дн.+30 дн. (продовження), перенесено з 01.05.2026"),
+    ],
+)
+def test_a_clocks_formula_reads_in_the_readers_language(language, shown):
+    from casework.formats import basis_readable
+
+    with translation.override(language):
+        assert basis_readable("receipt+3d(lag)+30d+30d(ext), rolled from 2026-05-01") == shown
+        # A rule's code in it stays as it is.
+        assert basis_readable("early check, ua-raport-48h v1").endswith(", ua-raport-48h v1")
+
+
 CASES_COUNTED = {
     "ru": {0: "0 дел", 1: "1 дело", 2: "2 дела", 5: "5 дел", 11: "11 дел", 21: "21 дело"},
     "uk": {

@@ -276,7 +276,9 @@ class ResponseRuleAdmin(AuditedModelAdmin):
 
     # --- List columns
 
-    @admin.display(description=capfirst(ResponseRule._meta.get_field("title").verbose_name))
+    @admin.display(
+        description=capfirst(ResponseRule._meta.get_field("title").verbose_name), ordering="title"
+    )
     def title_shown(self, rule: ResponseRule) -> str:
         return seeded_text(rule.title)
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from casework import permissions
@@ -141,7 +142,7 @@ class DeadlineAdmin(AuditedModelAdmin):
     def due(self, deadline: Deadline) -> str:
         return deadline_due(deadline)
 
-    @admin.display(description=Deadline._meta.get_field("basis").verbose_name)
+    @admin.display(description=capfirst(Deadline._meta.get_field("basis").verbose_name))
     def basis_display(self, deadline: Deadline) -> str:
         return basis_readable(deadline.basis)
 
