@@ -239,3 +239,19 @@ def test_family_pages_pass_axe(language, live_site, monkeypatch):  # noqa: F811
         chromium.close()
     assert re.fullmatch(REFERENCE, reference)
     assert problems == [], "\n".join(problems)
+
+
+def test_without_axe_core_ci_fails_and_never_skips(monkeypatch, tmp_path):
+    from tests import axe_support
+
+    monkeypatch.setattr(axe_support, "AXE", tmp_path / "axe.min.js")
+    axe_support.axe_source.cache_clear()
+    try:
+        monkeypatch.setenv("CI", "true")
+        with pytest.raises(pytest.fail.Exception, match="npm ci --prefix tests/axe"):
+            axe_support.axe_source()
+        monkeypatch.delenv("CI")
+        with pytest.raises(pytest.skip.Exception):
+            axe_support.axe_source()
+    finally:
+        axe_support.axe_source.cache_clear()
