@@ -246,6 +246,14 @@ def test_every_admin_page_a_coordinator_opens_is_without_english(
         left = english_left(VisibleText.of(response.content.decode()), data)
         if left:
             found[path] = left
+    # The sign-in page refusing a wrong password says so in the reader's language too.
+    refused = signed_out.post(
+        "/admin/login/", {"username": coordinator.username, "password": "x", "otp_token": "1"}
+    )
+    assert refused.status_code == 200 and b"errornote" in refused.content
+    left = english_left(VisibleText.of(refused.content.decode()), data)
+    if left:
+        found["/admin/login/ (refused)"] = left
     assert found == {}
 
 
