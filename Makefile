@@ -65,7 +65,15 @@ smoke-embedded: install
 # CI builds the test database afresh (a kept one could hold rows from an older seed); locally
 # pytest keeps it between runs (--reuse-db in pyproject.toml) and migrates what is new.
 # One test process per core (pytest-xdist); each has its own test database and Redis keys.
-pytest: install
+# axe-core for the browser tests' accessibility checks (tests/axe_support.py): the npm package
+# pinned in tests/axe/package-lock.json, installed into tests/axe/node_modules (not committed).
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The browser tests save their screenshots in var/screenshots/ (CI keeps them as artifacts).
+pytest: install $(AXE)
 	$(VENV)/bin/pytest -n auto $(if $(CI),--create-db)
 
 test: lint typecheck check smoke-embedded pytest

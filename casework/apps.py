@@ -10,3 +10,6 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from casework import receivers  # noqa: F401  (connects the sign-in audit receivers)
+        from casework.admin.wording import boolean_icon_install
+
+        boolean_icon_install()

@@ -27,7 +27,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from casework.admin.base import acting_user
+from casework.admin.base import CaseworkStyle, acting_user
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
 from casework.models import ApiToken, AuthenticatorDevice, BackupCodeDevice, SiteState, Team
@@ -106,7 +106,7 @@ class StaffChangeForm(forms.ModelForm):
         return data
 
 
-class StaffAdmin(UserAdmin):
+class StaffAdmin(CaseworkStyle, UserAdmin):
     search_fields = ()
     list_display = ("username", "is_active", "reminders_by_email", "is_staff", "last_login")
     list_filter = ("is_active", "groups")
@@ -277,7 +277,7 @@ class StaffAdmin(UserAdmin):
         )
 
 
-class SiteStateAdmin(admin.ModelAdmin):
+class SiteStateAdmin(CaseworkStyle, admin.ModelAdmin):
     """The lockdown switch: one row, changed through the audited service."""
 
     fields = ("lockdown",)
@@ -304,11 +304,11 @@ class SiteStateAdmin(admin.ModelAdmin):
         lockdown_set(enabled=obj.lockdown, actor=acting_user(request))
 
 
-class StaffGroupAdmin(GroupAdmin):
+class StaffGroupAdmin(CaseworkStyle, GroupAdmin):
     search_fields = ()
 
 
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(CaseworkStyle, admin.ModelAdmin):
     """Who has which device, read-only. Never its secret or codes: an administrator holding a
     colleague's second factor could become them. Devices go only with the audited reset."""
 
@@ -340,7 +340,7 @@ class ApiTokenForm(forms.Form):
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366)
 
 
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(CaseworkStyle, admin.ModelAdmin):
     """API tokens: a person makes their own here (the token is shown once, only its keyed hash
     is kept); administrators see everyone's and revoke them. Nobody makes one for someone else:
     an administrator holding a coordinator's token could read cases as them."""

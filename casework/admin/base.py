@@ -117,8 +117,16 @@ class VisibleRawIdWidget(ForeignKeyRawIdWidget):
         return super().label_and_url_for_value(value) if visible else ("", "")
 
 
+class CaseworkStyle:
+    """Our stylesheet on every page of a model admin, lists included. (Django's base template
+    cannot be overridden from this app, which comes after the admin in INSTALLED_APPS.)"""
+
+    class Media:
+        css = {"all": ("casework/admin.css",)}
+
+
 @method_decorator(sensitive_post_parameters(), name="changeform_view")
-class AuditedModelAdmin(admin.ModelAdmin):
+class AuditedModelAdmin(CaseworkStyle, admin.ModelAdmin):
     """Writes go through the record services; subclasses with rules override the hooks."""
 
     # Encrypted columns a list page does not show: decrypting them for every row costs time.

@@ -184,6 +184,8 @@ class NextDeadlineFilter(admin.SimpleListFilter):
 
 
 class TimelineEntryAddInline(admin.TabularInline):
+    # Django's table with a label for each input and no empty header cell (accessibility).
+    template = "admin/casework/edit_inline/tabular.html"
     model = TimelineEntry
     verbose_name_plural = _("add to the timeline")
     fields = ("kind", "text")  # never shown to the family: that is "Message to the family"

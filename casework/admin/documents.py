@@ -25,6 +25,7 @@ from casework.admin.base import AuditedModelAdmin, acting_user
 from casework.admin.legal import choices_named
 from casework.admin.site import site
 from casework.drafting import FACTS, PARTS, template_check
+from casework.formats import seeded_text
 from casework.models import (
     DocumentTemplate,
     Filing,
@@ -124,6 +125,8 @@ class DocumentTemplateAdmin(AuditedModelAdmin):
     readonly_fields = ("version", "created_by", "created_at")
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Read-only, the source is shown in the reader's language while it is the seeded text.
+        source = "source" if self.has_change_permission(request, obj) else "source_shown"
         names = format_html_join(
             ", ",
             "<code>{{{{ {}.{} }}}}</code>",
@@ -148,9 +151,13 @@ class DocumentTemplateAdmin(AuditedModelAdmin):
             ),
             (
                 _("Source and verification"),
-                {"fields": ("verification", "source", "created_by", "created_at")},
+                {"fields": ("verification", source, "created_by", "created_at")},
             ),
         ]
+
+    @admin.display(description=capfirst(DocumentTemplate._meta.get_field("source").verbose_name))
+    def source_shown(self, template: DocumentTemplate) -> str:
+        return seeded_text(template.source)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DocumentTemplate]:
         return templates_with_use(super().get_queryset(request))

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.admin.base import AuditedModelAdmin, acting_user
 from casework.admin.site import site
 from casework.exceptions import CaseworkError, RuleError
-from casework.formats import format_due
+from casework.formats import format_due, seeded_text, term_text
 from casework.models import (
     AuthorityOffice,
     CalendarOverride,
@@ -192,7 +192,12 @@ RULE_FIELDSETS: list[tuple[Any, dict[str, Any]]] = [
 ]
 
 
-READABLE = {"office_kinds": "office_kinds_named", "filing_kinds": "filing_kinds_named"}
+READABLE = {
+    "office_kinds": "office_kinds_named",
+    "filing_kinds": "filing_kinds_named",
+    "title": "title_shown",
+    "source": "source_shown",
+}
 
 
 def choices_named(choices: Any, values: list[str]) -> str:
@@ -221,7 +226,7 @@ class ResponseRuleAdmin(AuditedModelAdmin):
     list_display = (
         "code",
         "version",
-        "title",
+        "title_shown",
         "jurisdiction",
         "term",
         "valid_from",
@@ -275,9 +280,19 @@ class ResponseRuleAdmin(AuditedModelAdmin):
 
     # --- List columns
 
+    @admin.display(
+        description=capfirst(ResponseRule._meta.get_field("title").verbose_name), ordering="title"
+    )
+    def title_shown(self, rule: ResponseRule) -> str:
+        return seeded_text(rule.title)
+
+    @admin.display(description=capfirst(ResponseRule._meta.get_field("source").verbose_name))
+    def source_shown(self, rule: ResponseRule) -> str:
+        return seeded_text(rule.source)
+
     @admin.display(description=_("term"))
     def term(self, rule: ResponseRule) -> str:
-        text = f"{rule.amount} {rule.get_unit_display()}"
+        text = term_text(rule.amount, rule.unit)
         if rule.max_extensions:
             text += f" + {rule.max_extensions}×{rule.extension_amount}"
         if rule.ceiling_days:
@@ -495,3 +510,14 @@ class EscalationStepAdmin(AuditedModelAdmin):
     list_filter = ("jurisdiction", "ladder", "verification", "trigger")
     ordering = ("jurisdiction", "ladder", "position", "pk")
     list_per_page = 100
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        # Read-only: the advice in the reader's language while it is the seeded text.
+        return ["description_shown" if name == "description" else name for name in fields]
+
+    @admin.display(description=capfirst(EscalationStep._meta.get_field("description").verbose_name))
+    def description_shown(self, step: EscalationStep) -> str:
+        return seeded_text(step.description)

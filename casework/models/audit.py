@@ -28,7 +28,12 @@ class AuditEvent(models.Model):
     # PROTECT: a row never changes (a database trigger refuses it, migration 0021), so a staff
     # member with a history is deactivated, never deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     object_type = models.CharField(_("object type"), max_length=40, blank=True)
@@ -43,4 +48,4 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.object_reference}"
+        return f"{self.get_action_display()} {self.object_reference}"

@@ -111,11 +111,13 @@ class Case(models.Model):
     created_at = models.DateTimeField(
         _("opened"), default=timezone.now, editable=False, db_index=True
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Family access: only a keyed hash of the 16-digit code (ACCESS_CODE_KEY) is stored.
     access_code_hash = models.CharField(max_length=64, blank=True, editable=False)
-    access_code_issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    access_code_issued_at = models.DateTimeField(
+        _("access code issued"), null=True, blank=True, editable=False
+    )
     # The case number the family says they already have (intake form, optional; as normalised,
     # unchecked): a caseworker attaches this intake to that case. Never checked in front of the
     # family, so the receipt says nothing about whether it exists.
@@ -123,7 +125,13 @@ class Case(models.Model):
         _("case number the family gave"), max_length=20, blank=True, editable=False
     )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("merged into"),
     )
     # Denormalised earliest open deadline (maintained by the deadline services) for sorting.
     next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True, db_index=True)
@@ -198,22 +206,31 @@ class TimelineEntry(models.Model):
         FILING = "filing", _("filing")
         PROTOCOL = "protocol", _("suicide-risk protocol")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("case")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NOTE)
     text = EncryptedTextField(_("text"), blank=True)
     visible_to_family = models.BooleanField(_("visible to the family"), default=False)
     # Written by the family themselves (status page): shown back to them there. Only
     # services/family.py sets it; a caseworker's note of a call from the family is not theirs.
     by_family = models.BooleanField(_("sent by the family"), default=False, editable=False)
-    visible_until = models.DateTimeField(null=True, blank=True)
+    visible_until = models.DateTimeField(_("visible to the family until"), null=True, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     # The one-time token of the family's status-page form: a reload or a double tap adds once.
     submission_token = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False, db_index=True
+    )
 
     class Meta:
         verbose_name = _("timeline entry")

@@ -7,6 +7,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.crypto import EncryptedCharField, EncryptedTextField
@@ -42,7 +43,9 @@ class Attachment(models.Model):
         OTHER = "other", _("other document")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case")
+    )
     timeline_entry = models.ForeignKey(
         TimelineEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments"
     )
@@ -72,8 +75,8 @@ class Attachment(models.Model):
     metadata_found = models.JSONField(_("metadata found"), default=list, blank=True)
     failure = models.CharField(max_length=40, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    cleaned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    cleaned_at = models.DateTimeField(_("cleaned"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attachment")
@@ -95,10 +98,15 @@ class IntakeSubmission(models.Model):
 
     token_hash = models.CharField(max_length=64, unique=True)
     case = models.OneToOneField(
-        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="submission"
+        Case,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="submission",
+        verbose_name=_("case"),
     )
     access_code = EncryptedCharField(max_length=32, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -149,7 +157,12 @@ class Notification(models.Model):
         "auth.User", on_delete=models.CASCADE, related_name="notifications"
     )
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Case,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
     )
     deadline = models.ForeignKey(
         "casework.Deadline", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -159,7 +172,7 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # When a sender claimed the row (state "sending"); a claim older than the timeout is retried.
     claimed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     # No sender may claim a pending row before this moment: however many tasks, sweeps and
     # redeliveries touch it, a refused row is tried once per pause (one retry chain per row).
@@ -230,9 +243,14 @@ class DocumentTemplate(models.Model):
     source = models.TextField(_("source"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("document template")
@@ -262,10 +280,16 @@ class GeneratedDocument(models.Model):
         FAILED = "failed", _("could not be prepared")
 
     filing = models.ForeignKey(
-        "casework.Filing", on_delete=models.CASCADE, related_name="documents"
+        "casework.Filing",
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("filing"),
     )
     template = models.ForeignKey(
-        DocumentTemplate, on_delete=models.PROTECT, related_name="documents"
+        DocumentTemplate,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("template"),
     )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     content = EncryptedTextField(blank=True, editable=False)
@@ -279,8 +303,8 @@ class GeneratedDocument(models.Model):
     submission_token = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    ready_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("generated document")
@@ -289,7 +313,7 @@ class GeneratedDocument(models.Model):
         indexes = [models.Index(fields=["state", "created_at"])]
 
     def __str__(self) -> str:
-        return f"document#{self.pk}"
+        return gettext("document #%(number)s") % {"number": self.pk}
 
     @property
     def digest_shown(self) -> str:

@@ -106,7 +106,9 @@ class Filing(models.Model):
     reference = models.CharField(
         _("reference"), max_length=12, unique=True, default=filing_reference
     )
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="filings")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="filings", verbose_name=_("case")
+    )
     office = models.ForeignKey(
         AuthorityOffice, on_delete=models.PROTECT, related_name="filings", verbose_name=_("office")
     )
@@ -138,7 +140,12 @@ class Filing(models.Model):
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     forwarded_to = models.ForeignKey(
-        AuthorityOffice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        AuthorityOffice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("forwarded to"),
     )
     escalates = models.ForeignKey(
         "self",
@@ -149,10 +156,15 @@ class Filing(models.Model):
         verbose_name=_("escalates"),
     )
     rule = models.ForeignKey(
-        ResponseRule, on_delete=models.PROTECT, null=True, blank=True, related_name="filings"
+        ResponseRule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="filings",
+        verbose_name=_("rule"),
     )
     due_at = models.DateTimeField(_("response due"), null=True, blank=True)
-    due_provisional = models.BooleanField(default=False)
+    due_provisional = models.BooleanField(_("due date provisional"), default=False)
     # Selects a rule's shorter term for threats to life or health (the Military Ombudsman's
     # 3 days instead of 10); the filing says so, the rule row holds the term.
     life_or_health_at_risk = models.BooleanField(_("life or health at risk"), default=False)
@@ -167,14 +179,19 @@ class Filing(models.Model):
     conclusion = EncryptedTextField(_("board conclusion"), blank=True)
     notes = EncryptedTextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     # The one-time token of the form that created the draft: a reload or a double tap adds once.
     submission_token = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("filing")
@@ -282,9 +299,16 @@ class Deadline(models.Model):
     # The states the reminder sweep looks at (met and cancelled clocks need nobody).
     REMINDED_STATES: ClassVar[tuple[str, ...]] = (State.OPEN, State.MISSED)
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("case")
+    )
     filing = models.ForeignKey(
-        Filing, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+        Filing,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("filing"),
     )
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     due_at = models.DateTimeField(_("due"))
@@ -298,10 +322,20 @@ class Deadline(models.Model):
         verbose_name=_("responsible"),
     )
     backup_team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("backup team"),
     )
     rule = models.ForeignKey(
-        ResponseRule, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+        ResponseRule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("rule"),
     )
     provisional = models.BooleanField(_("provisional calendar"), default=False)
     unverified = models.BooleanField(_("unverified rule"), default=False)
@@ -309,9 +343,9 @@ class Deadline(models.Model):
     # A follow-up's words ("call the mother"): may be personal, so encrypted, and never in a
     # reminder email (the digest says "follow-up" and the case reference).
     note = EncryptedTextField(_("what to do"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     # The last reminder stage queued (services/reminders.py): the sweep reads only the clocks
     # whose stage is behind their due moment, through the partial index below, so its cost
     # follows the clocks that changed, not how many there are.
@@ -338,7 +372,8 @@ class Deadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}#{self.pk}"  # no case lookup: lists of deadlines stay one query
+        # No case lookup (lists of deadlines stay one query); the kind in the reader's language.
+        return f"{self.get_kind_display()} #{self.pk}"
 
     def state_now(self, now: datetime | None = None) -> str:
         """The state as it is at this moment: an open clock past its due moment is missed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.approximate_dates import ApproximateDate, DatePrecision, approximate_date_numeric
@@ -52,7 +53,7 @@ class Exchange(models.Model):
     submission_token = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("exchange")
@@ -60,7 +61,7 @@ class Exchange(models.Model):
         ordering = ["-happened_on"]
 
     def __str__(self) -> str:
-        return f"Exchange {self.happened_on.isoformat()}"
+        return gettext("exchange of %(date)s") % {"date": self.happened_on.strftime("%d.%m.%Y")}
 
 
 class Serviceman(models.Model):
@@ -82,7 +83,9 @@ class Serviceman(models.Model):
         DECEASED = "deceased", _("deceased")
         UNKNOWN = "unknown", _("unknown")
 
-    reference = models.CharField(max_length=12, unique=True, default=serviceman_reference)
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=serviceman_reference
+    )
     surname = EncryptedCharField(_("surname"), max_length=100, blank=True)
     given_name = EncryptedCharField(_("given name"), max_length=100, blank=True)
     patronymic = EncryptedCharField(_("patronymic"), max_length=100, blank=True)
@@ -142,8 +145,8 @@ class Serviceman(models.Model):
     )
     surname_year_index = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
     unit_index = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("serviceman")
@@ -217,9 +220,16 @@ class Applicant(models.Model):
         SMS = "sms", _("text message")
         NONE = "none", _("do not contact me; I will check the status page")
 
-    reference = models.CharField(max_length=12, unique=True, default=applicant_reference)
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=applicant_reference
+    )
     serviceman = models.ForeignKey(
-        Serviceman, on_delete=models.CASCADE, related_name="applicants", null=True, blank=True
+        Serviceman,
+        on_delete=models.CASCADE,
+        related_name="applicants",
+        null=True,
+        blank=True,
+        verbose_name=_("serviceman"),
     )
     name = EncryptedCharField(_("name or how to address you"), max_length=200, blank=True)
     # The name a document to the state carries (59-FZ art. 7; Law 393/96 art. 5). Separate from
@@ -250,8 +260,8 @@ class Applicant(models.Model):
     consent_collective = models.BooleanField(
         _("agrees to be named in a collective complaint"), default=False
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("applicant")

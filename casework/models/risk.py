@@ -47,11 +47,19 @@ class ProtocolStep(models.Model):
         COORDINATOR = "coordinator", _("Tell the coordinator on duty")
         FOLLOW_UP = "follow_up", _("Agree the next call within 24 hours")  # fmt: skip
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="protocol_steps")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="protocol_steps", verbose_name=_("case")
+    )
     step = models.CharField(_("step"), max_length=12, choices=Step.choices)
-    entry = models.OneToOneField(TimelineEntry, on_delete=models.CASCADE, related_name="+")
+    entry = models.OneToOneField(
+        TimelineEntry, on_delete=models.CASCADE, related_name="+", verbose_name=_("timeline entry")
+    )
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("done by"),
     )
     done_at = models.DateTimeField(_("done at"))
 

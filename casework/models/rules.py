@@ -170,9 +170,14 @@ class ResponseRule(models.Model):
         default=Verification.UNVERIFIED,
     )
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
     )
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:

@@ -26,9 +26,13 @@ class StaffInvitation(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.ENROL)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
@@ -55,7 +59,11 @@ class ApiToken(models.Model):
     prefix = models.CharField(_("prefix"), max_length=12)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     expires_at = models.DateTimeField(_("expires"))
@@ -67,6 +75,7 @@ class ApiToken(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:
@@ -128,9 +137,14 @@ class SiteState(models.Model):
 
     lockdown = models.BooleanField(_("read-only lockdown"), default=False)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
-    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(_("changed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("site state")

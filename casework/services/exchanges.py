@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from casework import permissions
+from casework.formats import seeded_text
 from casework.models import AuditEvent, Case, Exchange, Filing, Serviceman, TimelineEntry
 from casework.selectors import first_filings_after_release
 from casework.services.audit import audit_record
@@ -112,7 +113,7 @@ def _exchange_wake(
                 kind=step.filing_kind,
                 signer=step.signer,
                 actor=actor,
-                notes=step.description,
+                notes=seeded_text(step.description),  # the advice in the actor's language
             )
             drafts.add(step.filing_kind)
         woken.append(case)

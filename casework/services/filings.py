@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from casework import permissions
 from casework.exceptions import RuleError, TransitionError
-from casework.formats import due_day
+from casework.formats import due_day, seeded_text
 from casework.models import (
     Attachment,
     AuditEvent,
@@ -848,7 +848,7 @@ def filing_escalate(*, filing: Filing, actor: User | None) -> list[Filing]:
             signer=step.signer,
             escalates=filing,
             actor=actor,
-            notes=step.description,
+            notes=seeded_text(step.description),  # the advice in the actor's language
             # The danger the filing stated has not passed because nobody answered.
             life_or_health_at_risk=filing.life_or_health_at_risk,
         )

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from casework import permissions
@@ -25,6 +26,7 @@ from casework.admin.filings.forms import HandOverForm
 from casework.admin.marks import with_published_year
 from casework.admin.site import site
 from casework.exceptions import CaseworkError
+from casework.formats import basis_readable
 from casework.models import Deadline
 from casework.selectors import (
     deadlines_visible_to,
@@ -51,7 +53,7 @@ class DeadlineAdmin(AuditedModelAdmin):
         "note",
         "due_display",
         "state_now",
-        "basis",
+        "basis_display",
         "rule",
         "responsible",
         "backup_team",
@@ -141,6 +143,10 @@ class DeadlineAdmin(AuditedModelAdmin):
     @admin.display(description=_("due"), ordering="due_at")
     def due(self, deadline: Deadline) -> str:
         return deadline_due(deadline)
+
+    @admin.display(description=capfirst(Deadline._meta.get_field("basis").verbose_name))
+    def basis_display(self, deadline: Deadline) -> str:
+        return basis_readable(deadline.basis)
 
     @admin.display(description=_("due"))
     def due_display(self, deadline: Deadline) -> str:

@@ -28,6 +28,8 @@ from casework.selectors import (
 
 
 class ReadOnlyInline(admin.TabularInline):
+    # Django's table with a label for each input and no empty header cell (accessibility).
+    template = "admin/casework/edit_inline/tabular.html"
     extra = 0
     can_delete = False
     show_change_link = False
