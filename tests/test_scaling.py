@@ -102,6 +102,7 @@ PROCESS_LOCAL = {
     "casework/crypto.py:_token_hash_key": "a key parsed from settings",
     "casework/crypto.py:_digest_keys": "keys parsed from settings",
     "casework/drafting.py:_charged_classes": "template node classes made once per class",
+    "casework/drafting.py:_starting_package": "the empty .docx package, the same in every process",
     "casework/portal/views.py:_rendered": "the blank form rendered once per language; same in all",
     "casework/rules/calendar.py:_public_holidays": "the holidays package's tables per year",
     "casework/services/intake.py:_cache": "rarely edited rows for 10 s; staleness bounded",

@@ -11,6 +11,8 @@ carries exactly the figures the page shows: suppressed cells are "<5", medians w
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -221,8 +223,16 @@ def statistics_charts(figures: Statistics) -> list[Chart]:
     ]
 
 
+# The cached figures are a pickled Statistics: a release that changes its fields reads under a
+# new key, never an older object without them (a 500 for five minutes after each upgrade).
+STATISTICS_SHAPE = hashlib.sha256(
+    " ".join(f"{f.name}:{f.type}" for f in dataclasses.fields(Statistics)).encode()
+).hexdigest()[:12]
+
+
 def _figures() -> Statistics:
-    counted_at, figures = _cached(_key("statistics"), statistics_compute, STATISTICS_SECONDS)
+    key = _key("statistics", STATISTICS_SHAPE)
+    counted_at, figures = _cached(key, statistics_compute, STATISTICS_SECONDS)
     return figures
 
 
