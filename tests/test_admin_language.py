@@ -254,7 +254,7 @@ def test_every_admin_page_a_coordinator_opens_is_without_english(
     left = english_left(VisibleText.of(refused.content.decode()), data)
     if left:
         found["/admin/login/ (refused)"] = left
-    assert found == {}
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 
 def test_the_check_finds_english_left_in_a_page():

@@ -120,6 +120,7 @@ def staff_world() -> tuple[Any, Any, Any, Filing]:
         sent_on=dt.date.today() - dt.timedelta(days=20),
         method=Filing.Method.REGISTERED_MAIL,
         tracking_number="80012345678901",
+        proof_to_follow="квитанция у матери",
     )
     return coordinator, device, case, filing
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.admin.dashboard import _key
-from casework.admin.statistics import statistics_charts
+from casework.admin.statistics import STATISTICS_KEY, statistics_charts
 from casework.models import AuditEvent, AuthorityOffice, Exchange, Filing, FilingKind, Serviceman
 from casework.selectors.statistics import statistics_compute, suppress_table
 from tests.factories import CaseFactory, ServicemanFactory
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _forget() -> None:
-    cache.delete(_key("statistics"))
+    cache.delete(_key(*STATISTICS_KEY))
 
 
 def test_a_single_small_figure_takes_the_next_smallest_with_it():

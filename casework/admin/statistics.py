@@ -230,9 +230,11 @@ STATISTICS_SHAPE = hashlib.sha256(
 ).hexdigest()[:12]
 
 
+STATISTICS_KEY = ("statistics", STATISTICS_SHAPE)
+
+
 def _figures() -> Statistics:
-    key = _key("statistics", STATISTICS_SHAPE)
-    counted_at, figures = _cached(key, statistics_compute, STATISTICS_SECONDS)
+    counted_at, figures = _cached(_key(*STATISTICS_KEY), statistics_compute, STATISTICS_SECONDS)
     return figures
 
 

@@ -113,7 +113,7 @@ def world(django_capture_on_commit_callbacks) -> World:  # type: ignore[no-untyp
             sent_on=date(2025, 1, 10),
             method=Filing.Method.REGISTERED_MAIL,
             tracking_number="80012345678901",
-            proof_to_follow="the receipt is with the mother",
+            proof_to_follow="квитанция у матери",
         )
     deadline = Deadline.objects.filter(filing=filing).order_by("pk").first()
     assert deadline is not None
