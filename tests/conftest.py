@@ -41,6 +41,8 @@ def test_database_url(django_db_serialized_rollback: None, transactional_db: Non
 
     Their data must be committed, so these tests are transactional; the serialized rollback puts
     back the rows data migrations made (groups, rules), which a flush would otherwise erase.
+    Every transactional test needs it: a flush without it re-creates the content types under new
+    ids, and the next serialized test's rows (content type 1) then collide with them.
     """
     from django.db import connection
 

@@ -213,7 +213,7 @@ def test_rows_written_by_an_earlier_sweep_are_not_written_twice(team, worker):
     assert sorted(Notification.objects.values_list("dedupe_key", "state")) == before
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # see conftest
 def test_a_filing_another_transaction_holds_is_skipped_not_waited_for(team, worker):
     """Two sweeps at once (beat's and a manual one) take different rows and never wait."""
     import threading
