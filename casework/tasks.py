@@ -135,6 +135,13 @@ def make_share_pdf(*, share_id: int) -> None:
     document_share_pdf_make(share_id=share_id)  # no-op unless still offered and pending
 
 
+@shared_task(name="casework.tasks.refresh_statistics")
+def refresh_statistics() -> None:
+    from casework.admin.statistics import statistics_refresh
+
+    statistics_refresh()
+
+
 @shared_task(name="casework.tasks.reindex_servicemen")
 def reindex_servicemen() -> None:
     from casework.services.keys import servicemen_reindex

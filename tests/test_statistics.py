@@ -227,3 +227,21 @@ def test_how_soon_men_were_sent_back_after_an_exchange_with_suppression():
     rows = dict(next(c for c in statistics_charts(figures) if c.key == "redeployment").rows)
     assert rows["01.01.2025 январь"] == ("6", "<5", "<5", "12", "33")
     assert rows["01.06.2025 июнь"] == ("<5", "<5", "<5", "<5", "–")
+
+
+def test_beat_counts_the_figures_before_a_coordinator_asks(settings):
+    """The page reads what the beat task counted: a case opened since shows only after the next
+    refresh, and opening the page sends no counting query."""
+    from casework.admin.statistics import _figures
+    from casework.tasks import refresh_statistics
+
+    assert settings.CELERY_BEAT_SCHEDULE["refresh-statistics"]["schedule"] < 300  # before expiry
+    _forget()
+    seed_known_set()
+    refresh_statistics.delay()  # eager in tests, as beat's tick would run it in the worker
+    CaseFactory()
+    with CaptureQueriesContext(connection) as queries:
+        figures = _figures()
+    assert len(queries) == 0 and figures.by_unit.total == 16
+    refresh_statistics.delay()
+    assert _figures().by_unit.total == 17

@@ -340,6 +340,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {"task": "casework.tasks.heartbeat", "schedule": 300.0},
     "sweep-deadlines": {"task": "casework.tasks.sweep_deadlines", "schedule": 900.0},
     "purge-expired": {"task": "casework.tasks.purge_expired", "schedule": 86400.0},
+    # The statistics page's figures, counted before they expire (kept 300 s, admin/statistics.py).
+    "refresh-statistics": {"task": "casework.tasks.refresh_statistics", "schedule": 240.0},
 }
 # /healthz fails when the last deadline sweep is older than this (beat or worker has stopped).
 SWEEP_STALE_AFTER_SECONDS = env.int("SWEEP_STALE_AFTER_SECONDS", default=3600)
