@@ -452,6 +452,63 @@ def test_every_admin_url_and_api_route_answers_each_role_as_promised(role, world
     assert leaks == []
 
 
+def _rows() -> dict[str, int]:
+    """How many rows every table of ours and the staff accounts hold: what a POST could change."""
+    from django.apps import apps
+    from django.contrib.auth.models import User
+
+    counts = {
+        m._meta.label: m.objects.count() for m in apps.get_app_config("casework").get_models()
+    }
+    counts["auth.User"] = User.objects.count()
+    return counts
+
+
+def _refused_on_get(role: str, url: Url) -> bool:
+    """Whether the GET walk above refuses this role here (so a POST must be refused too): a 403
+    or 404, a 401 of the API, or "no such record" (302) for a record the role cannot see. A
+    view that takes only a POST answers every GET with 405; for those, a role that cannot see the
+    case is the refused one."""
+    if url.label == "site":
+        return False  # the sign-in, the overview, one's own password: every role's
+    status = expected(role, url)
+    if url.view in POST_ONLY:
+        # A merge and a legal hold reach beyond one team's work: coordinators only.
+        coordinators_only = url.view in ("merge", "legal_hold") and role != "coordinator"
+        return role not in SEES_THE_CASE or coordinators_only
+    if status == 302:
+        return role == "nobody" or (url.label in CASE_BOUND and role not in SEES_THE_CASE)
+    return status in (401, 403, 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_refused_on_a_get_refuses_a_post_and_changes_nothing(role, world):  # type: ignore[no-untyped-def]
+    """The same walk with POSTs (an empty form): wherever a role is refused a page, sending
+    that page's form is refused too, and no row anywhere changes (the audit log included)."""
+    from casework.services.attachments import Upload
+    from casework.services.family import family_information_add
+    from tests.portal_support import gps_jpeg
+
+    family_information_add(
+        case=world.case, text="", uploads=[Upload(data=gps_jpeg(), kind="jpeg", filename="a.jpg")]
+    )
+    client = client_for(world, role)
+    urls = [*admin_urls(world), *download_urls(world), *api_urls(world)]
+    refused = [url for url in urls if _refused_on_get(role, url)]
+    if role in ("own_caseworker", "coordinator"):
+        assert len(refused) > 5  # even they are refused the audit log's edits, devices …
+    else:
+        assert len(refused) > 40
+    before = _rows()
+    answered = []
+    for url in refused:
+        status = client.post(url.path, {}).status_code
+        if status not in (302, 401, 403, 404, 405):
+            answered.append((url.path, status))
+    assert answered == []
+    assert _rows() == before
+
+
 def test_the_case_pages_do_show_the_case_to_those_who_may_see_it(world):  # type: ignore[no-untyped-def]
     """The leak check above is meaningful: the same pages carry the case for its team."""
     for role in SEES_THE_CASE:
