@@ -186,3 +186,56 @@ def _step(page, site: str, filing: Filing, action: str, values: dict[str, str | 
             page.fill(selector, value)
     page.click("input[type=submit]")
     page.wait_for_url(f"**/admin/casework/filing/{filing.pk}/change/")
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("media_root")
+@pytest.mark.parametrize(("language", "phone"), [("ru", False), ("uk", False), ("ru", True)])
+def test_the_statistics_page_draws_its_charts_in_the_browser(  # type: ignore[no-untyped-def]
+    language,
+    phone,
+    live_site,  # noqa: F811
+    monkeypatch,
+):
+    """Issue 17: the coordinator's statistics page in Chromium, in Russian and Ukrainian, with
+    its server-drawn SVG charts, no script, nothing from another host, axe clean, and on a phone
+    no sideways scroll (a chart scrolls inside its box)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_statistics import _forget, seed_known_set
+
+    axe_source()
+    _forget()  # another test's figures, kept five minutes under this database's name
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    seed_known_set()
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    device = TOTPDeviceFactory(user=coordinator)
+    screen = "phone" if phone else "desktop"
+    ours = urlsplit(live_site).netloc
+    elsewhere: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        chromium, context = browser_context(playwright, language, phone=phone)
+        page = context.new_page()
+        page.on(
+            "request",
+            lambda request: (
+                elsewhere.append(request.url) if urlsplit(request.url).netloc != ours else None
+            ),
+        )
+        sign_in(page, live_site, coordinator, device)
+        page.click("a[href='/admin/statistics/']")
+        page.wait_for_url(f"{live_site}/admin/statistics/")
+        check_page(page, f"statistics-{language}-{screen}", problems, phone=phone)
+        charts = page.locator("#content-main svg[role=img]")
+        assert charts.count() == 7
+        # Drawn: the units chart has bars, and its title names the chart in the reader's language.
+        assert page.locator("#statistics-units svg rect").count() >= 1
+        title = {"ru": "Дела по воинским частям", "uk": "Справи за військовими частинами"}
+        assert title[language] in page.inner_text("#statistics-units h2")
+        assert "в/ч 42038" in page.inner_text("#statistics-units table")
+        assert page.locator("#content-main script").count() == 0
+        chromium.close()
+    assert elsewhere == []
+    assert problems == [], "\n".join(problems)
