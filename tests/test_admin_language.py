@@ -392,3 +392,58 @@ def test_every_list_counts_its_rows_with_the_catalogues_plural_forms(
         with translation.override(language):
             phrase = counted(apps.get_model(label), changelist.result_count)
         assert re.search(rf"(?<!\d){phrase}\b", paginator), (path, paginator)
+
+
+@pytest.mark.parametrize("language", ["ru", "uk"])
+def test_staff_emails_have_no_english_left(  # type: ignore[no-untyped-def]
+    language, settings, django_capture_on_commit_callbacks
+):
+    """The other half of item 5: what staff receive by email, in STAFF_EMAIL_LANGUAGE. A
+    reminder digest (a clock due in two days, one missed and escalated) and a new-intake notice
+    are sent through the real services and read like the pages above."""
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from casework.models import AuthorityOffice, Deadline, Notification
+    from casework.roles import Role
+    from casework.services.filings import filing_create, filing_mark_sent
+    from casework.services.notifications import notification_send, notifications_queue
+    from casework.services.reminders import deadlines_sweep
+    from tests.factories import CaseFactory, TeamFactory, UserFactory
+
+    settings.STAFF_EMAIL_LANGUAGE = language
+    settings.SITE_URL = "https://casework.example.org"
+    team = TeamFactory(name="Северная группа")
+    worker = UserFactory(role=Role.CASEWORKER, teams=[team], email="w@example.org")
+    UserFactory(role=Role.COORDINATOR, teams=[team], email="lead@example.org")
+    office = AuthorityOffice.objects.filter(kind="ru_prosecutor_garrison").order_by("pk").first()
+    for days in (2, -5):  # due soon; missed long enough to go to the coordinators too
+        case = CaseFactory(team=team, assignee=worker)
+        filing = filing_create(
+            case=case, office=office, kind="complaint", signer="family", actor=None
+        )
+        filing_mark_sent(
+            filing=filing, actor=None, sent_on=timezone.localdate(), method="e_reception"
+        )
+        Deadline.objects.filter(filing=filing, kind=Deadline.Kind.RESPONSE_DUE).update(
+            due_at=timezone.now() + timedelta(days=days)
+        )
+        Deadline.objects.filter(filing=filing, kind=Deadline.Kind.EARLY_CHECK).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        deadlines_sweep()
+    [notice] = notifications_queue(
+        kind=Notification.Kind.NEW_INTAKE, key="n1", recipients=[worker], case=case
+    )
+    notification_send(notification_id=notice)
+    assert len(mail.outbox) >= 3  # the worker's digest, the coordinator's, the notice
+    data = {settings.SITE_URL, *(email.to[0] for email in mail.outbox)}
+    found = {
+        email.subject: left
+        for email in mail.outbox
+        if (left := english_left(f"{email.subject}\n{email.body}", data))
+    }
+    assert found == {}, found
+    # The check reads these emails' own words: the digest's first line untranslated is found.
+    assert "Deadlines that need you:" in english_left("Deadlines that need you:", set())
