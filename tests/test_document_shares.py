@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import subprocess
 import tempfile
 from datetime import timedelta
@@ -139,10 +140,10 @@ def test_the_pdf_is_made_by_libreoffice_and_no_temporary_file_stays(  # type: ig
     case, code, document = draft
     share = document_share(document=document, days=3, actor=caseworker)
     assert share.pdf_state == DocumentShare.PdfState.PENDING
-    before = set(Path(tempfile.gettempdir()).glob("casework-pdf-*"))
+    before = set(Path(tempfile.gettempdir()).glob(f"casework-pdf-{os.getpid()}-*"))
     made = document_share_pdf_make(share_id=share.pk)
     assert made is not None and made.pdf_state == DocumentShare.PdfState.READY, made
-    assert set(Path(tempfile.gettempdir()).glob("casework-pdf-*")) == before
+    assert set(Path(tempfile.gettempdir()).glob(f"casework-pdf-{os.getpid()}-*")) == before
     pdf = base64.b64decode(made.pdf)
     assert pdf.startswith(b"%PDF")
     text = subprocess.run(  # noqa: S603
@@ -273,3 +274,56 @@ def test_the_pdf_is_made_by_the_real_worker_on_the_files_lane(celery_worker, tea
     )
     share.refresh_from_db()
     assert share.pdf_state == "ready" and base64.b64decode(share.pdf).startswith(b"%PDF")
+
+
+def test_a_merge_of_two_families_cases_shows_neither_the_others_words_nor_drafts(  # type: ignore[no-untyped-def]
+    draft, team, caseworker
+):
+    """A review's attack: two relatives (or a stranger who typed a reference on the intake
+    form) wrote in separately; after a merge of one's case into the other's, the survivor's
+    family must not see the other's own words, file names or drafts."""
+    from casework.services.family import family_information_add
+    from casework.services.people import case_merge
+
+    victim, _victim_code, document = draft
+    family_information_add(case=victim, text="СЛОВА-ЖЕНЫ: он звонил из части", uploads=[])
+    share = document_share(document=document, days=14, actor=caseworker)
+    other, other_code = case_with_code(team)
+    assert other.applicant_id != victim.applicant_id
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    case_merge(survivor=other, merged=victim, actor=coordinator)
+
+    family = Client()
+    sign_in(family, other.reference, other_code, address="198.51.100.9")
+    page = family.get(reverse("portal:status")).content.decode()
+    assert "СЛОВА-ЖЕНЫ" not in page and share_url(share) not in page
+    assert family.get(share_url(share)).status_code == 404
+    share.refresh_from_db()
+    assert share.withdrawn_at is not None and share.pdf_state == DocumentShare.PdfState.REMOVED
+    # Staff still see everything that came in, on the surviving case.
+    assert any("СЛОВА-ЖЕНЫ" in entry.text for entry in other.timeline.all())
+
+
+def test_withdrawing_is_written_in_the_timeline_and_a_late_pdf_after_expiry_is_not_kept(  # type: ignore[no-untyped-def]
+    draft, caseworker, settings, tmp_path, monkeypatch
+):
+    from casework.services import document_shares
+
+    settings.VAR_DIR = tmp_path
+    case, _code, document = draft
+    share = document_share(document=document, days=3, actor=caseworker)
+    real = document_shares.docx_to_pdf
+
+    def slow(data: bytes) -> bytes:  # the share runs out while LibreOffice is at work
+        pdf = real(data)
+        DocumentShare.objects.filter(pk=share.pk).update(expires_at=timezone.now())
+        return pdf
+
+    monkeypatch.setattr(document_shares, "docx_to_pdf", slow)
+    document_share_pdf_make(share_id=share.pk)
+    share.refresh_from_db()
+    assert share.pdf == "" and share.pdf_state == DocumentShare.PdfState.PENDING
+    other = document_share(document=document, days=3, actor=caseworker)
+    document_share_withdraw(share=other, actor=caseworker)
+    texts = [entry.text for entry in case.timeline.filter(kind="document")]
+    assert sum("withdrawn" in text or "убран" in text for text in texts) == 1, texts

@@ -257,7 +257,13 @@ def test_the_case_page_offers_to_merge_into_the_case_the_family_named(client, ve
     block = block[: block.index("</div>")]
     assert f"Семья пишет, что у неё уже есть дело с номером {known.reference}." in block
     assert reverse("admin:casework_case_change", args=[known.pk]) in block
-    assert f'name="other" value="{known.pk}"' in block
+    # The intake goes into the case it names (which keeps its family's words and drafts).
+    into = reverse("admin:casework_case_merge", args=[known.pk])
+    assert f'action="{into}"' in block and f'name="other" value="{intake.pk}"' in block
+    staff = verified_client(coordinator, language="ru")
+    staff.post(into, {"kind": "case", "other": intake.pk, "confirm": "1"})
+    intake.refresh_from_db()
+    assert intake.merged_into_id == known.pk
 
 
 def test_a_number_of_a_case_the_caseworker_cannot_see_is_not_revealed(client, verified_client):

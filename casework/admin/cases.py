@@ -47,6 +47,7 @@ from casework.admin.filings import DeadlineInline, FilingInline
 from casework.admin.filings.display import deadline_due
 from casework.admin.filings.forms import ScanUploadForm
 from casework.admin.site import site
+from casework.crypto import decrypt, encrypt
 from casework.exceptions import CaseworkError
 from casework.formats import JURISDICTION_TIME_ZONES, format_due
 from casework.models import (
@@ -827,7 +828,11 @@ class CaseAdmin(CaseWorkbenchAdmin):
     @method_decorator(csrf_protect)
     def case_file_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET: a page with a new password, shown this once. POST: the case file as a zip
-        encrypted with it (`case_file_export`: coordinators only, audited)."""
+        encrypted with that password (`case_file_export`: coordinators only, audited).
+
+        The password the page showed is kept in the session, encrypted with the field keys (a
+        copy of the session table opens nothing), and used once: what the browser posts is
+        never the password, so nobody can choose a weak one."""
         case, answer = self.object_or_answer(
             request,
             object_id,
@@ -835,23 +840,34 @@ class CaseAdmin(CaseWorkbenchAdmin):
         )
         if answer is not None:
             return answer
+        key = f"case_file_password:{case.pk}"
         if request.method == "POST":
-            try:
-                file = case_file_export(
-                    case=case, password=request.POST.get("password", ""), actor=acting_user(request)
+            kept = request.session.pop(key, None)
+            if not isinstance(kept, str):
+                self.message_user(
+                    request,
+                    _("This page's password was used already. Here is a new one."),
+                    messages.ERROR,
                 )
-            except CaseworkError as error:
-                self.message_user(request, error.message, messages.ERROR)
             else:
-                response = HttpResponse(file.data, content_type="application/zip")
-                response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-                return response
+                try:
+                    file = case_file_export(
+                        case=case, password=decrypt(kept), actor=acting_user(request)
+                    )
+                except CaseworkError as error:
+                    self.message_user(request, error.message, messages.ERROR)
+                else:
+                    response = HttpResponse(file.data, content_type="application/zip")
+                    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+                    return response
+        password = case_file_password()
+        request.session[key] = encrypt(password)
         return self.page(
             request,
             "admin/casework/case/case_file.html",
             _("Case file for a lawyer"),
             original=case,
-            password=case_file_password(),
+            password=password,
         )
 
     @method_decorator(sensitive_post_parameters("note"))

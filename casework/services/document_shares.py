@@ -11,8 +11,10 @@ worker process (two processes sharing one profile block each other).
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -28,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from casework import permissions
 from casework.exceptions import NotReadyError, RuleError
-from casework.models import AuditEvent, DocumentShare, GeneratedDocument, TimelineEntry
+from casework.models import AuditEvent, Case, DocumentShare, GeneratedDocument, TimelineEntry
 from casework.services.attachments import DownloadFile, pending_rows_requeue
 from casework.services.audit import audit_record
 from casework.services.documents import DOCX
@@ -100,6 +102,30 @@ def document_share_withdraw(*, share: DocumentShare, actor: User | None) -> None
             reference=case.reference,
             detail={"share": share.pk, "document": share.document_id, "withdrawn": True},
         )
+        TimelineEntry.objects.create(
+            case=case,
+            kind=TimelineEntry.Kind.DOCUMENT,
+            author=actor,
+            text=_("Draft of %(filing)s withdrawn from the family's page.")
+            % {"filing": share.document.filing.reference},
+        )
+
+
+def document_shares_withdraw_all(*, case: Case, actor: User | None) -> int:
+    """Withdraw every draft still offered to this case's family (a merge into another family's
+    case: their drafts must not reach that family). Audited as one event."""
+    withdrawn = DocumentShare.objects.filter(
+        document__filing__case=case, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now(), pdf="", pdf_state=DocumentShare.PdfState.REMOVED)
+    if withdrawn:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.DELETE,
+            object_type="documentshare",
+            reference=case.reference,
+            detail={"withdrawn": withdrawn, "why": "merge"},
+        )
+    return withdrawn
 
 
 def document_share_download(*, share: DocumentShare, pdf: bool) -> DownloadFile:
@@ -157,9 +183,12 @@ def document_share_pdf_make(*, share_id: int) -> DocumentShare | None:
         state, content = DocumentShare.PdfState.FAILED, ""
     else:
         state, content = DocumentShare.PdfState.READY, base64.b64encode(pdf).decode()
-    # Not if it was withdrawn meanwhile: the family must not get it back.
+    # Not if it was withdrawn or ran out meanwhile: the family must not get it back.
     DocumentShare.objects.filter(
-        pk=share.pk, pdf_state=DocumentShare.PdfState.PENDING, withdrawn_at__isnull=True
+        pk=share.pk,
+        pdf_state=DocumentShare.PdfState.PENDING,
+        withdrawn_at__isnull=True,
+        expires_at__gt=timezone.now(),
     ).update(pdf=content, pdf_state=state)
     share.refresh_from_db()
     return share
@@ -172,10 +201,13 @@ def docx_to_pdf(data: bytes) -> bytes:
         raise OSError("LibreOffice is not installed")
     profile = Path(settings.VAR_DIR) / "libreoffice" / f"profile-{os.getpid()}"
     profile.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with tempfile.TemporaryDirectory(prefix="casework-pdf-") as folder:  # mode 700, removed
+    # Mode 700, removed whatever happens; named by process (tests check none is left behind).
+    with tempfile.TemporaryDirectory(prefix=f"casework-pdf-{os.getpid()}-") as folder:
         source = Path(folder) / "draft.docx"
         source.write_bytes(data)
-        subprocess.run(  # noqa: S603 (argument list, no shell; the file is ours)
+        # Its own process group: `soffice` hands the work to a grandchild (soffice.bin), which
+        # a timeout must stop too, or it keeps the draft in memory and the profile locked.
+        process = subprocess.Popen(  # noqa: S603 (argument list, no shell; the file is ours)
             [
                 soffice,
                 f"-env:UserInstallation={profile.as_uri()}",
@@ -188,13 +220,20 @@ def docx_to_pdf(data: bytes) -> bytes:
                 folder,
                 str(source),
             ],
-            check=True,
-            timeout=CONVERT_SECONDS,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={"HOME": str(profile), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            start_new_session=True,
         )
+        try:
+            if process.wait(timeout=CONVERT_SECONDS) != 0:
+                raise subprocess.CalledProcessError(process.returncode, soffice)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # whatever of it is still running
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)  # reaped, not left a zombie
         result = Path(folder) / "draft.pdf"
         pdf = result.read_bytes()
     if not pdf.startswith(b"%PDF"):

@@ -21,6 +21,7 @@ from casework.exceptions import MergeError
 from casework.models import RISK_FLAGS, AuditEvent, Case, Serviceman, TimelineEntry
 from casework.selectors import GivenNameTable, given_name_groups, given_name_key
 from casework.services.audit import audit_record
+from casework.services.document_shares import document_shares_withdraw_all
 from casework.services.records import update_fields_for
 
 INDEX_FIELDS = [
@@ -235,6 +236,11 @@ def case_merge(*, survivor: Case, merged: Case, actor: User) -> Case:
         # Two relatives wrote in separately: what staff showed one family must not appear on
         # the other's status page once the timelines are joined.
         merged.timeline.filter(visible_to_family=True).update(visible_to_family=False)
+        if survivor.applicant_id is not None:
+            # Nor what one family wrote or was given to download (their words, file names and
+            # drafts): those pages show the survivor's family what is on the survivor's case.
+            merged.timeline.filter(by_family=True).update(by_family=False)
+            document_shares_withdraw_all(case=merged, actor=actor)
     moved = _move_related(merged, survivor, skip=set())
     texts = []
     for field in ("summary", "wishes"):
