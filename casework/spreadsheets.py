@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from importlib.util import find_spec
@@ -22,7 +23,14 @@ ENCRYPTED_XLSX_AVAILABLE = XLSX_AVAILABLE and find_spec("msoffcrypto") is not No
 MAX_ROWS = 20_000
 MAX_COLUMNS = 60
 MAX_CELL_CHARS = 2_000
+# What an XLSX may unpack to: a 10 MB upload can declare gigabytes (a zip bomb), and a refused
+# sheet must be refused before it is read, not after (a review measured 1 GB for 59 KB).
+MAX_XLSX_UNPACKED = 64 * 1024 * 1024
+# Rows read at most, empty ones included, before the sheet is refused as too long.
+MAX_ROWS_READ = 10 * MAX_ROWS
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The same after spaces a spreadsheet skips, and their full-width forms.
+_FORMULA_AFTER_SPACE = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -75,9 +83,29 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     delimiter = max((";", ",", "\t"), key=first_line.count)
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return [[cell.strip()[:MAX_CELL_CHARS] for cell in row] for row in reader]
+        return _bounded([cell.strip()[:MAX_CELL_CHARS] for cell in row] for row in reader)
     except csv.Error as exc:
         raise SheetError("unreadable") from exc
+
+
+def _bounded(rows: Iterable[list[str]]) -> list[list[str]]:
+    """The rows, refused as soon as the sheet is too long or too wide (never read whole)."""
+    kept: list[list[str]] = []
+    filled = 0
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS_READ:
+            raise SheetError("too_many_rows")
+        if any(row[MAX_COLUMNS:]):
+            raise SheetError("too_many_columns")
+        if any(row):
+            filled += 1
+            if filled > MAX_ROWS + 1:
+                raise SheetError("too_many_rows")
+        row = row[:MAX_COLUMNS]
+        while row and not row[-1]:  # the reader pads to the columns it was asked for
+            row.pop()
+        kept.append(row)
+    return kept
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
@@ -86,10 +114,24 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     import openpyxl  # noqa: PLC0415 - optional until installed (XLSX_AVAILABLE)
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(member.file_size for member in package.infolist())
+    except zipfile.BadZipFile as exc:
+        raise SheetError("unreadable") from exc
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise SheetError("too_much_inside")
+    try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
-        rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        if (sheet.max_column or 0) > MAX_COLUMNS:  # as the sheet's own dimension states it
+            raise SheetError("too_many_columns")
+        # One column past the limit is read, to tell a sheet that is too wide when its
+        # dimension says otherwise; a cell further right is never built.
+        cells = sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+        rows = _bounded([_cell_text(value) for value in row] for row in cells)
         book.close()
+    except SheetError:
+        raise
     except Exception as exc:  # openpyxl raises many types on a damaged file
         raise SheetError("unreadable") from exc
     return rows
@@ -108,9 +150,13 @@ def _cell_text(value: object) -> str:
 
 
 def spreadsheet_safe(text: str) -> str:
-    """A cell a spreadsheet would read as a formula (= + - @, or a leading tab or return) is
-    quoted with an apostrophe, so opening an export never runs what someone typed."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """A cell a spreadsheet would read as a formula (= + - @, or a leading tab or return, also
+    after spaces and in full-width forms) is quoted with an apostrophe, so opening an export
+    never runs what someone typed."""
+    quoted = text.startswith(FORMULA_STARTS) or text.lstrip(" \n\u00a0\u3000").startswith(
+        _FORMULA_AFTER_SPACE
+    )
+    return "'" + text if quoted else text
 
 
 def csv_write(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

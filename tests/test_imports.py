@@ -293,3 +293,56 @@ def test_a_sheet_under_a_retired_key_is_refused_with_a_way_out(verified_client, 
     counts = _counts()
     response = client.post(f"/admin/import/{case_import.public_id}/", {"step": "commit"})
     assert response.status_code == 200 and _counts() == counts
+
+
+def test_a_sheet_that_unpacks_too_large_is_refused_before_it_is_read():
+    """A review's zip bomb: a small upload declaring far more than MAX_XLSX_UNPACKED."""
+    import io
+    import zipfile
+
+    from casework.spreadsheets import MAX_XLSX_UNPACKED, SheetError, sheet_read
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("xl/sharedStrings.xml", b"0" * (MAX_XLSX_UNPACKED + 1))
+    assert len(buffer.getvalue()) < 1_000_000
+    with pytest.raises(SheetError) as refused:
+        sheet_read(buffer.getvalue(), "xlsx")
+    assert refused.value.code == "too_much_inside"
+
+
+def test_a_wide_sheet_is_refused_without_building_its_cells():
+    """A review's attack: one cell in column XFD made the reader build 16,384 cells a row (1 GB
+    for a 59 KB file). Now the sheet is refused, and reading it costs little memory."""
+    import io
+    import tracemalloc
+
+    import openpyxl
+
+    from casework.spreadsheets import SheetError, sheet_read
+
+    book = openpyxl.Workbook()
+    for row in range(1, 2001):
+        book.active.cell(row=row, column=1, value="Иванов")
+        book.active.cell(row=row, column=16384, value="x")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    tracemalloc.start()
+    try:
+        with pytest.raises(SheetError) as refused:
+            sheet_read(buffer.getvalue(), "xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.code == "too_many_columns"
+    assert peak < 50_000_000, peak
+
+
+@pytest.mark.parametrize(
+    "typed", ["=1+1", " =1+1", "\u00a0+7 916", "\n@SUM(A1)", "\uff1d1+1", "-2+3", "\t=1"]
+)
+def test_formulas_are_neutralised_after_spaces_and_in_full_width_forms(typed):
+    from casework.spreadsheets import spreadsheet_safe
+
+    assert spreadsheet_safe(typed) == "'" + typed
+    assert spreadsheet_safe("Иванов") == "Иванов"

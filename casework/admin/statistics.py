@@ -41,6 +41,7 @@ from casework.selectors.statistics import (
     unit_labels,
 )
 from casework.services.statistics import statistics_read_record
+from casework.spreadsheets import spreadsheet_safe
 
 STATISTICS_SECONDS = 300
 # Colour-blind-safe (Okabe-Ito), one per column of a chart; the table carries the same figures.
@@ -282,11 +283,6 @@ def statistics_csv_view(request: HttpRequest) -> HttpResponse:
         writer.writerow([chart.title])
         writer.writerow(["", *chart.columns])
         for label, cells in chart.rows:
-            writer.writerow([_spreadsheet_safe(label), *cells])
+            writer.writerow([spreadsheet_safe(label), *cells])
         writer.writerow([])
     return response
-
-
-def _spreadsheet_safe(text: str) -> str:
-    # A label that a spreadsheet would read as a formula (an exchange's description) is quoted.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

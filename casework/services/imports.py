@@ -53,6 +53,9 @@ def sheet_error_message(code: str) -> str:
         "empty": _("The sheet has no rows."),
         "too_many_rows": _("The sheet has more than 20,000 rows. Please split it."),
         "too_many_columns": _("The sheet has more than 60 columns."),
+        "too_much_inside": _(
+            "The sheet is too large to read safely. Please split it or save it again."
+        ),
         "encoding": _("The file is not text in UTF-8 or Windows-1251. Save it as CSV (UTF-8)."),
         "unreadable": _("The file could not be read as a CSV or XLSX sheet."),
         "xlsx_unavailable": _(
