@@ -211,8 +211,12 @@ def test_how_soon_men_were_sent_back_after_an_exchange_with_suppression():
     small = Exchange.objects.create(happened_on=date(2025, 6, 1), description="июнь")
     for days in (5, 9, 40, 200):
         ServicemanFactory(exchange=small, redeployed_on=small.happened_on + timedelta(days))
+    six = Exchange.objects.create(happened_on=date(2024, 9, 1), description="сентябрь")
+    for days in (5, 9, 12, 20, 40, 200):  # six dates: bands shown or not, no median
+        ServicemanFactory(exchange=six, redeployed_on=six.happened_on + timedelta(days))
     figures = statistics_compute()
     lines = {line.exchange_id: line for line in figures.redeployment}
+    assert lines[six.pk].median_days is None  # six dates: the median would be one man's gap
     big = lines[exchange.pk]
     assert (big.within_30, big.within_90, big.later, big.total, big.median_days) == (
         6,
@@ -223,7 +227,7 @@ def test_how_soon_men_were_sent_back_after_an_exchange_with_suppression():
     )
     few = lines[small.pk]
     assert (few.within_30, few.within_90, few.later, few.median_days) == (None, None, None, None)
-    assert [line.exchange_id for line in figures.redeployment] == [small.pk, exchange.pk]
+    assert [line.exchange_id for line in figures.redeployment] == [small.pk, exchange.pk, six.pk]
     rows = dict(next(c for c in statistics_charts(figures) if c.key == "redeployment").rows)
     assert rows["01.01.2025 январь"] == ("6", "<5", "<5", "12", "33")
     assert rows["01.06.2025 июнь"] == ("<5", "<5", "<5", "<5", "–")

@@ -93,7 +93,7 @@ class RedeploymentLine:
     within_90: Cell
     later: Cell
     total: Cell
-    median_days: int | None  # None when fewer than SUPPRESS_BELOW dates are known
+    median_days: int | None  # None when fewer than 2 × SUPPRESS_BELOW dates are known
 
 
 # How soon after the exchange, in days: the columns of the redeployment chart.
@@ -324,7 +324,7 @@ def _redeployment() -> tuple[RedeploymentLine, ...]:
     """Days from each exchange to the redeployment of its men, where the day is known: the
     dates are encrypted, so they are read (only for men of an exchange who have one) and
     counted here; bands under SUPPRESS_BELOW are suppressed with their complements, and the
-    median is given only from SUPPRESS_BELOW dates up."""
+    median is given only from twice SUPPRESS_BELOW dates up."""
     exchanges = {e.pk: e for e in Exchange.objects.order_by("-happened_on", "-pk")}
     days: dict[int, list[int]] = {}
     # Only a day known exactly: a month or a season known roughly would move a man across bands.
@@ -358,8 +358,9 @@ def _redeployment() -> tuple[RedeploymentLine, ...]:
                 within_90=within_90,
                 later=later,
                 total=total,
+                # With few dates the median is one man's own gap: from twice the threshold up.
                 median_days=int(pystatistics.median(known))
-                if len(known) >= SUPPRESS_BELOW
+                if len(known) >= 2 * SUPPRESS_BELOW
                 else None,
             )
         )
