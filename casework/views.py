@@ -4,9 +4,11 @@ The downloads (uploads, document drafts) are staff-only and mounted under /admin
 here until the admin package takes them over.
 """
 
+from typing import Protocol
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_otp.decorators import otp_required
@@ -14,7 +16,7 @@ from django_otp.decorators import otp_required
 from casework.exceptions import NotFoundError, NotReadyError
 from casework.health import OK, health_state
 from casework.selectors import attachment_get_for_user, document_get_for_user
-from casework.services.attachments import DownloadFile, attachment_download
+from casework.services.attachments import attachment_download
 from casework.services.documents import document_download
 
 
@@ -45,7 +47,7 @@ def attachment_download_view(request: HttpRequest, public_id: UUID) -> HttpRespo
         raise Http404 from exc
     except NotReadyError as exc:
         return _not_ready(exc)
-    return _download(file)
+    return download_response(file)
 
 
 @never_cache
@@ -62,15 +64,27 @@ def document_download_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     except NotReadyError as exc:
         return _not_ready(exc)
-    return _download(file)
+    return download_response(file)
 
 
 def _not_ready(exc: NotReadyError) -> HttpResponse:
     return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
 
 
-def _download(file: DownloadFile) -> HttpResponse:
+class Downloadable(Protocol):
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+
+
+def download_response(file: Downloadable) -> HttpResponse:
+    """A file for the browser to save, never to keep in a cache: every download of the project
+    (uploads, drafts, shares, exports, case files) answers through here."""
     response = HttpResponse(file.data, content_type=file.content_type)
     response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     response["Content-Length"] = str(len(file.data))
+    patch_cache_control(response, private=True, no_store=True)
     return response

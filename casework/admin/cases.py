@@ -108,6 +108,7 @@ from casework.services.people import case_merge, serviceman_merge
 from casework.services.risk import protocol_step_record
 from casework.services.submissions import submission_token_new
 from casework.uploads import describe_found
+from casework.views import download_response
 
 RISK_FLAG_ABBREVIATIONS = {
     "injured": pgettext_lazy("risk flag, short", "INJ"),
@@ -857,9 +858,7 @@ class CaseAdmin(CaseWorkbenchAdmin):
                 except CaseworkError as error:
                     self.message_user(request, error.message, messages.ERROR)
                 else:
-                    response = HttpResponse(file.data, content_type="application/zip")
-                    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-                    return response
+                    return download_response(file)
         password = case_file_password()
         request.session[key] = encrypt(password)
         return self.page(

@@ -29,7 +29,10 @@ from casework.selectors.collective import (
     collective_templates,
 )
 from casework.selectors.statistics import SUPPRESS_BELOW, Cell
+from casework.services.attachments import DownloadFile
 from casework.services.collective import collective_draft, collective_read_record
+from casework.services.documents import DOCX
+from casework.views import download_response
 
 
 class TemplateChoiceField(forms.ModelChoiceField):
@@ -121,14 +124,8 @@ def collective_view(request: HttpRequest) -> HttpResponse:
                 except TemplateTextError as exc:
                     form.add_error("template", str(exc))
                 else:
-                    response = HttpResponse(
-                        draft.data,
-                        content_type="application/vnd.openxmlformats-officedocument."
-                        "wordprocessingml.document",
-                    )
-                    response["Content-Disposition"] = f'attachment; filename="{draft.filename}"'
-                    response["Cache-Control"] = "no-store"
-                    return response
+                    file = DownloadFile(data=draft.data, content_type=DOCX, filename=draft.filename)
+                    return download_response(file)
         cases = collective_cases(**selection)
         summary = collective_summary(cases)
         context["summary"] = {

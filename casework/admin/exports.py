@@ -21,6 +21,7 @@ from casework.admin.base import acting_user
 from casework.exceptions import ExportError
 from casework.selectors.exports import COLUMNS
 from casework.services.exports import cases_export
+from casework.views import download_response
 
 
 class ExportForm(forms.Form):
@@ -62,10 +63,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             if not export.password:
-                response = HttpResponse(export.data, content_type=export.content_type)
-                response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-                response["Cache-Control"] = "no-store"
-                return response
+                return download_response(export)
             context = {
                 **site.each_context(request),
                 "title": _("Export cases"),

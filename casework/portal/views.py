@@ -66,6 +66,7 @@ from casework.services.intake import (
     intake_receipt_get,
     intake_submit,
 )
+from casework.views import download_response
 
 STATUS_SESSION_KEY = "casework.status"
 STATUS_NOTICE_KEY = "casework.status_notice"
@@ -512,10 +513,7 @@ def status_document(request: HttpRequest, public_id: UUID, kind: str) -> HttpRes
     except NotReadyError as exc:
         request.session[STATUS_NOTICE_KEY] = exc.message
         return HttpResponseRedirect(reverse("portal:status"), status=303)
-    response = HttpResponse(file.data, content_type=file.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    response["Content-Length"] = str(len(file.data))
-    return response
+    return download_response(file)
 
 
 @never_cache

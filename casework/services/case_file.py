@@ -14,7 +14,6 @@ import base64
 import io
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -39,7 +38,7 @@ from casework.models import (
     Serviceman,
 )
 from casework.selectors import case_facts
-from casework.services.attachments import CLEANED, attachment_read
+from casework.services.attachments import CLEANED, DownloadFile, attachment_read
 from casework.services.audit import audit_record
 from casework.services.documents import CHRONOLOGY_KINDS, LANGUAGE_OF, fact_date
 
@@ -48,18 +47,12 @@ _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 PASSWORD_PATTERN = re.compile(r"^(?:[2-9A-HJ-NP-Z]{5}-){5}[2-9A-HJ-NP-Z]{5}$")
 
 
-@dataclass(frozen=True)
-class CaseFile:
-    data: bytes
-    filename: str
-
-
 def case_file_password() -> str:
     """A new password for one case file, shown once on the page that offers the download."""
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(5)) for _group in range(6))
 
 
-def case_file_export(*, case: Case, password: str, actor: User) -> CaseFile:
+def case_file_export(*, case: Case, password: str, actor: User) -> DownloadFile:
     """The case file as an AES-encrypted zip under `password` (one `case_file_password` made:
     anything weaker is refused). Coordinators only; audited."""
     permissions.case_act_check(user=actor, case=case, action=permissions.Action.CASE_FILE_EXPORT)
@@ -102,7 +95,11 @@ def case_file_export(*, case: Case, password: str, actor: User) -> CaseFile:
             "files": len(files),
         },
     )
-    return CaseFile(data=out.getvalue(), filename=f"{case.reference}-case-file.zip")
+    return DownloadFile(
+        data=out.getvalue(),
+        content_type="application/zip",
+        filename=f"{case.reference}-case-file.zip",
+    )
 
 
 def _record_docx(case: Case, filings: list[Filing], clocks: list[Deadline]) -> bytes:

@@ -18,7 +18,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -149,7 +149,7 @@ def document_share_download(*, share: DocumentShare, pdf: bool) -> DownloadFile:
     return DownloadFile(data=data, content_type=content_type, filename=f"{name}.{extension}")
 
 
-def document_shares_expired_wipe(*, now: object = None) -> int:
+def document_shares_expired_wipe(*, now: datetime | None = None) -> int:
     """Wipe the PDFs of shares past their date (the .docx stays with the filing, as before)."""
     moment = now or timezone.now()
     return DocumentShare.objects.filter(
